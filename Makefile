@@ -1,0 +1,64 @@
+# The two commands: `make run` (install, build a demo warehouse if there is none, serve the app)
+# and `make test` (install, run the tests). Settings come from the environment (core/settings.py).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WAREHOUSE_PATH ?= data/warehouse/eparticipation.duckdb
+LANDING_DIR ?= data/landing/demo
+DEMO_ROWS ?= 50000
+APP_PORT ?= 8501
+export WAREHOUSE_PATH LANDING_DIR DEMO_ROWS APP_PORT
+
+.PHONY: run test lint format bench demo install install-dev lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# A demo warehouse from generated exports, only when there is no warehouse yet.
+demo: $(VENV)/.runtime
+	@if [ ! -f "$(WAREHOUSE_PATH)" ]; then \
+	  if [ ! -d "$(LANDING_DIR)" ]; then \
+	    $(BIN)/python -m etl generate --rows $(DEMO_ROWS) --out "$(LANDING_DIR)" --quiet; \
+	  fi; \
+	  $(BIN)/python -m etl run "$(LANDING_DIR)" --warehouse "$(WAREHOUSE_PATH)"; \
+	fi
+
+run: demo
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(APP_PORT)
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
+
+# Recompile the pinned requirements from the short lists of direct dependencies.
+lock: $(VENV)/.dev
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
+	  requirements.in -o requirements.txt
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
+	  requirements-dev.in -o requirements-dev.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

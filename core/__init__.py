@@ -1,0 +1,1 @@
+"""Code shared by the ETL and the app: settings and the SQL-file loader."""

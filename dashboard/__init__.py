@@ -1,0 +1,1 @@
+"""The internal app's building blocks: connection, queries, charts, locale strings."""

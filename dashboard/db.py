@@ -1,0 +1,56 @@
+"""Read-only access to the warehouse: one connection per warehouse version, a cursor per query.
+
+The ETL swaps a new file in with ``os.replace``; the file's inode and modification time change, so
+``warehouse_version()`` changes, the next query opens a connection to the new file and caches keyed
+on the version are missed. A session never sees a half-built warehouse: it is never at this path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from core import settings
+
+
+class WarehouseMissing(RuntimeError):
+    """No warehouse at WAREHOUSE_PATH yet."""
+
+
+def warehouse_path() -> Path:
+    return settings.path("WAREHOUSE_PATH")
+
+
+def warehouse_version() -> str:
+    """Identifies the file now at WAREHOUSE_PATH (inode, size and mtime): changes with every swap."""
+    p = warehouse_path()
+    try:
+        s = os.stat(p)
+    except FileNotFoundError as exc:
+        raise WarehouseMissing(str(p)) from exc
+    return f"{s.st_ino}-{s.st_size}-{s.st_mtime_ns}"
+
+
+@st.cache_resource(max_entries=2, on_release=lambda con: con.close(), show_spinner=False)
+def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
+    del version  # part of the cache key only
+    return duckdb.connect(path, read_only=True)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _query(sql: str, params: tuple, version: str) -> pd.DataFrame:
+    con = _connection(str(warehouse_path()), version)
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, list(params)).df()
+    finally:
+        cur.close()
+
+
+def query(sql: str, params: tuple = ()) -> pd.DataFrame:
+    """Run a query with bound parameters against the current warehouse version; results cached."""
+    return _query(sql, params, warehouse_version())

@@ -1,0 +1,37 @@
+"""Interface strings from the locale files (dashboard/locales/<lang>.json): Arabic first, English.
+
+Every string shown to people comes from here; a test fails when a key is missing in either file.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+LANGS = ("ar", "en")
+DEFAULT_LANG = "ar"
+LOCALE_DIR = Path(__file__).parent / "locales"
+
+
+@cache
+def strings(lang: str) -> dict[str, str]:
+    return json.loads((LOCALE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The string ``key`` in ``lang``, with ``{name}`` placeholders filled in."""
+    text = strings(lang if lang in LANGS else DEFAULT_LANG)[key]
+    return text.format(**values) if values else text
+
+
+def isolate(label: str) -> str:
+    """A label wrapped in first-strong isolation (U+2068 … U+2069), so mixed Arabic, English and
+    digits keep their own order inside a left-to-right chart."""
+    return f"\u2068{label}\u2069"
+
+
+def number(value: float | int, lang: str) -> str:
+    """A count formatted for people: thousands grouped, Western digits as Saudi government sites use."""
+    del lang  # the same grouping reads well in both; kept for when a locale needs otherwise
+    return f"{value:,.0f}"

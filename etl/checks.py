@@ -1,0 +1,145 @@
+"""Data checks beside the models: they run at the end of every ETL run, before the swap, and in tests.
+
+Each check is a query counting offending rows; a check passes when it counts none. Generic checks
+(not null, unique, accepted values, relationships) are declared as data; the row accounting and the
+personal-data scan are written out.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from etl.text import REDACTIONS
+
+NOT_NULL: dict[str, tuple[str, ...]] = {
+    "participation": (
+        "participation_id",
+        "source",
+        "source_record_id",
+        "channel",
+        "tool",
+        "submitted_at",
+        "language",
+        "beneficiary_type",
+        "theme",
+        "sentiment",
+        "moderation_status",
+        "screening_controls",
+        "pii_types",
+    ),
+    "improvement_action": ("action_id", "title_ar", "status", "proposed_at"),
+    "quarantine": ("run_id", "source", "file", "line", "reason"),
+    "etl_run": ("run_id", "status", "rows_read"),
+}
+UNIQUE: dict[str, tuple[str, ...]] = {
+    "participation": ("participation_id",),
+    "improvement_action": ("action_id",),
+    "etl_run": ("run_id",),
+}
+# table.column -> reference table (its code column); nulls are allowed where the column may be empty
+ACCEPTED: dict[tuple[str, str], str] = {
+    ("participation", "channel"): "ref_channel",
+    ("participation", "tool"): "ref_tool",
+    ("participation", "region"): "ref_region",
+    ("participation", "beneficiary_type"): "ref_beneficiary_type",
+    ("participation", "language"): "ref_language",
+    ("participation", "theme"): "ref_theme",
+    ("participation", "sentiment"): "ref_sentiment",
+    ("participation", "moderation_status"): "ref_moderation_status",
+    ("participation", "moderation_control"): "ref_control",
+    ("improvement_action", "status"): "ref_action_status",
+    ("improvement_action", "theme"): "ref_theme",
+}
+RELATIONSHIPS: tuple[tuple[str, str, str, str], ...] = (
+    ("participation", "duplicate_of", "participation", "participation_id"),
+    ("poll_answer", "participation_id", "participation", "participation_id"),
+    ("action_participation", "participation_id", "participation", "participation_id"),
+    ("action_participation", "action_id", "improvement_action", "action_id"),
+)
+RANGES: tuple[tuple[str, str], ...] = (
+    ("participation", "rating is not null and rating not between 1 and 5"),
+    ("participation", "theme_confidence not between 0 and 1"),
+    ("participation", "responded_at < submitted_at"),
+    ("participation", "moderation_status in ('published', 'pending') and moderation_control is not null"),
+)
+# Text columns that reach people: none may still match a personal-data pattern.
+TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("participation", "text_redacted"),
+    ("participation", "text_normalized"),
+    ("improvement_action", "description_ar"),
+    ("improvement_action", "description_en"),
+)
+
+
+def queries(run_id: int) -> list[tuple[str, str, list]]:
+    """(name, SQL counting offending rows, parameters) for every check."""
+    out: list[tuple[str, str, list]] = []
+    for table, cols in NOT_NULL.items():
+        for c in cols:
+            out.append((f"not_null {table}.{c}", f"select count(*) from {table} where {c} is null", []))
+    for table, cols in UNIQUE.items():
+        for c in cols:
+            out.append(
+                (
+                    f"unique {table}.{c}",
+                    f"select count(*) from (select {c} from {table} group by {c} having count(*) > 1)",
+                    [],
+                )
+            )
+    for (table, col), ref in ACCEPTED.items():
+        out.append(
+            (
+                f"accepted_values {table}.{col}",
+                f"select count(*) from {table} where {col} is not null and {col} not in (select code from {ref})",
+                [],
+            )
+        )
+    for table, col, to_table, to_col in RELATIONSHIPS:
+        out.append(
+            (
+                f"relationship {table}.{col} -> {to_table}.{to_col}",
+                f"select count(*) from {table} where {col} is not null "
+                f"and {col} not in (select {to_col} from {to_table})",
+                [],
+            )
+        )
+    for table, cond in RANGES:
+        out.append((f"range {table}: {cond}", f"select count(*) from {table} where {cond}", []))
+    out.append(
+        (
+            "row accounting: read = loaded + quarantined + duplicates",
+            "select count(*) from etl_run_source where run_id = ? "
+            "and rows_read <> rows_loaded + rows_quarantined + rows_duplicate",
+            [run_id],
+        )
+    )
+    out.append(
+        (
+            "row accounting: participation rows = loaded participations",
+            "select abs((select count(*) from participation) + (select count(*) from improvement_action) "
+            "- (select sum(rows_loaded) from etl_run_source where run_id = ?))",
+            [run_id],
+        )
+    )
+    for table, col in TEXT_COLUMNS:
+        for kind, pattern, _ in REDACTIONS:
+            if kind == "url_token":
+                continue  # the redacted form keeps the parameter name, so the pattern matches its marker
+            out.append(
+                (
+                    f"no personal data ({kind}) in {table}.{col}",
+                    f"select count(*) from {table} where regexp_matches({col}, ?)",
+                    [pattern],
+                )
+            )
+    return out
+
+
+def run_all(con: duckdb.DuckDBPyConnection, run_id: int) -> list[str]:
+    """The failing checks, each as 'name: N rows'; empty when all pass."""
+    failures = []
+    for name, sql, params in queries(run_id):
+        n = con.execute(sql, params).fetchone()[0]
+        if n:
+            failures.append(f"{name}: {n} rows")
+    return failures

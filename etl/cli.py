@@ -1,0 +1,192 @@
+"""Command line: ``python -m etl generate | run | check``.
+
+Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
+Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration, 3 a data check failed,
+130 interrupted. In every failure case the previous warehouse is left serving, untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from core import settings
+from etl.errors import EtlError
+
+
+def _shape(text: str, width: int = 0) -> str:
+    """Arabic for a terminal, which does no shaping of its own: joined letters, visual order.
+
+    ``width`` truncates in logical order first, so the ellipsis ends the sentence (on the left).
+    """
+    import arabic_reshaper
+    from bidi import get_display
+
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return get_display(arabic_reshaper.reshape(text))
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from etl.generate import generate
+
+    end = dt.date.fromisoformat(args.end_date) if args.end_date else None
+    t0 = time.perf_counter()
+    with Progress(console=_console(), transient=True, disable=args.quiet) as bar:
+        task = bar.add_task("generate", total=max(args.rows, 1))
+        paths = generate(
+            args.rows,
+            Path(args.out),
+            args.seed,
+            end,
+            progress=lambda name, n: bar.update(task, advance=n, description=f"generate {name}"),
+        )
+    secs = time.perf_counter() - t0
+    out = Path(args.out)
+    for p in paths:
+        print(p.relative_to(out).as_posix() if p.is_relative_to(out) else p)
+    rate = args.rows / secs if secs else 0
+    print(f"{args.rows:,} rows in {secs:.1f} s ({rate:,.0f} rows/s) -> {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from etl.pipeline import run
+
+    console = _console()
+    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
+        task = bar.add_task("extract", total=None)
+
+        def progress(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        result = run(
+            Path(args.input_dir),
+            warehouse,
+            Path(args.sources) if args.sources else settings.path("SOURCES_PATH"),
+            settings.path("REFERENCE_DIR"),
+            settings.sender_salt(),
+            only=args.source or None,
+            progress=progress,
+        )
+    table = Table(title=f"ETL run {result.run_id} -> {result.warehouse}")
+    table.add_column("source", no_wrap=True)
+    # Visual-order Arabic must never wrap: a wrapped line would read in the wrong order.
+    table.add_column(_shape("المصدر"), no_wrap=True, justify="right")
+    for col in ("files", "read", "loaded", "quarantined", "duplicates"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for s in [*sorted(result.sources, key=lambda s: s.source), result.totals]:
+        table.add_row(
+            s.source,
+            _shape(s.name_ar, 36),
+            f"{s.files:,}",
+            f"{s.rows_read:,}",
+            f"{s.loaded:,}",
+            f"{s.quarantined:,}",
+            f"{s.duplicates:,}",
+        )
+    from rich.console import Console
+
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=160)
+    out.print(table)
+    t = result.stage_seconds
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if k != "total")
+    rate = result.totals.rows_read / t["total"] if t.get("total") else 0
+    print(
+        f"{result.totals.rows_read:,} rows in {t.get('total', 0):.1f} s ({rate:,.0f} rows/s): {stages}", file=sys.stderr
+    )
+    if result.totals.quarantined:
+        print(
+            f"{result.totals.quarantined:,} rows quarantined: see the quarantine table "
+            f"(file, line, reason) in {result.warehouse}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from etl import checks
+
+    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    if not warehouse.exists():
+        raise EtlError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        run_id = con.execute("select max(run_id) from etl_run").fetchone()[0]
+        failures = checks.run_all(con, run_id)
+    finally:
+        con.close()
+    for f in failures:
+        print(f"FAIL {f}", file=sys.stderr)
+    print(f"{len(checks.queries(run_id)) - len(failures)} checks passed, {len(failures)} failed")
+    return 3 if failures else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m etl", description=__doc__.split("\n")[0])
+    p.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write realistic demo exports of every channel")
+    g.add_argument("--rows", type=int, default=int(settings.get("DEMO_ROWS")), help="about how many participations")
+    g.add_argument("--out", required=True, help="folder to write the exports into (the landing zone)")
+    g.add_argument("--seed", type=int, default=42, help="same seed and end date, same bytes")
+    g.add_argument("--end-date", help="last day of the two years generated (default today), YYYY-MM-DD")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("run", help="load every export under INPUT_DIR into a new warehouse, check it, swap it in")
+    r.add_argument("input_dir", help="the landing zone: one folder per channel's exports")
+    r.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
+    r.add_argument("--sources", help="source mappings (default: the SOURCES_PATH setting)")
+    r.add_argument("--source", action="append", help="load only this source (repeatable)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("check", help="run the data checks on an existing warehouse")
+    c.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
+    c.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EtlError as exc:
+        if args.verbose:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was swapped in; the previous warehouse is untouched", file=sys.stderr)
+        return 130
+    except Exception as exc:  # anything else: one line, and the traceback on request
+        if args.verbose:
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (run again with --verbose for details; "
+            "the previous warehouse is untouched)",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,278 @@
+"""Extract: read one export file through its mapping into canonical string columns.
+
+Each reader returns an ``Extracted``: the mapped fields as strings (None for empty), the line each
+record starts on, and the rows that could not even be split into fields (a wrong field count, a
+broken JSON line) with their line and reason, for the quarantine. Typing and validation happen
+later, in SQL, over all files at once.
+
+Whole-file problems (wrong encoding, a truncated XLSX, an empty file, a missing column) raise an
+``InputFileError`` whose message says which file and what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from hijridate import Hijri
+
+from etl.errors import InputFileError
+from etl.sources import DATE_FIELDS, Source
+
+csv.field_size_limit(16 * 1024 * 1024)
+_SINGLE_BYTE = {"cp1256", "windows-1256", "iso-8859-6", "latin-1", "iso-8859-1", "cp1252"}
+_HIJRI = re.compile(r"^\s*(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+@dataclass
+class Extracted:
+    source: str
+    file: str
+    fields: tuple[str, ...]
+    columns: dict[str, list[str | None]]
+    lines: list[int] = field(default_factory=list)
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.lines) + len(self.rejects)
+
+    def to_arrow(self) -> pa.Table:
+        n = len(self.lines)
+        data: dict[str, pa.Array] = {
+            "source": pa.array([self.source] * n, pa.string()),
+            "file": pa.array([self.file] * n, pa.string()),
+            "line": pa.array(self.lines, pa.int64()),
+        }
+        for f in self.fields:
+            data[f] = pa.array(self.columns.get(f, [None] * n), pa.string())
+        return pa.table(data)
+
+
+def extract(path: Path, rel: str, src: Source, source_name: str) -> Extracted:
+    """Read ``path`` (shown to people as ``rel``) through the mapping ``src``."""
+    if path.stat().st_size == 0:
+        raise InputFileError(rel, "the file is empty (0 bytes)", "re-export it, or remove it from the input directory")
+    reader = {"csv": _csv_rows, "xlsx": _xlsx_rows, "jsonl": _jsonl_rows}[src.format]
+    out = Extracted(source_name, rel, src.fields, {})
+    getters: list[tuple[str, Callable[[Any], str | None]]] | None = None
+    width = 0
+    nulls = set(src.null_values)
+    for line, record in reader(path, rel, src):
+        if isinstance(record, str):  # a reason: the row could not be read
+            out.rejects.append((line, record))
+            continue
+        if getters is None:  # the first row is the header
+            getters, width = _getters(record, src, rel, premapped=src.format == "jsonl")
+            out.columns = {name: [] for name, _ in getters}
+            continue
+        if len(record) != width:
+            out.rejects.append((line, f"expected {width} fields, found {len(record)}"))
+            continue
+        out.lines.append(line)
+        for name, get in getters:
+            v = get(record)
+            out.columns[name].append(None if v is None or v == "" or v in nulls else v)
+    if getters is None and src.format != "jsonl":
+        raise InputFileError(rel, "no header row", "re-export it with its column names in the first row")
+    if src.calendar == "hijri":
+        for name in DATE_FIELDS & set(out.columns):
+            out.columns[name] = _hijri_to_iso(out.columns[name])
+    return out
+
+
+Getter = Callable[[Any], "str | None"]
+
+
+def _getters(header: list[Any], src: Source, rel: str, premapped: bool) -> tuple[list[tuple[str, Getter]], int]:
+    """How to fetch each canonical field from a row, decided once from the file's header.
+
+    ``premapped``: the reader already mapped the fields (JSON Lines), so the header is their names.
+    """
+    names = [str(h).strip() if h is not None else "" for h in header]
+    index = {n: i for i, n in enumerate(names)}
+    template = src.is_template or premapped
+    mapping = {f: (f,) for f in src.fields if f in index} if template else src.columns
+    missing = sorted({c for cols in mapping.values() for c in cols if c not in index})
+    if src.is_template:
+        missing = sorted(set(src.required) - set(mapping))
+    if missing:
+        raise InputFileError(
+            rel,
+            f"missing column(s) {', '.join(missing)}",
+            f"re-export with those columns or fix the '{src.key}' mapping in data/sources.yaml",
+        )
+    out: list[tuple[str, Getter]] = []
+    for name in src.fields:
+        if name in src.constants and name not in mapping:
+            const = src.constants[name]
+            out.append((name, lambda r, c=const: c))
+        elif name in mapping:
+            idx = [index[c] for c in mapping[name]]
+            if len(idx) == 1:
+                out.append((name, lambda r, i=idx[0]: _cell(r[i])))
+            else:
+                nulls = frozenset(src.null_values)
+                out.append((name, lambda r, ix=idx, nl=nulls: _join([_cell(r[i]) for i in ix], nl)))
+    return out, len(names)
+
+
+def _join(parts: list[str | None], nulls: frozenset[str] = frozenset()) -> str | None:
+    """Several columns as one value (a date split in parts); empty when any part is."""
+    if any(p is None or p in nulls for p in parts):
+        return None
+    return " ".join(parts)  # type: ignore[arg-type]
+
+
+def _cell(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    s = str(v)
+    return s if s.strip() else None
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+def _text_stream(path: Path, rel: str, src: Source) -> io.TextIOBase:
+    enc = src.encoding.lower()
+    try:
+        codecs.lookup(enc)
+    except LookupError as exc:
+        raise InputFileError(
+            rel,
+            f"unknown encoding {src.encoding!r} in the '{src.key}' mapping",
+            "use a Python codec name such as utf-8, utf-8-sig or cp1256",
+        ) from exc
+    if enc in _SINGLE_BYTE:
+        head = path.open("rb").read(1 << 16)
+        try:
+            decoded = head.decode("utf-8")
+            looks_utf8 = any(ord(c) > 127 for c in decoded)
+        except UnicodeDecodeError as exc:
+            looks_utf8 = exc.start > 1000 and exc.reason == "unexpected end of data"
+        if looks_utf8:
+            raise InputFileError(
+                rel,
+                f"looks like UTF-8, but the '{src.key}' mapping says {src.encoding}",
+                f"re-export it as {src.encoding}, or set encoding: utf-8 for it in data/sources.yaml",
+            )
+    return io.TextIOWrapper(path.open("rb"), encoding=enc, newline="", errors="strict")
+
+
+def _csv_rows(path: Path, rel: str, src: Source) -> Iterator[tuple[int, Any]]:
+    stream = _text_stream(path, rel, src)
+    reader = csv.reader(stream, delimiter=src.delimiter, strict=True)
+    prev = 0
+    try:
+        for row in reader:
+            start, prev = prev + 1, reader.line_num
+            if not row:
+                continue
+            if start == 1 and row and row[0].startswith("\ufeff"):
+                row[0] = row[0][1:]
+            yield start, row
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            rel,
+            f"is not valid {src.encoding} (near line {prev + 1})",
+            f"re-export it as {src.encoding}, or set the right encoding for '{src.key}' in data/sources.yaml",
+        ) from exc
+    except csv.Error as exc:
+        raise InputFileError(
+            rel, f"malformed CSV near line {prev + 1} ({exc})", "check the quoting and delimiter, or re-export it"
+        ) from exc
+    finally:
+        stream.close()
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+def _xlsx_rows(path: Path, rel: str, src: Source) -> Iterator[tuple[int, Any]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        sheet = wb.get_sheet_by_name(src.sheet) if isinstance(src.sheet, str) else wb.get_sheet_by_index(src.sheet)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for zip and XML faults
+        raise InputFileError(
+            rel,
+            f"is not a readable XLSX workbook ({type(exc).__name__})",
+            "it may be truncated or corrupt: re-export it from the source system",
+        ) from exc
+    for i, row in enumerate(rows, start=1):
+        if all(v is None or v == "" for v in row):
+            continue
+        yield i, row
+
+
+# -- JSON Lines ---------------------------------------------------------------------------------
+def _jsonl_rows(path: Path, rel: str, src: Source) -> Iterator[tuple[int, Any]]:
+    stream = _text_stream(path, rel, src)
+    mapping = src.columns or {f: (f,) for f in src.fields}
+    yield 0, [f for f in src.fields if f in mapping]  # a synthetic header: the fields, already mapped
+    try:
+        for i, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                yield i, "invalid JSON"
+                continue
+            if not isinstance(obj, dict):
+                yield i, "not a JSON object"
+                continue
+            yield i, [_path_value(obj, mapping[f]) for f in src.fields if f in mapping]
+    except UnicodeDecodeError as exc:
+        raise InputFileError(rel, f"is not valid {src.encoding}", "re-export it as UTF-8") from exc
+    finally:
+        stream.close()
+
+
+def _path_value(obj: dict, cols: tuple[str, ...]) -> str | None:
+    parts = []
+    for col in cols:
+        v: Any = obj
+        for key in col.split("."):
+            v = v.get(key) if isinstance(v, dict) else None
+        if isinstance(v, list):  # attachments: their names, ';'-separated
+            v = ";".join(str(x.get("name", "")) if isinstance(x, dict) else str(x) for x in v) or None
+        elif isinstance(v, dict):
+            v = json.dumps(v, ensure_ascii=False, sort_keys=True)
+        parts.append(_cell(v))
+    return parts[0] if len(parts) == 1 else _join(parts)
+
+
+# -- Hijri ---------------------------------------------------------------------------------------
+def _hijri_to_iso(values: list[str | None]) -> list[str | None]:
+    """Umm al-Qura dates to ISO Gregorian; one conversion per distinct value."""
+    cache: dict[str, str | None] = {}
+    for v in set(values):
+        if v is None:
+            continue
+        m = _HIJRI.match(v.translate(_DIGITS))
+        if not m:
+            cache[v] = "invalid hijri date"
+            continue
+        y, mo, d, hh, mi, ss = m.groups()
+        try:
+            g = Hijri(int(y), int(mo), int(d)).to_gregorian()
+        except (ValueError, OverflowError):
+            cache[v] = "invalid hijri date"
+            continue
+        cache[v] = f"{g.isoformat()}T{int(hh or 0):02d}:{int(mi or 0):02d}:{int(ss or 0):02d}"
+    return [None if v is None else cache[v] for v in values]

@@ -1,0 +1,537 @@
+"""The ETL run: exports -> a NEW warehouse file, checked, then swapped in atomically.
+
+Steps: match files to mappings; extract each file; parse dates per mapping; code values against the
+reference tables; validate (quarantine every failing row with file, line and reason); give each
+record a stable id (a record exported twice is a duplicate row); redact and normalise text; classify;
+screen against the controls; build the marts; run the data checks; swap.
+
+The new warehouse is built beside the old one under a hidden name and only replaces it
+(``os.replace``, atomic on one filesystem) after every check has passed. A failed check, an error or
+Ctrl-C removes the half-built file and leaves the previous warehouse serving, untouched. Raw text
+and senders live only in temporary tables: nothing personal is persisted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.settings import get as setting
+from core.sqlfiles import load_sql
+from etl import checks, reference
+from etl.errors import CheckFailed, ConfigError
+from etl.extract import Extracted, extract
+from etl.reference import read_table
+from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files
+from etl.text import normalise_array, normalise_py, redact_array
+
+SQL_DIR = Path(__file__).parent / "sql"
+SCHEMA_VERSION = 1
+HISTORY_TABLES = ("etl_run", "etl_run_source")
+
+
+@dataclass
+class SourceStats:
+    source: str
+    mapping: str
+    name_ar: str
+    name_en: str
+    files: int = 0
+    rows_read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    warehouse: Path
+    sources: list[SourceStats]
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> SourceStats:
+        t = SourceStats("total", "", "المجموع", "Total")
+        for s in self.sources:
+            t.files += s.files
+            t.rows_read += s.rows_read
+            t.loaded += s.loaded
+            t.quarantined += s.quarantined
+            t.duplicates += s.duplicates
+        return t
+
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+def _noop(what: str, done: int, total: int) -> None:
+    return None
+
+
+@contextmanager
+def _lock(warehouse: Path) -> Iterator[None]:
+    """One ETL run per warehouse at a time."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse.with_name(f".{warehouse.name}.lock")
+    with lock_path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise ConfigError(f"{warehouse}: another ETL run is building it; wait for that run to finish") from exc
+        yield
+
+
+def run(
+    input_dir: Path,
+    warehouse: Path,
+    sources_path: Path,
+    reference_dir: Path,
+    salt: str,
+    *,
+    only: list[str] | None = None,
+    progress: Progress = _noop,
+    now: dt.datetime | None = None,
+) -> RunResult:
+    """Build a new warehouse from every export under ``input_dir`` and swap it in."""
+    if not input_dir.is_dir():
+        raise ConfigError(f"{input_dir}: input directory not found; pass the folder that holds the exports")
+    sources = load_sources(sources_path)
+    if only:
+        unknown = sorted(set(only) - set(sources))
+        if unknown:
+            raise ConfigError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sources)}")
+        sources = {k: v for k, v in sources.items() if k in only}
+    files = match_files(input_dir, sources) if not only else [(p, s) for p, s in _match_some(input_dir, sources)]
+    if not files:
+        raise ConfigError(f"{input_dir}: no export files found; put exports there or run `python -m etl generate`")
+    warehouse = warehouse.resolve()
+    with _lock(warehouse):
+        tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
+        _remove(tmp)
+        try:
+            result = _build(
+                tmp,
+                warehouse,
+                input_dir,
+                files,
+                reference_dir,
+                salt,
+                progress,
+                now or dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None),
+            )
+            _fsync(tmp)
+            shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
+            os.replace(tmp, warehouse)
+            _fsync(warehouse.parent)
+        except BaseException:
+            _remove(tmp)
+            raise
+    result.warehouse = warehouse
+    return result
+
+
+def _match_some(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path, Source]]:
+    """With --source: files of the chosen sources only; other files are not this run's concern."""
+    out = []
+    for p in sorted(input_dir.rglob("*")):
+        if p.is_file():
+            rel = p.relative_to(input_dir).as_posix()
+            out += [(p, s) for s in sources.values() if s.matches(rel)]
+    return out
+
+
+def _remove(path: Path) -> None:
+    """A half-built warehouse, its WAL and its spill folder (which may hold raw rows)."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        with suppress(FileNotFoundError):
+            p.unlink()
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _source_name(path: Path, src: Source) -> str:
+    if not src.source_from_file:
+        return src.key
+    name = normalise_py(path.stem).replace(" ", "_").replace("-", "_")
+    if not name.replace("_", "").isalnum() or not name.isascii():
+        raise ConfigError(f"{path.name}: a canonical file's name becomes its source name; use letters, digits and _")
+    return name
+
+
+def _build(
+    tmp: Path,
+    warehouse: Path,
+    input_dir: Path,
+    files: list[tuple[Path, Source]],
+    reference_dir: Path,
+    salt: str,
+    progress: Progress,
+    now: dt.datetime,
+) -> RunResult:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    started_at = now
+    con = duckdb.connect(str(tmp))
+    try:
+        threads = int(setting("ETL_THREADS"))
+        if threads > 0:
+            con.execute(f"set threads = {threads}")
+        con.execute("set memory_limit = ?", [setting("ETL_MEMORY_LIMIT")])
+        con.execute("set temp_directory = ?", [str(tmp.with_name(tmp.name + ".tmp"))])
+        con.execute("set preserve_insertion_order = false")
+        con.execute("set enable_progress_bar = false")
+
+        t = time.perf_counter()
+        reference.load(con, reference_dir)
+        _lexicons(con, reference_dir)
+        stats = _extract_all(con, input_dir, files, progress)
+        timings["extract"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        _parse_dates(con, files)
+        _code_lookup(con, files)
+        con.execute("create temp table stg_participation as " + load_sql(SQL_DIR, "stg_participation"), {"now": now})
+        con.execute("create temp table stg_identified as " + load_sql(SQL_DIR, "stg_identified"))
+        timings["validate"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        _text_stage(con)
+        timings["text"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        con.execute("create temp table classified as " + load_sql(SQL_DIR, "classified"))
+        timings["classify"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        con.execute("create table participation as " + load_sql(SQL_DIR, "participation"), {"salt": salt})
+        con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
+        _actions(con, now)
+        run_id = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)
+        timings["marts"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        failures = checks.run_all(con, run_id)
+        timings["checks"] = time.perf_counter() - t
+        if failures:
+            raise CheckFailed("data checks failed, the previous warehouse keeps serving: " + "; ".join(failures))
+        timings["total"] = time.perf_counter() - started
+        con.execute(
+            "update etl_run set seconds = ?, stage_seconds = ? where run_id = ?",
+            [timings["total"], json.dumps({k: round(v, 3) for k, v in timings.items()}), run_id],
+        )
+        con.execute("checkpoint")
+        result = RunResult(run_id, warehouse, list(stats.values()), timings)
+        _count_outcomes(con, run_id, result)
+        return result
+    finally:
+        con.close()
+
+
+# -- extraction ------------------------------------------------------------------------------
+def _extract_all(
+    con: duckdb.DuckDBPyConnection,
+    input_dir: Path,
+    files: list[tuple[Path, Source]],
+    progress: Progress,
+) -> dict[str, SourceStats]:
+    cols_p = ", ".join(f"{f} varchar" for f in PARTICIPATION_FIELDS)
+    cols_a = ", ".join(f"{f} varchar" for f in ACTION_FIELDS)
+    base = "row_id bigint, source varchar, mapping varchar, file varchar, line bigint"
+    con.execute(f"create temp table raw_participation ({base}, {cols_p})")
+    con.execute(f"create temp table raw_action ({base}, {cols_a})")
+    con.execute(
+        "create temp table extract_reject (source varchar, mapping varchar, file varchar, line bigint, reason varchar)"
+    )
+    stats: dict[str, SourceStats] = {}
+    total_bytes = sum(p.stat().st_size for p, _ in files)
+    done_bytes = 0
+    next_id = 0
+    for path, src in files:
+        rel = path.relative_to(input_dir).as_posix()
+        progress(f"extract {rel}", done_bytes, total_bytes)
+        name = _source_name(path, src)
+        ex = extract(path, rel, src, name)
+        next_id = _append(con, ex, src, next_id)
+        s = stats.setdefault(name, SourceStats(name, src.key, src.name_ar, src.name_en))
+        s.files += 1
+        s.rows_read += ex.rows_read
+        done_bytes += path.stat().st_size
+        progress(f"extract {rel}", done_bytes, total_bytes)
+    return stats
+
+
+def _append(con: duckdb.DuckDBPyConnection, ex: Extracted, src: Source, next_id: int) -> int:
+    table = ex.to_arrow()
+    n = table.num_rows
+    table = table.append_column("mapping", pa.array([src.key] * n, pa.string()))
+    table = table.append_column("row_id", pa.array(range(next_id, next_id + n), pa.int64()))
+    target = "raw_participation" if src.kind == "participation" else "raw_action"
+    con.register("_batch", table)
+    con.execute(f"insert into {target} by name select * from _batch")
+    con.unregister("_batch")
+    if ex.rejects:
+        rej = pa.table(
+            {
+                "source": [ex.source] * len(ex.rejects),
+                "mapping": [src.key] * len(ex.rejects),
+                "file": [ex.file] * len(ex.rejects),
+                "line": [r[0] for r in ex.rejects],
+                "reason": [r[1] for r in ex.rejects],
+            }
+        )
+        con.register("_rej", rej)
+        con.execute("insert into extract_reject select * from _rej")
+        con.unregister("_rej")
+    return next_id + n
+
+
+# -- dates and codes ---------------------------------------------------------------------------
+_DIGITS_FROM, _DIGITS_TO = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789"
+_ISO_ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$"
+_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+
+
+def _date_expr(col: str, src: Source, params: list) -> str:
+    """A SQL expression parsing ``col`` with the mapping's formats into Asia/Riyadh local time.
+
+    ISO 8601 is always understood (XLSX date cells and Hijri conversions arrive as ISO); the
+    formats come in as bound parameters.
+    """
+    s = f"translate(trim({col}), '{_DIGITS_FROM}', '{_DIGITS_TO}')"
+    params += [_ISO_ZONED, src.timezone, _ISO_NAIVE]
+    parts = [
+        f"case when regexp_matches({s}, ?) then timezone('Asia/Riyadh', try_cast({s} as timestamptz)) end",
+        f"timezone('Asia/Riyadh', timezone(?, try_cast(case when regexp_matches({s}, ?) then {s} end as timestamp)))",
+    ]
+    for fmt in src.date_formats:
+        if fmt == "iso":
+            continue
+        if "%z" in fmt or "%Z" in fmt:
+            parts.append(f"timezone('Asia/Riyadh', try_strptime({s}, ?))")
+            params.append(fmt)
+        else:
+            parts.append(f"timezone('Asia/Riyadh', timezone(?, try_strptime({s}, ?)))")
+            params += [src.timezone, fmt]
+    return "coalesce(" + ", ".join(parts) + ")"
+
+
+def _parse_dates(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]]) -> None:
+    for table, fields in (("participation", PARTICIPATION_FIELDS), ("action", ACTION_FIELDS)):
+        date_cols = [f for f in fields if f in DATE_FIELDS]
+        con.execute(
+            f"create temp table parsed_{'dates' if table == 'participation' else 'action_dates'} "
+            f"(row_id bigint, {', '.join(f'{c} timestamp' for c in date_cols)})"
+        )
+    seen: set[str] = set()
+    for _, src in files:
+        if src.key in seen:
+            continue
+        seen.add(src.key)
+        params: list = []
+        fields = src.fields
+        date_cols = [f for f in fields if f in DATE_FIELDS]
+        exprs = ", ".join(f"{_date_expr(c, src, params)} as {c}" for c in date_cols)
+        target = "parsed_dates" if src.kind == "participation" else "parsed_action_dates"
+        raw = "raw_participation" if src.kind == "participation" else "raw_action"
+        con.execute(f"insert into {target} select row_id, {exprs} from {raw} where mapping = ?", [*params, src.key])
+
+
+def _code_lookup(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]]) -> None:
+    """raw value -> reference code, per mapping and field: the mapping's own values first, then the
+    reference codes, names and aliases; both compared as normalised keys."""
+    aliases: dict[tuple[str, str], str] = {
+        (f, k): c for f, k, c in con.execute("select field, key, code from code_alias").fetchall()
+    }
+    rows: list[tuple[str, str, str, str]] = []
+    coded = ("channel", "tool", "region", "beneficiary_type", "language", "moderation_status")
+    for key in sorted({s.key for _, s in files}):
+        src = next(s for _, s in files if s.key == key)
+        table = "raw_participation" if src.kind == "participation" else "raw_action"
+        fields = coded if src.kind == "participation" else ("status", "theme")
+        own = {f: {normalise_py(a): c for a, c in m.items()} for f, m in src.values.items()}
+        for f in fields:
+            values = con.execute(
+                f"select distinct {f} from {table} where mapping = ? and {f} is not null", [key]
+            ).fetchall()
+            for (raw,) in values:
+                k = normalise_py(raw)
+                code = own.get(f, {}).get(k) or aliases.get((f, k))
+                if code is not None:
+                    rows.append((key, f, raw, code))
+    con.register(
+        "_lookup",
+        pa.table(
+            {
+                "mapping": [r[0] for r in rows],
+                "field": [r[1] for r in rows],
+                "raw": [r[2] for r in rows],
+                "code": [r[3] for r in rows],
+            },
+            schema=pa.schema(
+                [("mapping", pa.string()), ("field", pa.string()), ("raw", pa.string()), ("code", pa.string())]
+            ),
+        ),
+    )
+    con.execute("create temp table code_lookup as select * from _lookup")
+    con.unregister("_lookup")
+    con.execute("create temp table source_config (mapping varchar, required varchar[])")
+    for key in sorted({s.key for _, s in files}):
+        src = next(s for _, s in files if s.key == key)
+        con.execute("insert into source_config values (?, ?)", [key, list(src.required)])
+
+
+# -- text ------------------------------------------------------------------------------------
+def _text_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Redact, then normalise the redacted text (keys never hold personal data); count scripts."""
+    tbl = con.sql("select row_id, coalesce(text, '') as text from stg_identified where occurrence = 1").to_arrow_table()
+    text = tbl.column("text")
+    redacted, types = redact_array(text)
+    normalised = normalise_array(redacted)
+    arabic = pc.utf8_length(pc.replace_substring_regex(redacted, r"[^\p{Arabic}]", ""))
+    latin = pc.utf8_length(pc.replace_substring_regex(redacted, r"[^A-Za-z]", ""))
+    out = pa.table(
+        {
+            "row_id": tbl.column("row_id"),
+            "text_redacted": pc.if_else(pc.equal(text, ""), None, redacted),
+            "text_normalized": normalised,
+            "pii_types": types,
+            "arabic_letters": arabic,
+            "latin_letters": latin,
+        }
+    )
+    con.register("_text", out)
+    con.execute("create temp table text_stage as select * from _text")
+    con.unregister("_text")
+
+
+def _lexicons(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+    themes = read_table(reference_dir, "themes.csv")
+    kw = [
+        (t["code"], normalise_py(k), 1.0)
+        for t in themes
+        for col in ("keywords_ar", "keywords_en")
+        for k in (t.get(col) or "").split("|")
+        if k.strip()
+    ]
+    con.register(
+        "_kw", pa.table({"theme": [k[0] for k in kw], "keyword": [k[1] for k in kw], "weight": [k[2] for k in kw]})
+    )
+    con.execute("create temp table theme_keyword as select distinct * from _kw")
+    con.unregister("_kw")
+    for name, filename, cols in (
+        ("sentiment_term", "sentiment_lexicon.csv", ("term", "polarity")),
+        ("offensive_term", "offensive_terms.csv", ("term",)),
+    ):
+        path = reference_dir / filename
+        if not path.exists():
+            raise ConfigError(f"{path}: lexicon missing; restore it from the repository")
+        import csv
+
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get("term", "").strip()]
+        data = {"term": [normalise_py(r["term"]) for r in rows]}
+        if "polarity" in cols:
+            data["polarity"] = [int(r["polarity"]) for r in rows]
+        con.register("_lex", pa.table(data))
+        con.execute(f"create temp table {name} as select * from _lex")
+        con.unregister("_lex")
+
+
+# -- improvement actions -----------------------------------------------------------------------
+def _actions(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
+    con.execute("create temp table stg_action as " + load_sql(SQL_DIR, "stg_action"), {"now": now})
+    tbl = con.sql(
+        "select row_id, title_ar, title_en, description_ar, description_en from stg_action where occurrence = 1"
+    ).to_arrow_table()
+    red = {"row_id": tbl.column("row_id")}
+    for c in ("title_ar", "title_en", "description_ar", "description_en"):
+        red[c] = redact_array(tbl.column(c))[0]
+    con.register("_act", pa.table(red))
+    con.execute("create temp table action_text as select * from _act")
+    con.unregister("_act")
+    con.execute("create table improvement_action as " + load_sql(SQL_DIR, "improvement_action"))
+    con.execute("create table action_participation as " + load_sql(SQL_DIR, "action_participation"))
+
+
+# -- bookkeeping -------------------------------------------------------------------------------
+def _bookkeeping(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    input_dir: Path,
+    stats: dict[str, SourceStats],
+    started_at: dt.datetime,
+    now: dt.datetime,
+) -> int:
+    con.execute(load_sql(SQL_DIR, "run_tables"))
+    if warehouse.exists():
+        try:
+            con.execute("attach ? as prev (read_only)", [str(warehouse)])
+            for t in HISTORY_TABLES:
+                con.execute(f"insert into {t} by name select * from prev.{t}")
+            con.execute("detach prev")
+        except duckdb.Error:
+            pass  # an older or damaged warehouse: its history is not carried over
+    run_id = con.execute("select coalesce(max(run_id), 0) + 1 from etl_run").fetchone()[0]
+    con.execute("insert into quarantine " + load_sql(SQL_DIR, "quarantine_rows"), {"run_id": run_id})
+    con.execute("insert into duplicate_row " + load_sql(SQL_DIR, "duplicate_rows"), {"run_id": run_id})
+    con.execute("insert into etl_run_source " + load_sql(SQL_DIR, "etl_run_source"), {"run_id": run_id})
+    # rows_read comes from extraction (it counts rows that never reached a table).
+    for s in stats.values():
+        con.execute(
+            "update etl_run_source set rows_read = ?, files = ? where run_id = ? and source = ?",
+            [s.rows_read, s.files, run_id, s.source],
+        )
+        con.execute(
+            "insert into etl_run_source (run_id, source, mapping, files, rows_read, rows_loaded, "
+            "rows_quarantined, rows_duplicate) select ?, ?, ?, ?, ?, 0, 0, 0 "
+            "where not exists (select 1 from etl_run_source where run_id = ? and source = ?)",
+            [run_id, s.source, s.mapping, s.files, s.rows_read, run_id, s.source],
+        )
+    con.execute(
+        "insert into etl_run select ?, ?, ?, 'success', ?, sum(files), sum(rows_read), sum(rows_loaded), "
+        "sum(rows_quarantined), sum(rows_duplicate), null, null, ? from etl_run_source where run_id = ?",
+        [
+            run_id,
+            started_at,
+            dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None),
+            input_dir.name,
+            SCHEMA_VERSION,
+            run_id,
+        ],
+    )
+    con.execute(
+        load_sql(SQL_DIR, "warehouse_meta"), {"run_id": run_id, "built_at": now, "schema_version": SCHEMA_VERSION}
+    )
+    return run_id
+
+
+def _count_outcomes(con: duckdb.DuckDBPyConnection, run_id: int, result: RunResult) -> None:
+    by_source = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select source, rows_loaded, rows_quarantined, rows_duplicate from etl_run_source where run_id = ?",
+            [run_id],
+        ).fetchall()
+    }
+    for s in result.sources:
+        s.loaded, s.quarantined, s.duplicates = by_source.get(s.source, (0, 0, 0))

@@ -1,0 +1,44 @@
+-- Run bookkeeping: one row per run, its per-source counts, and where rows went that were not loaded
+-- (file, line and reason only: never row content).
+create table etl_run (
+    run_id integer primary key,
+    started_at timestamp,
+    finished_at timestamp,
+    status varchar,
+    input_dir varchar,
+    files bigint,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    rows_duplicate bigint,
+    seconds double,
+    stage_seconds varchar,
+    schema_version integer
+);
+
+create table etl_run_source (
+    run_id integer,
+    source varchar,
+    mapping varchar,
+    files bigint,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    rows_duplicate bigint
+);
+
+create table quarantine (
+    run_id integer,
+    source varchar,
+    file varchar,
+    line bigint,
+    reason varchar
+);
+
+create table duplicate_row (
+    run_id integer,
+    source varchar,
+    file varchar,
+    line bigint,
+    duplicate_of varchar
+);

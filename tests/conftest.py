@@ -1,0 +1,53 @@
+"""Fixtures that run the real generator and ETL into temporary folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl.generate import generate
+from etl.pipeline import RunResult, run
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "data" / "sources.yaml"
+REFERENCE = ROOT / "data" / "reference"
+SHARED = ROOT.parent / "shared"
+SEHHATY = SHARED / "datasets" / "sehhaty_reviews"
+END = dt.date(2026, 11, 27)
+SALT = "test-salt-0123456789abcdef"
+
+
+def etl(input_dir: Path, warehouse: Path, **kw) -> RunResult:
+    """The real ETL with the repository's mappings and reference data."""
+    return run(input_dir, warehouse, SOURCES, REFERENCE, SALT, **kw)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated exports of every channel, about 3,000 participations."""
+    out = tmp_path_factory.mktemp("landing")
+    generate(3000, out, seed=11, end=END)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult]:
+    """A warehouse built by the real ETL from ``demo_dir`` (read it, never write it)."""
+    wh = tmp_path_factory.mktemp("warehouse") / "w.duckdb"
+    return wh, etl(demo_dir, wh)
+
+
+@pytest.fixture
+def landing(tmp_path: Path, demo_dir: Path) -> Path:
+    """A private, writable copy of the demo exports."""
+    dst = tmp_path / "landing"
+    shutil.copytree(demo_dir, dst)
+    return dst

@@ -1,0 +1,58 @@
+"""The command line as a user runs it: generate, run (summary table), check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def _cli(*args: str, tmp: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SALT_PATH": str(tmp / "salt"), "WAREHOUSE_PATH": str(tmp / "w.duckdb")}
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_generate_run_check(tmp_path: Path) -> None:
+    gen = _cli(
+        "generate",
+        "--rows",
+        "500",
+        "--out",
+        str(tmp_path / "in"),
+        "--seed",
+        "3",
+        "--end-date",
+        "2026-11-27",
+        "--quiet",
+        tmp=tmp_path,
+    )
+    assert gen.returncode == 0, gen.stderr
+    assert "call_center/crm_export_1909_2026.xlsx" in gen.stdout and "rows/s" in gen.stderr
+
+    run = _cli("run", str(tmp_path / "in"), "--quiet", tmp=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "w.duckdb").exists()
+    assert "ETL run 1" in run.stdout
+    for source in ("call_center_crm", "website_comments", "social_media", "email_inbox", "total"):
+        assert source in run.stdout
+    # Arabic names come shaped for the terminal: presentation forms, not base letters.
+    assert any("\ufe70" <= ch <= "\ufeff" for ch in run.stdout)
+    assert "quarantined" in run.stderr and "rows/s" in run.stderr
+    assert (tmp_path / "salt").exists() and oct((tmp_path / "salt").stat().st_mode)[-3:] == "600"
+
+    check = _cli("check", tmp=tmp_path)
+    assert check.returncode == 0 and " 0 failed" in check.stdout
+
+
+def test_check_without_warehouse_says_what_to_do(tmp_path: Path) -> None:
+    proc = _cli("check", "--warehouse", str(tmp_path / "none.duckdb"), tmp=tmp_path)
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.strip() == f"error: {tmp_path / 'none.duckdb'}: no warehouse there; build one with "
+        "`python -m etl run INPUT_DIR`"
+    )

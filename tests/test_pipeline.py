@@ -1,0 +1,301 @@
+"""The ETL's promises: nothing lost, idempotent, atomic, no personal data, clear refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl import checks, pipeline
+from etl.errors import CheckFailed, EtlError
+from tests.conftest import ROOT, SALT, digest, etl
+
+DATA_TABLES = ("participation", "improvement_action", "action_participation", "poll_answer")
+
+
+def _leftovers(wh: Path) -> list[str]:
+    return sorted(p.name for p in wh.parent.iterdir() if ".building-" in p.name)
+
+
+@pytest.fixture
+def serving(tmp_path: Path, landing: Path) -> tuple[Path, Path, str]:
+    """A landing zone, and a warehouse built from it: (landing, warehouse, its digest)."""
+    wh = tmp_path / "wh" / "w.duckdb"
+    etl(landing, wh)
+    return landing, wh, digest(wh)
+
+
+def test_every_row_is_accounted_for(built) -> None:
+    wh, result = built
+    con = duckdb.connect(str(wh), read_only=True)
+    for s in result.sources:
+        assert s.rows_read == s.loaded + s.quarantined + s.duplicates, s
+        assert s.rows_read > 0
+    t = result.totals
+    assert (
+        con.execute("select count(*) from participation").fetchone()[0]
+        + con.execute("select count(*) from improvement_action").fetchone()[0]
+        == t.loaded
+    )
+    assert con.execute("select count(*) from quarantine").fetchone()[0] == t.quarantined > 0
+    assert con.execute("select count(*) from duplicate_row").fetchone()[0] == t.duplicates > 0
+    run = con.execute("select rows_read, rows_loaded, rows_quarantined, rows_duplicate, status from etl_run").fetchall()
+    assert run == [(t.rows_read, t.loaded, t.quarantined, t.duplicates, "success")]
+
+
+def test_quarantine_says_where_and_why_never_what(built) -> None:
+    wh, _ = built
+    con = duckdb.connect(str(wh), read_only=True)
+    assert [c[0] for c in con.execute("describe quarantine").fetchall()] == [
+        "run_id",
+        "source",
+        "file",
+        "line",
+        "reason",
+    ]
+    reasons = {r[0] for r in con.execute("select reason from quarantine").fetchall()}
+    joined = " | ".join(reasons)
+    for expected in (
+        "invalid JSON",
+        "expected 14 fields, found 5",
+        "rating: not a whole number from 1 to 5",
+        "submitted_at: not a date in the expected format",
+        "status: unknown code",
+    ):
+        assert expected in joined
+    lines = con.execute("select min(line) from quarantine").fetchone()[0]
+    assert lines >= 1
+    # A reason names fields, never values: no Arabic words from the rows, no digits runs.
+    assert not any(ch in joined for ch in "ةىأ") and "05" not in joined
+
+
+def test_duplicate_rows_point_at_the_loaded_record(built) -> None:
+    wh, _ = built
+    con = duckdb.connect(str(wh), read_only=True)
+    orphans = con.execute(
+        "select count(*) from duplicate_row d where d.duplicate_of not in "
+        "(select participation_id from participation union all select action_id from improvement_action)"
+    ).fetchone()[0]
+    assert orphans == 0
+
+
+def test_second_run_changes_nothing(serving) -> None:
+    landing, wh, _ = serving
+    before = duckdb.connect(str(wh), read_only=True)
+    snap = {t: before.execute(f"select * from {t} order by all").fetchall() for t in DATA_TABLES}
+    q1 = before.execute("select source, file, line, reason from quarantine order by all").fetchall()
+    before.close()
+    etl(landing, wh)
+    after = duckdb.connect(str(wh), read_only=True)
+    for t in DATA_TABLES:
+        assert after.execute(f"select * from {t} order by all").fetchall() == snap[t], t
+    assert after.execute("select source, file, line, reason from quarantine order by all").fetchall() == q1
+    assert after.execute("select count(*) from etl_run").fetchone()[0] == 2  # history carries over
+
+
+def _write_csv(path: Path, rows: list[list[str]], encoding: str) -> None:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+def _bad_utf8_in_cp1256_source(landing: Path) -> str:
+    _write_csv(landing / "website" / "utf8.csv", [["comment_id", "comment"], ["1", "تعليق"]], "utf-8")
+    return "website/utf8.csv"
+
+
+def _cp1256_in_utf8_source(landing: Path) -> str:
+    src = landing / "email" / "inbox_export.csv"
+    text = src.read_bytes().decode("utf-8-sig")
+    (landing / "email" / "legacy.csv").write_bytes(text.encode("cp1256", errors="ignore"))
+    return "email/legacy.csv"
+
+
+def _truncated_xlsx(landing: Path) -> str:
+    src = sorted((landing / "call_center").glob("*.xlsx"))[0]
+    data = src.read_bytes()
+    (landing / "call_center" / "broken.xlsx").write_bytes(data[: len(data) // 2])
+    return "call_center/broken.xlsx"
+
+
+def _empty_file(landing: Path) -> str:
+    (landing / "app_reviews" / "empty.csv").write_bytes(b"")
+    return "app_reviews/empty.csv"
+
+
+def _unmatched_file(landing: Path) -> str:
+    (landing / "misc").mkdir()
+    (landing / "misc" / "notes.txt").write_text("x")
+    return "misc/notes.txt"
+
+
+def _missing_column(landing: Path) -> str:
+    _write_csv(landing / "app_reviews" / "old.csv", [["reviewId", "content"], ["1", "x"]], "utf-8")
+    return "app_reviews/old.csv"
+
+
+@pytest.mark.parametrize(
+    "make_bad, words",
+    [
+        (_bad_utf8_in_cp1256_source, "looks like UTF-8"),
+        (_cp1256_in_utf8_source, "is not valid utf-8-sig"),
+        (_truncated_xlsx, "not a readable XLSX"),
+        (_empty_file, "is empty"),
+        (_unmatched_file, "matches no source"),
+        (_missing_column, "missing column"),
+    ],
+)
+def test_bad_file_is_refused_and_previous_warehouse_serves(serving, make_bad, words) -> None:
+    landing, wh, before = serving
+    name = make_bad(landing)
+    with pytest.raises(EtlError) as err:
+        etl(landing, wh)
+    message = str(err.value)
+    assert name in message and words in message and "\n" not in message
+    assert digest(wh) == before and not _leftovers(wh)
+
+
+@pytest.mark.parametrize("make_bad, words", [(_truncated_xlsx, "not a readable XLSX"), (_empty_file, "is empty")])
+def test_cli_error_is_one_line_without_traceback(serving, make_bad, words) -> None:
+    landing, wh, before = serving
+    make_bad(landing)
+    proc = subprocess.run(
+        [sys.executable, "-m", "etl", "run", str(landing), "--warehouse", str(wh), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(wh),
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert digest(wh) == before
+    verbose = subprocess.run(
+        [sys.executable, "-m", "etl", "--verbose", "run", str(landing), "--warehouse", str(wh), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(wh),
+        timeout=120,
+    )
+    assert "Traceback" in verbose.stderr
+
+
+def _env(wh: Path) -> dict[str, str]:
+    import os
+
+    return {**os.environ, "SALT_PATH": str(wh.parent / "salt")}
+
+
+def test_missing_input_dir_and_unknown_source(tmp_path: Path, serving) -> None:
+    landing, wh, before = serving
+    with pytest.raises(EtlError, match="input directory not found"):
+        etl(tmp_path / "nowhere", wh)
+    with pytest.raises(EtlError, match="unknown source"):
+        etl(landing, wh, only=["no_such_source"])
+    assert digest(wh) == before
+
+
+def test_a_failed_check_keeps_the_previous_warehouse(serving, monkeypatch) -> None:
+    landing, wh, before = serving
+    monkeypatch.setattr(checks, "run_all", lambda con, run_id: ["unique participation.participation_id: 3 rows"])
+    with pytest.raises(CheckFailed, match="previous warehouse keeps serving"):
+        etl(landing, wh)
+    assert digest(wh) == before and not _leftovers(wh)
+
+
+def test_interrupt_keeps_the_previous_warehouse(serving) -> None:
+    landing, wh, before = serving
+    calls = []
+
+    def interrupt(what: str, done: int, total: int) -> None:
+        calls.append(what)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        etl(landing, wh, progress=interrupt)
+    assert digest(wh) == before and not _leftovers(wh)
+
+
+def test_first_run_creates_the_warehouse_folder(tmp_path: Path, landing: Path) -> None:
+    wh = tmp_path / "new" / "deeper" / "w.duckdb"
+    etl(landing, wh)
+    assert wh.exists() and not _leftovers(wh)
+
+
+CANARIES = (
+    "0551234567",
+    "1012345679",
+    "canary.person@example.com",
+    "SA4420000001234567891234",
+    "4111 1111 1111 1111",
+    "+966 55 765 4321",
+)
+
+
+def test_no_personal_data_reaches_the_warehouse(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    (d / "canonical").mkdir(parents=True)
+    rows = [["source_record_id", "channel", "tool", "submitted_at", "text", "sender"]]
+    for i, c in enumerate(CANARIES):
+        rows.append([f"C{i}", "email", "direct_contact", f"2026-01-0{i + 1} 10:00", f"بياناتي {c} شكرا", c])
+    _write_csv(d / "canonical" / "canaries.csv", rows, "utf-8")
+    wh = tmp_path / "w.duckdb"
+    etl(d, wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    cols = con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where data_type = 'VARCHAR' or data_type like '%[]'"
+    ).fetchall()
+    assert len(cols) > 20
+    for table, col in cols:
+        for c in CANARIES:
+            hits = con.execute(
+                f'select count(*) from "{table}" where cast("{col}" as varchar) like ?', [f"%{c}%"]
+            ).fetchone()[0]
+            assert hits == 0, (table, col, c)
+    raw = wh.read_bytes()
+    for c in CANARIES:
+        assert c.encode() not in raw  # not even in free pages of the file
+
+
+def test_checks_catch_personal_data_and_broken_accounting(built, tmp_path: Path) -> None:
+    wh, result = built
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    assert checks.run_all(con, result.run_id) == []
+    con.execute("update participation set text_redacted = 'call me 0551234567' where rowid = 1")
+    con.execute("update etl_run_source set rows_read = rows_read + 1 where rowid = 1")
+    failed = " | ".join(checks.run_all(con, result.run_id))
+    assert "no personal data (phone) in participation.text_redacted" in failed
+    assert "row accounting: read = loaded + quarantined + duplicates" in failed
+
+
+def test_one_run_at_a_time(serving) -> None:
+    import fcntl
+
+    landing, wh, _ = serving
+    lock = wh.with_name(f".{wh.name}.lock")
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(EtlError, match="another ETL run"):
+            etl(landing, wh)
+
+
+def test_pipeline_uses_the_salt(tmp_path: Path, landing: Path) -> None:
+    a = pipeline.run(landing, tmp_path / "a.duckdb", ROOT / "data/sources.yaml", ROOT / "data/reference", SALT)
+    b = pipeline.run(landing, tmp_path / "b.duckdb", ROOT / "data/sources.yaml", ROOT / "data/reference", SALT + "x")
+    q = "select sender_hash from participation where sender_hash is not null order by participation_id limit 5"
+    ha = duckdb.connect(str(a.warehouse), read_only=True).execute(q).fetchall()
+    hb = duckdb.connect(str(b.warehouse), read_only=True).execute(q).fetchall()
+    assert ha and ha != hb
