@@ -21,7 +21,7 @@ def bar(
         alt.Chart(data, description=description)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=category_title),
+            y=alt.Y(f"{category}:N", sort="-x", title=category_title, axis=alt.Axis(labelLimit=320)),
             x=alt.X(f"{value}:Q", title=value_title),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),

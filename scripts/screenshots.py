@@ -1,0 +1,71 @@
+"""Screenshots of the running app's pages in headless Chromium, in Arabic and English.
+
+    python scripts/screenshots.py --url http://127.0.0.1:8501 --out artifacts/screenshots
+
+Uses Debian's chromium (/usr/bin/chromium); Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def shoot(
+    url: str, out: Path, pages: list[str], langs: tuple[str, ...] = ("ar", "en"), width: int = 1400, height: int = 1000
+) -> list[Path]:
+    exe = chromium_path()
+    if not exe:
+        raise SystemExit("no chromium found: apt-get install chromium")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        for lang in langs:
+            ctx = browser.new_context(viewport={"width": width, "height": height}, locale=lang)
+            page = ctx.new_page()
+            for name in pages:
+                path = "" if name == "overview" else name
+                page.goto(f"{url}/{path}?lang={lang}")
+                page.wait_for_selector("h1", timeout=30000)
+                page.wait_for_load_state("networkidle")
+                # Charts and buttons arrive after the first paint: wait until nothing is loading.
+                page.wait_for_function(
+                    "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && "
+                    "[...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('canvas, svg'))",
+                    timeout=30000,
+                )
+                page.wait_for_timeout(500)
+                target = out / f"{name}_{lang}.png"
+                page.screenshot(path=str(target), full_page=True)
+                written.append(target)
+            ctx.close()
+        browser.close()
+    return written
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", default="http://127.0.0.1:8501")
+    ap.add_argument("--out", default="artifacts/screenshots")
+    ap.add_argument("--pages", default="overview")
+    args = ap.parse_args()
+    for f in shoot(args.url, Path(args.out), args.pages.split(",")):
+        print(f)
