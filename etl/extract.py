@@ -16,8 +16,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from etl.sources import DATE_FIELDS, Source
 
 csv.field_size_limit(16 * 1024 * 1024)
 _SINGLE_BYTE = {"cp1256", "windows-1256", "iso-8859-6", "latin-1", "iso-8859-1", "cp1252"}
-_HIJRI = re.compile(r"^\s*(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+_HIJRI_DAY = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
@@ -64,37 +65,33 @@ def extract(path: Path, rel: str, src: Source, source_name: str) -> Extracted:
         raise InputFileError(rel, "the file is empty (0 bytes)", "re-export it, or remove it from the input directory")
     reader = {"csv": _csv_rows, "xlsx": _xlsx_rows, "jsonl": _jsonl_rows}[src.format]
     out = Extracted(source_name, rel, src.fields, {})
-    getters: list[tuple[str, Callable[[Any], str | None]]] | None = None
-    width = 0
-    nulls = set(src.null_values)
+    header: list[Any] | None = None
+    rows: list[list[Any]] = []
     for line, record in reader(path, rel, src):
         if isinstance(record, str):  # a reason: the row could not be read
             out.rejects.append((line, record))
-            continue
-        if getters is None:  # the first row is the header
-            getters, width = _getters(record, src, rel, premapped=src.format == "jsonl")
-            out.columns = {name: [] for name, _ in getters}
-            continue
-        if len(record) != width:
-            out.rejects.append((line, f"expected {width} fields, found {len(record)}"))
-            continue
-        out.lines.append(line)
-        for name, get in getters:
-            v = get(record)
-            out.columns[name].append(None if v is None or v == "" or v in nulls else v)
-    if getters is None and src.format != "jsonl":
-        raise InputFileError(rel, "no header row", "re-export it with its column names in the first row")
+        elif header is None:  # the first row is the header
+            header = record
+        elif len(record) != len(header):
+            out.rejects.append((line, f"expected {len(header)} fields, found {len(record)}"))
+        else:
+            out.lines.append(line)
+            rows.append(record)
+    if header is None:
+        if src.format != "jsonl":
+            raise InputFileError(rel, "no header row", "re-export it with its column names in the first row")
+        header = []
+    out.columns = _columns(header, rows, src, rel, premapped=src.format == "jsonl")
     if src.calendar == "hijri":
         for name in DATE_FIELDS & set(out.columns):
             out.columns[name] = _hijri_to_iso(out.columns[name])
     return out
 
 
-Getter = Callable[[Any], "str | None"]
-
-
-def _getters(header: list[Any], src: Source, rel: str, premapped: bool) -> tuple[list[tuple[str, Getter]], int]:
-    """How to fetch each canonical field from a row, decided once from the file's header.
+def _columns(
+    header: list[Any], rows: list[list[Any]], src: Source, rel: str, premapped: bool
+) -> dict[str, list[str | None]]:
+    """The canonical fields as columns, fetched column by column (a field per pass, not per row).
 
     ``premapped``: the reader already mapped the fields (JSON Lines), so the header is their names.
     """
@@ -105,32 +102,34 @@ def _getters(header: list[Any], src: Source, rel: str, premapped: bool) -> tuple
     missing = sorted({c for cols in mapping.values() for c in cols if c not in index})
     if src.is_template:
         missing = sorted(set(src.required) - set(mapping))
-    if missing:
+    if missing and (rows or src.format != "jsonl"):
         raise InputFileError(
             rel,
             f"missing column(s) {', '.join(missing)}",
             f"re-export with those columns or fix the '{src.key}' mapping in data/sources.yaml",
         )
-    out: list[tuple[str, Getter]] = []
+    nulls = frozenset(src.null_values)
+    typed = src.format != "csv"  # XLSX cells and JSON values may be numbers, dates, ...
+    out: dict[str, list[str | None]] = {}
     for name in src.fields:
         if name in src.constants and name not in mapping:
-            const = src.constants[name]
-            out.append((name, lambda r, c=const: c))
-        elif name in mapping:
-            idx = [index[c] for c in mapping[name]]
-            if len(idx) == 1:
-                out.append((name, lambda r, i=idx[0]: _cell(r[i])))
-            else:
-                nulls = frozenset(src.null_values)
-                out.append((name, lambda r, ix=idx, nl=nulls: _join([_cell(r[i]) for i in ix], nl)))
-    return out, len(names)
+            out[name] = [src.constants[name]] * len(rows)
+        elif name in mapping and all(c in index for c in mapping[name]):
+            parts = [_clean([r[index[c]] for r in rows], nulls, typed) for c in mapping[name]]
+            out[name] = parts[0] if len(parts) == 1 else _join(parts)
+    return out
 
 
-def _join(parts: list[str | None], nulls: frozenset[str] = frozenset()) -> str | None:
-    """Several columns as one value (a date split in parts); empty when any part is."""
-    if any(p is None or p in nulls for p in parts):
-        return None
-    return " ".join(parts)  # type: ignore[arg-type]
+def _clean(values: list[Any], nulls: frozenset[str], typed: bool) -> list[str | None]:
+    """Strings, with empty, blank and null-marker cells as None."""
+    if typed:
+        values = [_cell(v) for v in values]
+    return [None if v is None or v in nulls or not v.strip() else v for v in values]
+
+
+def _join(parts: list[list[str | None]]) -> list[str | None]:
+    """Several columns as one value (a date split in parts), empty when any part is."""
+    return [None if None in p else " ".join(p) for p in zip(*parts)]  # type: ignore[arg-type]
 
 
 def _cell(v: Any) -> str | None:
@@ -247,32 +246,49 @@ def _path_value(obj: dict, cols: tuple[str, ...]) -> str | None:
     parts = []
     for col in cols:
         v: Any = obj
-        for key in col.split("."):
+        for key in _split_path(col):
             v = v.get(key) if isinstance(v, dict) else None
         if isinstance(v, list):  # attachments: their names, ';'-separated
             v = ";".join(str(x.get("name", "")) if isinstance(x, dict) else str(x) for x in v) or None
         elif isinstance(v, dict):
             v = json.dumps(v, ensure_ascii=False, sort_keys=True)
         parts.append(_cell(v))
-    return parts[0] if len(parts) == 1 else _join(parts)
+    if len(parts) == 1:
+        return parts[0]
+    return None if None in parts else " ".join(parts)  # type: ignore[arg-type]
+
+
+@cache
+def _split_path(col: str) -> tuple[str, ...]:
+    return tuple(col.split("."))
 
 
 # -- Hijri ---------------------------------------------------------------------------------------
 def _hijri_to_iso(values: list[str | None]) -> list[str | None]:
-    """Umm al-Qura dates to ISO Gregorian; one conversion per distinct value."""
-    cache: dict[str, str | None] = {}
-    for v in set(values):
+    """Umm al-Qura dates (Y/M/D, optional time) to ISO Gregorian; one conversion per distinct day.
+
+    An invalid date becomes a marker that no date format accepts, so its row is quarantined.
+    """
+    days: dict[str, str | None] = {}
+    out: list[str | None] = []
+    for v in values:
         if v is None:
+            out.append(None)
             continue
-        m = _HIJRI.match(v.translate(_DIGITS))
-        if not m:
-            cache[v] = "invalid hijri date"
-            continue
-        y, mo, d, hh, mi, ss = m.groups()
-        try:
-            g = Hijri(int(y), int(mo), int(d)).to_gregorian()
-        except (ValueError, OverflowError):
-            cache[v] = "invalid hijri date"
-            continue
-        cache[v] = f"{g.isoformat()}T{int(hh or 0):02d}:{int(mi or 0):02d}:{int(ss or 0):02d}"
-    return [None if v is None else cache[v] for v in values]
+        day, _, time = v.translate(_DIGITS).strip().replace("T", " ").partition(" ")
+        if day not in days:
+            days[day] = _hijri_day(day)
+        g = days[day]
+        time = time.strip()
+        out.append("invalid hijri date" if g is None else f"{g}T{time}" if time else g)
+    return out
+
+
+def _hijri_day(day: str) -> str | None:
+    m = _HIJRI_DAY.match(day)
+    if not m:
+        return None
+    try:
+        return Hijri(int(m[1]), int(m[2]), int(m[3])).to_gregorian().isoformat()
+    except (ValueError, OverflowError):
+        return None

@@ -1,0 +1,88 @@
+"""`make bench`: generator and ETL throughput and peak memory at 100k and 1M rows.
+
+Each step runs in its own process (its own peak RSS). Ratios compare with baselines measured in the
+same run, since absolute times on these shared machines are not stable:
+- generate: against writing the same number of rows as a plain CSV with Python's csv module;
+- run: against DuckDB's plain read (read_csv / read_json, all varchar) of the same UTF-8 exports.
+Results are appended to bench/results.md.
+
+    python -m bench                 # 100k and 1M
+    python -m bench --rows 100000   # just one size
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.md"
+
+
+def step(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.step", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def plain_csv_seconds(rows: int, path: Path) -> float:
+    t0 = time.perf_counter()
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "submitted_at", "text", "rating"])
+        w.writerows(
+            [i, "2026-01-01 10:00:00", "شكراً لكم على جهودكم في خدمة المستفيدين", i % 5 + 1] for i in range(rows)
+        )
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", default="100000,1000000")
+    args = ap.parse_args()
+    lines = []
+    for rows in [int(r) for r in args.rows.split(",")]:
+        work = Path(tempfile.mkdtemp(prefix="bench-"))
+        try:
+            g = step("generate", str(rows), str(work / "in"), "42")
+            base_g = plain_csv_seconds(rows, work / "plain.csv")
+            r = step("run", str(work / "in"), str(work / "w.duckdb"))
+            b = step("baseline", str(work / "in"))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        lines.append(
+            f"| {rows:,} | generate | {g['seconds']:.1f} s | {rows / g['seconds']:,.0f} | {g['peak_mb']:,} MB "
+            f"| {g['seconds'] / base_g:.1f}x plain csv.writer ({base_g:.1f} s) |"
+        )
+        stages = ", ".join(f"{k} {v}" for k, v in r["stages"].items() if k != "total")
+        # Per row: the baseline reads only the exports DuckDB can read plainly (no cp1256, no XLSX).
+        ratio = (r["seconds"] / r["rows_read"]) / (b["seconds"] / b["rows_read"])
+        lines.append(
+            f"| {rows:,} | run | {r['seconds']:.1f} s | {r['rows_read'] / r['seconds']:,.0f} | {r['peak_mb']:,} MB "
+            f"| {ratio:.1f}x per row, DuckDB plain read of the UTF-8 exports ({b['seconds']:.2f} s for "
+            f"{b['rows_read']:,} rows); stages (s): {stages} |"
+        )
+        print("\n".join(lines[-2:]), flush=True)
+    header = (
+        f"\n## {dt.date.today().isoformat()}: generate and run (`python -m bench --rows {args.rows}`)\n\n"
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 cores.\n\n"
+        "| rows | step | time | rows/s | peak RSS | against the same run's baseline |\n"
+        "| --- | --- | --- | --- | --- | --- |\n"
+    )
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write(header + "\n".join(lines) + "\n")
+    print(f"appended to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""One measured step in a fresh process: prints JSON with wall seconds and this process's peak RSS.
+
+python -m bench.step generate ROWS OUT SEED
+python -m bench.step run INPUT_DIR WAREHOUSE
+python -m bench.step baseline INPUT_DIR     # DuckDB's plain read of the same text exports
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str]) -> dict:
+    what = argv[0]
+    t0 = time.perf_counter()
+    extra: dict = {}
+    if what == "generate":
+        from etl.generate import generate
+
+        generate(int(argv[1]), Path(argv[2]), int(argv[3]), dt.date(2026, 11, 27))
+    elif what == "run":
+        from core.settings import ROOT
+        from etl.pipeline import run
+
+        r = run(Path(argv[1]), Path(argv[2]), ROOT / "data/sources.yaml", ROOT / "data/reference", "bench-salt" * 4)
+        extra = {"rows_read": r.totals.rows_read, "stages": {k: round(v, 2) for k, v in r.stage_seconds.items()}}
+    elif what == "baseline":
+        import duckdb
+
+        con = duckdb.connect()
+        d = Path(argv[1])
+        n = 0
+        for p in sorted(d.rglob("*.csv")):
+            if "website" in p.parts:
+                continue  # cp1256: DuckDB has no reader for it without an extension
+            n += con.execute(
+                "select count(*) from read_csv(?, all_varchar = true, ignore_errors = true)", [str(p)]
+            ).fetchone()[0]
+        for p in sorted(d.rglob("*.jsonl")):
+            n += con.execute(
+                "select count(*) from read_json(?, format = 'newline_delimited', ignore_errors = true)", [str(p)]
+            ).fetchone()[0]
+        extra = {"rows_read": n}
+    else:
+        raise SystemExit(f"unknown step {what}")
+    return {"step": what, "seconds": round(time.perf_counter() - t0, 3), "peak_mb": round(_peak_mb()), **extra}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))
