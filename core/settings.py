@@ -59,6 +59,16 @@ SETTINGS: tuple[Setting, ...] = (
         "DuckDB memory limit for the ETL; larger work spills to a temporary directory.",
     ),
     Setting(
+        "CAMPAIGN_MIN_SENDERS",
+        "10",
+        "A campaign: at least this many different senders sending near-identical text ...",
+    ),
+    Setting(
+        "CAMPAIGN_WINDOW_HOURS",
+        "72",
+        "... with no gap longer than this between two of them (and a week at most in all).",
+    ),
+    Setting(
         "DEMO_ROWS",
         "50000",
         "How many demo records `make run` generates when there is no warehouse yet.",

@@ -22,11 +22,14 @@ NOT_NULL: dict[str, tuple[str, ...]] = {
         "language",
         "beneficiary_type",
         "theme",
+        "theme_source",
         "sentiment",
         "moderation_status",
         "screening_controls",
+        "screening_rules",
         "pii_types",
     ),
+    "campaign": ("campaign_id", "participations", "senders", "first_at"),
     "improvement_action": ("action_id", "title_ar", "status", "proposed_at"),
     "quarantine": ("run_id", "source", "file", "line", "reason"),
     "etl_run": ("run_id", "status", "rows_read"),
@@ -35,6 +38,7 @@ UNIQUE: dict[str, tuple[str, ...]] = {
     "participation": ("participation_id",),
     "improvement_action": ("action_id",),
     "etl_run": ("run_id",),
+    "campaign": ("campaign_id",),
 }
 # table.column -> reference table (its code column); nulls are allowed where the column may be empty
 ACCEPTED: dict[tuple[str, str], str] = {
@@ -55,12 +59,15 @@ RELATIONSHIPS: tuple[tuple[str, str, str, str], ...] = (
     ("poll_answer", "participation_id", "participation", "participation_id"),
     ("action_participation", "participation_id", "participation", "participation_id"),
     ("action_participation", "action_id", "improvement_action", "action_id"),
+    ("participation", "campaign_id", "campaign", "campaign_id"),
 )
 RANGES: tuple[tuple[str, str], ...] = (
     ("participation", "rating is not null and rating not between 1 and 5"),
     ("participation", "theme_confidence not between 0 and 1"),
     ("participation", "responded_at < submitted_at"),
     ("participation", "moderation_status in ('published', 'pending') and moderation_control is not null"),
+    ("participation", "(duplicate_of is null) <> (duplicate_kind is null)"),
+    ("participation", "len(screening_controls) > coalesce(len(screening_rules), 0)"),
 )
 # Text columns that reach people: none may still match a personal-data pattern.
 TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -68,6 +75,7 @@ TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("participation", "text_normalized"),
     ("improvement_action", "description_ar"),
     ("improvement_action", "description_en"),
+    ("campaign", "sample_text_redacted"),
 )
 
 

@@ -31,9 +31,9 @@ import pyarrow.compute as pc
 from core.settings import get as setting
 from core.sqlfiles import load_sql
 from etl import checks, reference
+from etl.classify import features, read_overrides
 from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract
-from etl.reference import read_table
 from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files
 from etl.text import normalise_array, normalise_py, redact_array
 
@@ -203,7 +203,6 @@ def _build(
 
         t = time.perf_counter()
         reference.load(con, reference_dir)
-        _lexicons(con, reference_dir)
         stats = _extract_all(con, input_dir, files, progress)
         timings["extract"] = time.perf_counter() - t
 
@@ -219,11 +218,19 @@ def _build(
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        con.execute("create temp table classified as " + load_sql(SQL_DIR, "classified"))
+        _features_stage(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        con.execute("create table participation as " + load_sql(SQL_DIR, "participation"), {"salt": salt})
+        con.execute(
+            "create table participation as " + load_sql(SQL_DIR, "participation"),
+            {
+                "salt": salt,
+                "min_senders": int(setting("CAMPAIGN_MIN_SENDERS")),
+                "window_hours": int(setting("CAMPAIGN_WINDOW_HOURS")),
+            },
+        )
+        con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
         run_id = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)
@@ -424,37 +431,48 @@ def _text_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("_text")
 
 
-def _lexicons(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
-    themes = read_table(reference_dir, "themes.csv")
-    kw = [
-        (t["code"], normalise_py(k), 1.0)
-        for t in themes
-        for col in ("keywords_ar", "keywords_en")
-        for k in (t.get(col) or "").split("|")
-        if k.strip()
-    ]
-    con.register(
-        "_kw", pa.table({"theme": [k[0] for k in kw], "keyword": [k[1] for k in kw], "weight": [k[2] for k in kw]})
+def _features_stage(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+    """Theme, sentiment, screening terms and near-duplicate clusters (etl.classify), per record."""
+    tbl = con.sql(
+        "select t.row_id, t.text_normalized, cast(i.rating_number as integer) as rating "
+        "from text_stage as t inner join stg_identified as i on i.row_id = t.row_id"
+    ).to_arrow_table()
+    f = features(tbl.column("text_normalized").to_pylist(), tbl.column("rating").to_pylist(), reference_dir)
+    out = pa.table(
+        {"row_id": tbl.column("row_id"), **{k: pa.array(v) for k, v in f.items()}},
+        schema=pa.schema(
+            [
+                ("row_id", pa.int64()),
+                ("theme", pa.string()),
+                ("theme_confidence", pa.float64()),
+                ("sentiment", pa.string()),
+                ("offensive_term", pa.string()),
+                ("security_rule", pa.string()),
+                ("cluster", pa.string()),
+            ]
+        ),
     )
-    con.execute("create temp table theme_keyword as select distinct * from _kw")
-    con.unregister("_kw")
-    for name, filename, cols in (
-        ("sentiment_term", "sentiment_lexicon.csv", ("term", "polarity")),
-        ("offensive_term", "offensive_terms.csv", ("term",)),
-    ):
-        path = reference_dir / filename
-        if not path.exists():
-            raise ConfigError(f"{path}: lexicon missing; restore it from the repository")
-        import csv
-
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = [r for r in csv.DictReader(fh) if r.get("term", "").strip()]
-        data = {"term": [normalise_py(r["term"]) for r in rows]}
-        if "polarity" in cols:
-            data["polarity"] = [int(r["polarity"]) for r in rows]
-        con.register("_lex", pa.table(data))
-        con.execute(f"create temp table {name} as select * from _lex")
-        con.unregister("_lex")
+    con.register("_features", out)
+    con.execute("create temp table text_features as select * from _features")
+    con.unregister("_features")
+    overrides = read_overrides(reference_dir / "theme_overrides.csv")
+    con.register(
+        "_over",
+        pa.table(
+            {"participation_id": list(overrides), "theme": list(overrides.values())},
+            schema=pa.schema([("participation_id", pa.string()), ("theme", pa.string())]),
+        ),
+    )
+    con.execute("create temp table theme_override as select * from _over")
+    con.unregister("_over")
+    unknown = con.execute(
+        "select count(*) from theme_override where theme not in (select code from ref_theme)"
+    ).fetchone()[0]
+    if unknown:
+        raise ConfigError(
+            f"{reference_dir / 'theme_overrides.csv'}: {unknown} override(s) name a theme "
+            "not in themes.csv; fix the theme codes"
+        )
 
 
 # -- improvement actions -----------------------------------------------------------------------

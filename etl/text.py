@@ -10,6 +10,9 @@ translates when it shows text; ``pii_types`` lists what was found per record.
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -83,7 +86,7 @@ _PHONE = (
     f"|{_digit('0')}{_SEP}{_digit('5')}{_digits(8)}"
     f"|{_digit('0')}{_SEP}{_digit('1')}{_SEP}[1-7\u0661-\u0667\u06f1-\u06f7]{_digits(7)}"
 )
-_ID = f"[12\u0661\u0662\u06f1\u06f2](?:[\u00a0{_INVISIBLE}\\-]?{_D}){{9}}"
+_ID = f"[12\u0661\u0662\u06f1\u06f2](?:[ \u00a0{_INVISIBLE}\\-]?{_D}){{9}}"
 
 # (type, pattern, replacement). Patterns with a leading (^|non-digit) group and trailing
 # (non-digit|$) group keep those characters: RE2 has no look-around.
@@ -102,19 +105,81 @@ REDACTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check that Saudi national ID and iqama numbers carry in their last digit."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+_ID_RE = re.compile(REDACTIONS[5][1])
+_TO_ASCII = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def _typed_ids(texts: list[str]) -> tuple[list[str], list[set[str]]]:
+    """Mask ID-shaped numbers; the Luhn check says national ID (1…), iqama (2…) or just a number."""
+    out, kinds = [], []
+    for text in texts:
+        found: set[str] = set()
+
+        def mask(m: re.Match[str], found: set[str] = found) -> str:
+            digits = re.sub(r"\D", "", m.group(2).translate(_TO_ASCII))
+            if luhn_ok(digits):
+                found.add("national_id" if digits[0] == "1" else "iqama")
+                return f"{m.group(1)}[ID]{m.group(3)}"
+            found.add("long_number")
+            return f"{m.group(1)}[NUMBER]{m.group(3)}"
+
+        out.append(_ID_RE.sub(mask, _ID_RE.sub(mask, text)))
+        kinds.append(found)
+    return out, kinds
+
+
+PII_KINDS = ("email", "url_token", "iban", "card", "phone", "national_id", "iqama", "long_number")
+
+
 def redact_array(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
-    """Redacted text and, per record, the list of personal-data types found."""
-    found = []
+    """Redacted text and, per record, the list of personal-data types found (in PII_KINDS order)."""
+    arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
+    n = len(arr)
+    masks = {k: np.zeros(n, dtype=bool) for k in PII_KINDS}
     out = arr
     for kind, pattern, repl in REDACTIONS:
-        hit = pc.match_substring_regex(out, pattern)
-        found.append(pc.if_else(pc.fill_null(hit, False), kind, None))
+        hit = pc.fill_null(pc.match_substring_regex(out, pattern), False)
+        hit_np = hit.to_numpy(zero_copy_only=False)
+        if not hit_np.any():
+            continue
+        if kind == "national_id":  # typed one by one: few rows, and the check digit needs arithmetic
+            rows = np.flatnonzero(hit_np)
+            values = out.take(pa.array(rows)).to_pylist()
+            masked, kinds = _typed_ids(values)
+            out = _put(out, rows, masked)
+            for r, ks in zip(rows, kinds):
+                for k in ks:
+                    masks[k][r] = True
+            continue
+        masks[kind] |= hit_np
         # Twice: a match consumes the character after it, which may begin the next match.
         out = pc.replace_substring_regex(out, pattern, repl)
         out = pc.replace_substring_regex(out, pattern, repl)
-    table = pa.table({k: f for (k, _, _), f in zip(REDACTIONS, found)})
-    types = [list(filter(None, row)) for row in zip(*(table[k].to_pylist() for k in table.column_names))]
-    return out, pa.array(types, pa.list_(pa.string()))
+    stacked = np.stack([masks[k] for k in PII_KINDS], axis=1)
+    rows_idx, kind_idx = np.nonzero(stacked)
+    offsets = np.concatenate(([0], np.cumsum(stacked.sum(axis=1)))).astype(np.int32)
+    values = pa.array(np.array(PII_KINDS, dtype=object)[kind_idx].tolist() if len(kind_idx) else [], pa.string())
+    types = pa.ListArray.from_arrays(pa.array(offsets), values)
+    del rows_idx
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out, types
+
+
+def _put(arr: pa.ChunkedArray, rows: np.ndarray, values: list[str]) -> pa.Array:
+    """``arr`` with ``values`` at ``rows``."""
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(arr.combine_chunks(), pa.array(mask), pa.array(values, pa.string()))
 
 
 def redact(text: str | None) -> tuple[str | None, list[str]]:

@@ -141,7 +141,7 @@ def one_of_each(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConn
                 "Someone@Example.com",
                 "president@pv.gov.sa",
                 "s",
-                "هويتي 1012345678",
+                "هويتي 1012345672",
                 "a.pdf;b.docx",
                 "ar",
                 "published",

@@ -40,8 +40,12 @@ def test_normalise(text: str, expected: str) -> None:
         ("055 123 4567", "[PHONE]", ["phone"]),
         ("هاتف المنزل 011 465 1234", "هاتف المنزل [PHONE]", ["phone"]),
         ("0551234567 0559876543", "[PHONE] [PHONE]", ["phone"]),
-        ("هويتي 1012345678", "هويتي [ID]", ["national_id"]),
-        ("إقامة ٢٣٤٥٦٧٨٩٠١", "إقامة [ID]", ["national_id"]),
+        ("هويتي 1012345672", "هويتي [ID]", ["national_id"]),
+        ("إقامة ٢٠١٢٣٤٥٦٧٠", "إقامة [ID]", ["iqama"]),
+        ("هوية 101 234 5672", "هوية [ID]", ["national_id"]),  # digits split by spaces
+        ("هوية 1012\u200f345\u200c672", "هوية [ID]", ["national_id"]),  # marks inside
+        ("رقم 1012345678", "رقم [NUMBER]", ["long_number"]),  # ID-shaped, fails the Luhn check
+        ("هويتي 1012345672 وإقامة 2012345670", "هويتي [ID] وإقامة [ID]", ["national_id", "iqama"]),
         ("iban SA44 2000 0001 2345 6789 1234", "iban [IBAN]", ["iban"]),
         ("sa4420000001234567891234", "[IBAN]", ["iban"]),
         ("mail me a.b-c@mail.example.sa ok", "mail me [EMAIL] ok", ["email"]),

@@ -1,12 +1,10 @@
 -- The participation mart: one row per accepted record, text redacted, sender hashed, classified
 -- and screened. Inputs: stg_identified, text_stage (redacted text, keys, personal-data types),
--- classified (theme, sentiment, offensive terms). $salt: the sender-hash salt.
+-- text_features (theme, sentiment, offensive term, security rule, near-duplicate cluster),
+-- theme_override (the analyst's file). $salt: sender-hash salt. A campaign: $min_senders or more
+-- senders, near-identical text, no gap over $window_hours, a week at most, most of its text's volume.
 with records as (
     select * from stg_identified where occurrence = 1
-),
-
-texts as (
-    select * from text_stage
 ),
 
 senders as (
@@ -58,15 +56,19 @@ joined as (
         case when records.responded_at >= records.submitted_at then records.responded_at end as responded_at,
         case when senders.sender_key is not null and senders.sender_key <> ''
             then sha256($salt || senders.sender_key) end as sender_hash,
-        classified.theme,
-        classified.theme_confidence,
-        classified.sentiment,
-        classified.offensive_terms,
+        coalesce(override.theme, features.theme) as theme,
+        case when override.theme is not null then 1.0 else features.theme_confidence end as theme_confidence,
+        case when override.theme is not null then 'analyst' else 'rules' end as theme_source,
+        features.sentiment,
+        features.offensive_term,
+        features.security_rule,
+        features.cluster as text_cluster,
         records.poll_id
     from records
-    inner join texts on texts.row_id = records.row_id
-    inner join classified on classified.row_id = records.row_id
+    inner join text_stage as texts on texts.row_id = records.row_id
+    inner join text_features as features on features.row_id = records.row_id
     left join senders on senders.row_id = records.row_id
+    left join theme_override as override on override.participation_id = records.participation_id
 ),
 
 repeated as (
@@ -74,21 +76,83 @@ repeated as (
         *,
         case when sender_hash is not null and text_normalized <> '' then
             first_value(participation_id) over (
-                partition by sender_hash, text_normalized order by submitted_at, participation_id
+                partition by sender_hash, coalesce(text_cluster, text_normalized)
+                order by submitted_at, participation_id
             )
-        end as first_of_kind
+        end as first_of_kind,
+        case when sender_hash is not null and text_normalized <> '' then
+            first_value(text_normalized) over (
+                partition by sender_hash, coalesce(text_cluster, text_normalized)
+                order by submitted_at, participation_id
+            )
+        end as first_text
     from joined
 ),
 
-screened as (
+deduplicated as (
     select
-        * exclude (first_of_kind),
-        nullif(first_of_kind, participation_id) as duplicate_of
+        * exclude (first_of_kind, first_text),
+        nullif(first_of_kind, participation_id) as duplicate_of,
+        case
+            when first_of_kind is null or first_of_kind = participation_id then null
+            when first_text = text_normalized then 'exact'
+            else 'near'
+        end as duplicate_kind
     from repeated
+),
+
+gaps as (
+    select
+        participation_id,
+        text_cluster,
+        submitted_at,
+        sender_hash,
+        case when submitted_at - lag(submitted_at) over (
+            partition by text_cluster order by submitted_at, participation_id
+        ) > to_hours(cast($window_hours as bigint)) then 1 else 0 end as new_island
+    from deduplicated
+    where text_cluster is not null
+),
+
+islands as (
+    select
+        *,
+        sum(new_island) over (
+            partition by text_cluster order by submitted_at, participation_id rows unbounded preceding
+        ) as island
+    from gaps
+),
+
+island_sizes as (
+    select
+        text_cluster,
+        island,
+        count(*) as n,
+        sum(count(*)) over (partition by text_cluster) as cluster_n,
+        count(distinct sender_hash) as senders,
+        min(submitted_at) as first_at,
+        max(submitted_at) as last_at
+    from islands
+    group by text_cluster, island
+),
+
+-- A burst, not a text people often write: the island holds most of its cluster's volume.
+campaigns as (
+    select text_cluster, island, text_cluster || '-' || strftime(first_at, '%Y%m%d') as campaign_id
+    from island_sizes
+    where senders >= $min_senders
+        and last_at - first_at <= interval 7 day
+        and n * 2 >= cluster_n
+),
+
+in_campaign as (
+    select islands.participation_id, campaigns.campaign_id
+    from islands
+    inner join campaigns on campaigns.text_cluster = islands.text_cluster and campaigns.island = islands.island
 )
 
 select
-    participation_id,
+    deduplicated.participation_id,
     source,
     source_record_id,
     channel,
@@ -102,18 +166,37 @@ select
     text_normalized,
     theme,
     theme_confidence,
+    theme_source,
     sentiment,
     pii_types,
     duplicate_of,
-    list_sort(list_filter([
-        case when offensive_terms > 0 then 2 end,
+    duplicate_kind,
+    text_cluster,
+    in_campaign.campaign_id,
+    list_sort(list_distinct(list_filter([
+        case when offensive_term is not null then 2 end,
         case when channel = 'other' then 5 end,
+        case when security_rule is not null then 6 end,
         case when duplicate_of is not null then 7 end,
         case when list_has_any(attachment_types,
             ['exe', 'bat', 'cmd', 'com', 'js', 'vbs', 'scr', 'msi', 'jar', 'ps1', 'sh', 'apk', 'dll'])
             then 8 end,
         case when len(pii_types) > 0 then 9 end
-    ], lambda x: x is not null)) as screening_controls,
+    ], lambda x: x is not null))) as screening_controls,
+    list_filter(
+        [
+            case when offensive_term is not null then '2:offensive_term:' || offensive_term end,
+            case when channel = 'other' then '5:unofficial_channel' end,
+            case when security_rule is not null then '6:security:' || security_rule end,
+            case when duplicate_of is not null then '7:repeated_' || duplicate_kind end
+        ]
+        || list_transform(
+            list_filter(coalesce(attachment_types, []), lambda x: x in
+                ('exe', 'bat', 'cmd', 'com', 'js', 'vbs', 'scr', 'msi', 'jar', 'ps1', 'sh', 'apk', 'dll')),
+            lambda x: '8:attachment:' || x)
+        || list_transform(coalesce(pii_types, []), lambda x: '9:personal_data:' || x),
+        lambda x: x is not null
+    ) as screening_rules,
     moderation_status,
     moderation_control,
     moderated_at,
@@ -122,5 +205,6 @@ select
     attachments_count,
     attachment_types,
     poll_id is not null as is_poll_answer
-from screened
-order by submitted_at, participation_id
+from deduplicated
+left join in_campaign on in_campaign.participation_id = deduplicated.participation_id
+order by submitted_at, deduplicated.participation_id

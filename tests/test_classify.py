@@ -1,0 +1,222 @@
+"""Themes, sentiment and screening rules, pinned with Arabic (MSA and Gulf) and English examples."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.classify import features, rules, theme_and_sentiment
+from etl.similar import clusters, skeleton
+from etl.text import normalise
+from tests.conftest import REFERENCE, SEHHATY, etl
+
+THEMES, SENTIMENT = rules(REFERENCE)
+
+
+def _sent(text: str, rating: int | None = None) -> str:
+    return SENTIMENT.label(normalise(text), rating)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ممتاز", "positive"),
+        ("خدمة رائعة وسريعة", "positive"),
+        ("الله يعطيكم العافية", "positive"),
+        ("ممتااااااز", "positive"),  # stretched letters
+        ("ممتاذ", "positive"),  # a common misspelling
+        ("👍", "positive"),
+        ("مو زين", "negative"),  # Gulf negation
+        ("ما عجبني التحديث", "negative"),
+        ("لا أنصح بالتطبيق", "negative"),
+        ("التطبيق لا يعمل", "negative"),  # negated verb
+        ("التطبيق لا يعمل معلق", "negative"),  # the negator reaches only the first polar word
+        ("سيء جدا", "negative"),
+        ("التطبيق حلو بس يعلق كثير", "negative"),  # "بس": what follows counts more
+        ("ممتاز لكن تواجهني مشكلة في حجز المواعيد", "negative"),
+        ("كان فيه مشاكل بس الحين ممتاز", "positive"),
+        ("😡😡", "negative"),
+        ("تمام", "neutral"),  # OK, not praise
+        ("لا بأس", "neutral"),
+        ("متى يفتح باب التوظيف؟", "neutral"),
+        ("not good at all", "negative"),
+        ("very helpful, thanks", "positive"),
+        ("The app crashes after the update", "negative"),
+    ],
+)
+def test_sentiment(text: str, expected: str) -> None:
+    assert _sent(text) == expected
+
+
+def test_rating_is_a_feature_not_the_answer() -> None:
+    assert _sent("التطبيق يعلق دائما", rating=5) == "negative"  # words beat the stars
+    assert _sent("ممتاز", rating=1) == "positive"
+    assert _sent("حجز موعد", rating=5) == "positive"  # words say nothing: the rating tips it
+    assert _sent("حجز موعد", rating=1) == "negative"
+    assert _sent("حجز موعد") == "neutral"
+
+
+@pytest.mark.parametrize(
+    "text, theme",
+    [
+        ("اتصلت على 1909 والخط مشغول", "call_center"),
+        ("ما أقدر أسجل دخول، رمز التحقق ما يوصل", "technical_login"),
+        ("والتطبيق يعلق بعد التحديث", "technical_login"),  # clitic و and article ال
+        ("رفعت شكوى ولم يتم حل المشكلة", "reports_complaints"),
+        ("تأخر الرد على طلبي أسبوعين", "response_speed"),
+        ("أقترح إضافة خدمة المحادثة", "new_services"),
+        ("متى يفتح باب التوظيف؟", "employment_training"),
+        ("Please add live chat, it would be nice", "new_services"),
+        ("جيد", "thanks_praise"),  # praise with no subject
+        ("حجز موعد", "other"),
+    ],
+)
+def test_themes(text: str, theme: str) -> None:
+    assert theme_and_sentiment(normalise(text), None, REFERENCE)[0] == theme
+
+
+def test_theme_confidence_is_a_share() -> None:
+    theme, conf = THEMES.theme(normalise("اتصلت على 1909 وما أحد رد وتأخر الرد"))
+    assert theme in ("call_center", "response_speed") and 0 < conf < 1
+    assert THEMES.theme("") == ("other", 0.0)
+
+
+def test_near_duplicates_cluster_and_short_texts_do_not() -> None:
+    texts = [
+        "نطالب بتمديد ساعات عمل مركز الاتصال خلال شهر رمضان",
+        "نطالب بتمديد ساعات عمل مركز الاتصال خلال شهر رمضان 🙏 #مطلب_شعبي",
+        "نطالب بتمديد ساعات عمل مركز الاتصال في شهر رمضان",
+        "أرغب في معرفة أوقات عمل مكتب الرياض",
+        "شكرا",
+        "شكرا!!",
+    ]
+    c = clusters([skeleton(normalise(t)) for t in texts])
+    assert c[0] == c[1] == c[2] != -1
+    assert c[3] == -1 and c[4] == -1 and c[5] == -1
+
+
+def test_screening_features() -> None:
+    f = features([normalise(t) for t in ["يا غبي", "كلمة المرور هي 1234abcd", "شكرا", None]], [None] * 4, REFERENCE)
+    assert f["offensive_term"] == ["غبي", None, None, None]
+    assert f["security_rule"] == [None, "password_disclosure", None, None]
+
+
+def _csv(path: Path, rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def test_repeats_campaigns_and_screening_in_the_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAMPAIGN_MIN_SENDERS", "5")
+    header = ["source_record_id", "channel", "tool", "submitted_at", "text", "sender", "attachment_names"]
+    rows = [header]
+    campaign = "نطالب بتمديد ساعات عمل مركز الاتصال خلال شهر رمضان"
+    for i in range(8):  # eight senders in two days, near-identical text
+        rows.append(
+            [
+                f"C{i}",
+                "social_media",
+                "page_comment_rating",
+                f"2026-03-0{1 + i % 2} 1{i}:00",
+                campaign + (" 🙏" if i % 2 else ""),
+                f"@user{i}",
+                "",
+            ]
+        )
+    rows += [
+        [
+            "R1",
+            "email",
+            "direct_contact",
+            "2026-02-01 10:00",
+            "أرغب في معرفة أوقات عمل مكتب الرياض اليوم",
+            "a@x.sa",
+            "",
+        ],
+        [
+            "R2",
+            "email",
+            "direct_contact",
+            "2026-02-01 11:00",
+            "أرغب في معرفة أوقات عمل مكتب الرياض اليوم",
+            "A@X.sa",
+            "",
+        ],
+        [
+            "R3",
+            "email",
+            "direct_contact",
+            "2026-02-02 11:00",
+            "أرغب في معرفة أوقات عمل مكتب الرياض اليوم!!",
+            "a@x.sa",
+            "setup.exe;photo.jpg",
+        ],
+        ["O1", "other", "page_comment_rating", "2026-02-03 10:00", "يا غبي", "@x", ""],
+    ]
+    _csv(tmp_path / "in" / "canonical" / "mixed.csv", rows)
+    wh = tmp_path / "w.duckdb"
+    etl(tmp_path / "in", wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    got = dict(
+        con.execute(
+            "select source_record_id, duplicate_kind from participation where source_record_id like 'R%'"
+        ).fetchall()
+    )
+    assert got == {"R1": None, "R2": "exact", "R3": "near"}  # the same sender, whatever the case of the address
+    first = con.execute("select participation_id from participation where source_record_id = 'R1'").fetchone()[0]
+    assert con.execute("select count(*) from participation where duplicate_of = ?", [first]).fetchone()[0] == 2
+    r3 = con.execute(
+        "select screening_controls, screening_rules from participation where source_record_id = 'R3'"
+    ).fetchone()
+    assert r3 == ([7, 8], ["7:repeated_near", "8:attachment:exe"])
+    o1 = con.execute(
+        "select screening_controls, screening_rules from participation where source_record_id = 'O1'"
+    ).fetchone()
+    assert o1 == ([2, 5], ["2:offensive_term:غبي", "5:unofficial_channel"])
+    camp = con.execute("select participations, senders, span_hours < 48 from campaign").fetchall()
+    assert camp == [(8, 8, True)]
+    assert con.execute("select count(*) from participation where campaign_id is not null").fetchone()[0] == 8
+
+
+def test_analyst_overrides_win(tmp_path: Path, landing: Path) -> None:
+    import shutil
+
+    ref = tmp_path / "reference"
+    shutil.copytree(REFERENCE, ref)
+    wh = tmp_path / "w.duckdb"
+    from etl.pipeline import run
+    from tests.conftest import SALT, SOURCES
+
+    run(landing, wh, SOURCES, ref, SALT)
+    pid, _theme = (
+        duckdb.connect(str(wh), read_only=True)
+        .execute("select participation_id, theme from participation where theme <> 'privacy_data' limit 1")
+        .fetchone()
+    )
+    (ref / "theme_overrides.csv").write_text(
+        f"participation_id,theme,note\n{pid},privacy_data,checked by hand\n", encoding="utf-8"
+    )
+    rules.cache_clear()
+    run(landing, wh, SOURCES, ref, SALT)
+    row = (
+        duckdb.connect(str(wh), read_only=True)
+        .execute("select theme, theme_confidence, theme_source from participation where participation_id = ?", [pid])
+        .fetchone()
+    )
+    assert row == ("privacy_data", 1.0, "analyst")
+
+
+@pytest.mark.skipif(not SEHHATY.exists(), reason="../shared/datasets/sehhaty_reviews is not on this machine")
+def test_sentiment_meets_its_target_on_real_held_out_reviews() -> None:
+    from bench.text_quality import evaluate, load
+
+    m = evaluate(load())
+    assert m["held_out"]["sentiment_macro_f1"] >= 0.75
+    assert m["held_out"]["sentiment_macro_f1"] > m["held_out"]["rating_only_macro_f1"] + 0.15
+    assert m["held_out"]["theme_accuracy"] >= 0.75
