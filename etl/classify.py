@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from etl.text import normalise_py
 
 CLITICS = r"(?:و|ف|ب|ل|ك)?(?:ال|لل)?"
@@ -58,10 +61,10 @@ class TermList:
     def load(cls, path: Path) -> TermList:
         return cls(term_pattern(fold(normalise_py(r["term"])) for r in _read(path)))
 
-    def first(self, text: str) -> str | None:
+    def first(self, text: str, folded: bool = False) -> str | None:
         if not text or self.pattern is None:
             return None
-        m = self.pattern.search(fold(text))
+        m = self.pattern.search(text if folded else fold(text))
         return m.group(1) if m else None
 
 
@@ -97,12 +100,12 @@ class ThemeRules:
                 keywords.setdefault(kw, []).append((row["theme"].strip(), float(row.get("weight") or 1)))
         return cls(keywords, term_pattern(keywords))
 
-    def theme(self, text: str) -> tuple[str, float]:
+    def theme(self, text: str, folded: bool = False) -> tuple[str, float]:
         """(theme, confidence) of a normalised text; ("other", 0.0) when no keyword matches."""
         if not text or self.pattern is None:
             return "other", 0.0
         scores: dict[str, float] = {}
-        for m in self.pattern.finditer(fold(text)):
+        for m in self.pattern.finditer(text if folded else fold(text)):
             for theme, weight in self.keywords[m.group(1)]:
                 scores[theme] = scores.get(theme, 0.0) + weight
         if not scores:
@@ -165,17 +168,29 @@ class SentimentRules:
             p = self.words.get(token[3:])
         return p
 
-    def score(self, text: str) -> tuple[float, bool]:
-        """(score, leans neutral) of a normalised text."""
-        t = " " + fold(text) + " "
+    @property
+    def phrase_pattern(self) -> re.Pattern[str] | None:
+        if not hasattr(self, "_phrase_pattern"):
+            alternation = "|".join(re.escape(p) for p, _ in self.phrases)
+            self._phrase_pattern = re.compile(rf"(?<![\w])({alternation})(?![\w])") if alternation else None
+            self._phrase_polarity = dict(self.phrases)
+        return self._phrase_pattern
+
+    def score(self, text: str, folded: bool = False) -> tuple[float, bool]:
+        """(score, leans neutral) of a normalised text (``folded``: already through ``fold``)."""
         polar: list[float] = []  # phrase polarities, by placeholder index
-        for phrase, polarity in self.phrases:
-            needle = " " + phrase + " "
-            while needle in t:
-                token = phrase.replace(" ", "_") if polarity == 0 else f"qphrase{len(polar)}q"
-                if polarity != 0:
-                    polar.append(polarity)
-                t = t.replace(needle, f" {token} ", 1)
+
+        def placeholder(m: re.Match[str]) -> str:
+            polarity = self._phrase_polarity[m.group(1)]
+            if polarity == 0:  # a multi-word modifier ("لا بأس", "إلا أن") reads as one token
+                return m.group(1).replace(" ", "_")
+            polar.append(polarity)
+            return f"qphrase{len(polar) - 1}q"
+
+        t = text if folded else fold(text)
+        pattern = self.phrase_pattern
+        if pattern is not None:
+            t = pattern.sub(placeholder, t)
         tokens = _TOKEN.findall(t)
         contrast_at = max((i for i, tok in enumerate(tokens) if tok in self.contrasts), default=-1)
         leans_neutral = any(tok in self.neutral or tok in self.questions or tok in ("?", "؟") for tok in tokens)
@@ -201,18 +216,56 @@ class SentimentRules:
             score += p
         return score, leans_neutral
 
-    def label(self, text: str, rating: int | None = None) -> str:
-        """positive, neutral or negative."""
-        score, leans_neutral = self.score(text)
+    def words_label(self, text: str, folded: bool = False) -> str | None:
+        """What the words alone say: positive, neutral, negative, or None when they say nothing."""
+        score, leans_neutral = self.score(text, folded)
         if score >= 0.5:
             return "positive"
         if score <= -0.5:
             return "negative"
         if leans_neutral or score != 0:
             return "neutral"
-        if rating:  # the words said nothing: the rating may tip it
-            return "positive" if rating >= 4 else "negative" if rating <= 2 else "neutral"
+        return None
+
+    def label(self, text: str, rating: int | None = None) -> str:
+        """positive, neutral or negative; the rating tips only texts whose words say nothing."""
+        return self.words_label(text) or rating_label(rating)
+
+
+def rating_label(rating: int | None) -> str:
+    if not rating:
         return "neutral"
+    return "positive" if rating >= 4 else "negative" if rating <= 2 else "neutral"
+
+
+PRAISE_CONFIDENCE = 0.3
+
+
+def theme_of(text: str, words: str | None, reference_dir: Path, folded: bool = False) -> tuple[str, float]:
+    """Theme and confidence; praise that names no subject ("جيد", "👍") is thanks and praise."""
+    theme, confidence = rules(reference_dir)[0].theme(text, folded)
+    if theme == "other" and words == "positive":
+        return "thanks_praise", PRAISE_CONFIDENCE
+    return theme, confidence
+
+
+def theme_and_sentiment(text: str, rating: int | None, reference_dir: Path) -> tuple[str, float, str]:
+    """Theme, confidence and sentiment of one normalised text."""
+    words = rules(reference_dir)[1].words_label(text)
+    theme, confidence = theme_of(text, words, reference_dir)
+    return theme, confidence, words or rating_label(rating)
+
+
+_ARABIC = re.compile(r"[\u0621-\u064a\u066e-\u06d3]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def script(text: str) -> str:
+    """The language a text is written in, by its letters: ar, en, or other (none of either)."""
+    arabic, latin = len(_ARABIC.findall(text)), len(_LATIN.findall(text))
+    if not arabic and not latin:
+        return "other"
+    return "ar" if arabic >= latin else "en"
 
 
 @cache
@@ -229,55 +282,50 @@ def screens(reference_dir: Path) -> tuple[TermList, PatternList]:
     )
 
 
-PRAISE_CONFIDENCE = 0.3
+FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script")
 
 
-def theme_and_sentiment(text: str, rating: int | None, reference_dir: Path) -> tuple[str, float, str]:
-    """Theme, confidence and sentiment of one normalised text.
+def features(texts: pa.Array | pa.ChunkedArray, ratings: pa.Array | pa.ChunkedArray, reference_dir: Path) -> pa.Table:
+    """Per record: theme, theme_confidence, sentiment, offensive_term, security_rule, cluster, script.
 
-    Praise that names no subject ("جيد", "👍") has no theme keyword; positive and unplaced, it is
-    thanks and praise, at a low confidence.
-    """
-    themes_r, sent_r = rules(reference_dir)
-    theme, confidence = themes_r.theme(text)
-    sentiment = sent_r.label(text, rating)
-    if theme == "other" and sentiment == "positive" and sent_r.score(text)[0] > 0:
-        theme, confidence = "thanks_praise", PRAISE_CONFIDENCE
-    return theme, confidence, sentiment
-
-
-def features(texts: list[str | None], ratings: list[int | None], reference_dir: Path) -> dict[str, list]:
-    """Per record: theme, theme_confidence, sentiment, offensive_term, security_rule, cluster.
-
-    Each distinct text (and rating) is evaluated once; clusters group near-identical texts
-    (``etl.similar``) and are named by a stable key.
+    Every rule runs once per distinct text; results reach the records through Arrow's dictionary
+    encoding. The rating enters only where the words say nothing. Clusters group near-identical
+    texts (``etl.similar``) under a stable key.
     """
     from etl.similar import cluster_key, clusters, skeleton
 
+    flat = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
+    distinct: list[str] = encoded.dictionary.to_pylist()
+    _, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
-    by_pair: dict[tuple[str, int | None], tuple[str, float, str]] = {}
-    by_text: dict[str, tuple[str | None, str | None]] = {}
-    for text, rating in zip(texts, ratings):
-        t = text or ""
-        if (t, rating) not in by_pair:
-            by_pair[(t, rating)] = theme_and_sentiment(t, rating, reference_dir)
-        if t not in by_text:
-            by_text[t] = (offensive.first(t), security.first(t))
-    distinct = sorted(by_text)
-    skeletons = [skeleton(t) for t in distinct]
-    cluster_of = clusters(skeletons)
-    key_of = {t: (cluster_key(skeletons[c]) if c >= 0 else None) for t, c in zip(distinct, cluster_of)}
-    out: dict[str, list] = {
-        k: [] for k in ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster")
+    folded = [fold(t) for t in distinct]
+    words = [sentiment_rules.words_label(t, folded=True) for t in folded]
+    themed = [theme_of(t, w, reference_dir, folded=True) for t, w in zip(folded, words)]
+    # Clusters depend on the order texts are compared in: always use the same (sorted) order.
+    order = sorted(range(len(distinct)), key=distinct.__getitem__)
+    sorted_skeletons = [skeleton(distinct[i]) for i in order]
+    cluster_sorted = clusters(sorted_skeletons)
+    cluster_key_of = [""] * len(distinct)
+    for pos, i in enumerate(order):
+        c = cluster_sorted[pos]
+        cluster_key_of[i] = cluster_key(sorted_skeletons[c]) if c >= 0 else None
+    per_text = {
+        "theme": pa.array([t for t, _ in themed], pa.string()),
+        "theme_confidence": pa.array([c for _, c in themed], pa.float64()),
+        "words": pa.array(words, pa.string()),
+        "offensive_term": pa.array([offensive.first(t, folded=True) for t in folded], pa.string()),
+        "security_rule": pa.array([security.first(t) for t in distinct], pa.string()),
+        "cluster": pa.array(cluster_key_of, pa.string()),
+        "script": pa.array([script(t) for t in distinct], pa.string()),
     }
-    for text, rating in zip(texts, ratings):
-        t = text or ""
-        theme, conf, sent = by_pair[(t, rating)]
-        off, sec = by_text[t]
-        out["theme"].append(theme)
-        out["theme_confidence"].append(conf)
-        out["sentiment"].append(sent)
-        out["offensive_term"].append(off)
-        out["security_rule"].append(sec)
-        out["cluster"].append(key_of[t])
-    return out
+    idx = encoded.indices
+    out = {k: v.take(idx) for k, v in per_text.items()}
+    r = pc.fill_null(pc.cast(ratings, pa.int64()), 0)
+    by_rating = pc.if_else(
+        pc.greater_equal(r, 4),
+        "positive",
+        pc.if_else(pc.and_(pc.greater(r, 0), pc.less_equal(r, 2)), "negative", "neutral"),
+    )
+    out["sentiment"] = pc.coalesce(out.pop("words"), by_rating)
+    return pa.table({k: out[k] for k in FEATURES})

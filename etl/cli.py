@@ -51,6 +51,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             args.seed,
             end,
             progress=lambda name, n: bar.update(task, advance=n, description=f"generate {name}"),
+            canonical=args.canonical,
         )
     secs = time.perf_counter() - t0
     out = Path(args.out)
@@ -152,6 +153,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="folder to write the exports into (the landing zone)")
     g.add_argument("--seed", type=int, default=42, help="same seed and end date, same bytes")
     g.add_argument("--end-date", help="last day of the two years generated (default today), YYYY-MM-DD")
+    g.add_argument(
+        "--canonical",
+        action="store_true",
+        help="one file in the canonical import template instead of each channel's format",
+    )
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=cmd_generate)
 

@@ -88,10 +88,13 @@ def extract(path: Path, rel: str, src: Source, source_name: str) -> Extracted:
     return out
 
 
-def _columns(
-    header: list[Any], rows: list[list[Any]], src: Source, rel: str, premapped: bool
-) -> dict[str, list[str | None]]:
-    """The canonical fields as columns, fetched column by column (a field per pass, not per row).
+Plan = dict[str, tuple[str, ...] | str]  # field -> the columns it joins, or a constant (str)
+
+
+def plan(
+    header: list[Any], src: Source, rel: str, premapped: bool = False, has_rows: bool = True
+) -> tuple[Plan, list[str]]:
+    """How each canonical field comes from a file with this header; also the header's names.
 
     ``premapped``: the reader already mapped the fields (JSON Lines), so the header is their names.
     """
@@ -102,20 +105,35 @@ def _columns(
     missing = sorted({c for cols in mapping.values() for c in cols if c not in index})
     if src.is_template:
         missing = sorted(set(src.required) - set(mapping))
-    if missing and (rows or src.format != "jsonl"):
+    if missing and (has_rows or src.format != "jsonl"):
         raise InputFileError(
             rel,
             f"missing column(s) {', '.join(missing)}",
             f"re-export with those columns or fix the '{src.key}' mapping in data/sources.yaml",
         )
+    out: Plan = {}
+    for name in src.fields:
+        if name in src.constants and name not in mapping:
+            out[name] = src.constants[name]
+        elif name in mapping and all(c in index for c in mapping[name]):
+            out[name] = mapping[name]
+    return out, names
+
+
+def _columns(
+    header: list[Any], rows: list[list[Any]], src: Source, rel: str, premapped: bool
+) -> dict[str, list[str | None]]:
+    """The canonical fields as columns, fetched column by column (a field per pass, not per row)."""
+    fields, names = plan(header, src, rel, premapped, has_rows=bool(rows))
+    index = {n: i for i, n in enumerate(names)}
     nulls = frozenset(src.null_values)
     typed = src.format != "csv"  # XLSX cells and JSON values may be numbers, dates, ...
     out: dict[str, list[str | None]] = {}
-    for name in src.fields:
-        if name in src.constants and name not in mapping:
-            out[name] = [src.constants[name]] * len(rows)
-        elif name in mapping and all(c in index for c in mapping[name]):
-            parts = [_clean([r[index[c]] for r in rows], nulls, typed) for c in mapping[name]]
+    for name, how in fields.items():
+        if isinstance(how, str):
+            out[name] = [how] * len(rows)
+        else:
+            parts = [_clean([r[index[c]] for r in rows], nulls, typed) for c in how]
             out[name] = parts[0] if len(parts) == 1 else _join(parts)
     return out
 
@@ -292,3 +310,100 @@ def _hijri_day(day: str) -> str | None:
         return Hijri(int(m[1]), int(m[2]), int(m[3])).to_gregorian().isoformat()
     except (ValueError, OverflowError):
         return None
+
+
+# -- CSV through DuckDB's reader ------------------------------------------------------------------
+NATIVE_ENCODINGS = {"utf-8", "utf8", "utf-8-sig"}
+
+
+def extract_csv_native(
+    con: Any, path: Path, rel: str, src: Source, source_name: str, first_row_id: int, target: str
+) -> int | None:
+    """Load a UTF-8 CSV with DuckDB's reader straight into ``target``; the rows it added.
+
+    None when the file needs the Python reader: another encoding, or any row DuckDB rejects (the
+    Python reader then gives each its physical line and reason). Columns are named c0..cN here,
+    so nothing from the file's header is ever part of the SQL. A record's line is its position
+    plus the line breaks inside earlier records' quoted fields.
+    """
+    if src.format != "csv" or src.encoding.lower() not in NATIVE_ENCODINGS or src.calendar != "gregorian":
+        return None
+    if path.stat().st_size == 0:
+        raise InputFileError(rel, "the file is empty (0 bytes)", "re-export it, or remove it from the input directory")
+    rows = _csv_rows(path, rel, src)
+    header = next(rows, (0, None))[1]
+    rows.close()
+    if not header or isinstance(header, str):
+        return None
+    fields, names = plan(header, src, rel)
+    index = {n: i for i, n in enumerate(names)}
+    if len(index) != len(names):
+        return None  # duplicate column names: let the Python reader decide
+    columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
+    con.execute("set preserve_insertion_order = true")
+    try:
+        con.execute(
+            "create or replace temp table _native as select * from read_csv(?, header = true, auto_detect = false, "
+            "columns = ?, delim = ?, quote = '\"', escape = '\"', strict_mode = true, store_rejects = true, "
+            "rejects_table = '_native_rejects', rejects_scan = '_native_scans', encoding = 'utf-8')",
+            [str(path), columns, src.delimiter],
+        )
+        rejected = con.execute("select count(*) from _native_rejects").fetchone()[0]
+        if rejected:
+            return None
+        params: dict[str, Any] = {
+            "first_row_id": first_row_id,
+            "source": source_name,
+            "mapping": src.key,
+            "file": rel,
+            "nulls": list(src.null_values) or [""],
+        }
+        exprs = []
+        for k, how in enumerate(fields.values()):
+            if isinstance(how, str):
+                exprs.append(f"$k{k}")
+                params[f"k{k}"] = how
+            elif len(how) == 1:
+                exprs.append(f"c{index[how[0]]}")
+            else:
+                parts = [f"c{index[c]}" for c in how]
+                exprs.append(
+                    "case when "
+                    + " or ".join(f"{p} is null" for p in parts)
+                    + " then null else "
+                    + " || ' ' || ".join(parts)
+                    + " end"
+                )
+        used = sorted({index[c] for how in fields.values() if not isinstance(how, str) for c in how})
+        cleaned = (
+            ", ".join(
+                f"case when trim(c{i}, ' \t\r\n') = '' or list_contains($nulls, c{i}) then null else c{i} end as c{i}"
+                for i in used
+            )
+            or "null as _none"
+        )
+        newlines = " + ".join(
+            f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(names))
+        )
+        breaks = con.execute(f"select coalesce(sum({newlines}), 0) from _native").fetchone()[0]
+        # A record's line: 2 (after the header) + its position + the line breaks inside earlier records.
+        line = (
+            "2 + r + coalesce(sum(breaks) over (order by r rows between unbounded preceding and 1 preceding), 0)"
+            if breaks
+            else "2 + r"
+        )
+        select_fields = ", ".join(f"{e} as {name}" for e, name in zip(exprs, fields))
+        n = con.execute(
+            f"insert into {target} (row_id, source, mapping, file, line, {', '.join(fields)}) "
+            f"with numbered as (select rowid as r, {newlines if breaks else '0'} as breaks, * from _native), "
+            f"cleaned as (select r, breaks, {cleaned} from numbered) "
+            f"select $first_row_id + r, $source, $mapping, $file, {line}, {select_fields} "
+            "from cleaned",
+            params,
+        ).fetchone()[0]
+        return int(n)
+    finally:
+        con.execute("set preserve_insertion_order = false")
+        con.execute("drop table if exists _native")
+        con.execute("drop table if exists _native_rejects")
+        con.execute("drop table if exists _native_scans")

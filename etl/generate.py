@@ -938,6 +938,88 @@ def gen_actions(g: Gen, out: Path) -> list[Path]:
     return [p]
 
 
+CANONICAL_HEADER = [
+    "source_record_id",
+    "channel",
+    "tool",
+    "submitted_at",
+    "text",
+    "rating",
+    "language",
+    "region",
+    "beneficiary_type",
+    "sender",
+    "attachment_names",
+    "moderation_status",
+    "moderation_control",
+    "moderated_at",
+    "responded_at",
+]
+_CANONICAL_CHANNELS = {  # profile -> (channel, tool)
+    "call_center": ("contact_center", "direct_contact"),
+    "website": ("website", "page_comment_rating"),
+    "social": ("social_media", "page_comment_rating"),
+    "email": ("email", "direct_contact"),
+    "app_reviews": ("mobile_app", "page_comment_rating"),
+    "polls": ("platform", "poll"),
+}
+
+
+def gen_canonical(g: Gen, rows: int, out: Path) -> list[Path]:
+    """Every channel's participations in the documented import template (canonical/*.csv, UTF-8):
+    the same content as the channel exports, for benchmarks against a plain CSV read."""
+    rng = g.rng
+    shares = np.array([PROFILES[k].share for k in _CANONICAL_CHANNELS])
+    counts = np.floor(shares / shares.sum() * rows).astype(int)
+    counts[0] += rows - counts.sum()
+    body: list[list] = []
+    for (name, (channel, tool)), n in zip(_CANONICAL_CHANNELS.items(), counts):
+        n = int(n)
+        if not n:
+            continue
+        prof = PROFILES[name]
+        ts = g.timestamps(n, prof)
+        t = g.texts(n, prof)
+        text, lang = t["text"], t["lang"]
+        sender = g.senders(n, "email" if name in ("website", "email") else "phone")
+        g.repeats(text, sender, ts, 0.02)
+        if name == "social":
+            g.campaigns(text, ts, lang, 0.004)
+        pii = g.pii(text, lang, prof.pii_rate)
+        _offensive(text, 0.005, rng)
+        rating = g.ratings(t["tone"], prof.rating_share)
+        status, control, mod_at = g.moderation(ts, pii, public=name in ("website", "social", "app_reviews"))
+        reply = g.replies(ts, prof)
+        region = g.pick(n, {r[0]: r[1] for r in REGIONS})
+        ben = g.pick(n, [b[1] for b in BENEFICIARIES], [b[0] for b in BENEFICIARIES])
+        att = np.where(rng.random(n) < 0.05, "صورة.jpg", "")
+        when, mod_s, rep_s = fmt(ts, "sql"), fmt(mod_at, "sql"), fmt(reply, "sql")
+        prefix = name.upper()[:3]
+        for i in range(n):
+            body.append(
+                [
+                    f"{prefix}-{i + 1:08d}",
+                    channel,
+                    tool,
+                    when[i],
+                    text[i],
+                    int(rating[i]) if rating[i] else "",
+                    "",
+                    region[i],
+                    ben[i],
+                    sender[i] if name != "app_reviews" else "",
+                    att[i],
+                    status[i],
+                    int(control[i]) if control[i] else "",
+                    mod_s[i],
+                    rep_s[i],
+                ]
+            )
+    p = out / "canonical" / "participations.csv"
+    _write_csv(p, CANONICAL_HEADER, body, "utf-8")
+    return [p]
+
+
 GENERATORS = {
     "call_center": gen_call_center,
     "website": gen_website,
@@ -949,13 +1031,26 @@ GENERATORS = {
 
 
 def generate(
-    rows: int, out: Path, seed: int = 42, end: dt.date | None = None, progress: Callable[[str, int], None] | None = None
+    rows: int,
+    out: Path,
+    seed: int = 42,
+    end: dt.date | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    canonical: bool = False,
 ) -> list[Path]:
-    """Write demo exports for about ``rows`` participations into ``out``; returns the files written."""
+    """Write demo exports for about ``rows`` participations into ``out``; returns the files written.
+
+    ``canonical``: one file in the import template instead of each channel's own format.
+    """
     if rows < 0:
         raise ValueError("--rows must be zero or more")
     end = end or dt.date.today()
     g = Gen(seed, end)
+    if canonical:
+        paths = gen_canonical(g, rows, out)
+        if progress:
+            progress("canonical", rows)
+        return paths
     shares = np.array([PROFILES[k].share for k in GENERATORS])
     counts = np.floor(shares / shares.sum() * rows).astype(int)
     counts[0] += rows - counts.sum()

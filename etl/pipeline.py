@@ -33,9 +33,9 @@ from core.sqlfiles import load_sql
 from etl import checks, reference
 from etl.classify import features, read_overrides
 from etl.errors import CheckFailed, ConfigError
-from etl.extract import Extracted, extract
+from etl.extract import Extracted, extract, extract_csv_native
 from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files
-from etl.text import normalise_array, normalise_py, redact_array
+from etl.text import normalise_array, normalise_py, redact_array, sender_hashes
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCHEMA_VERSION = 1
@@ -218,6 +218,7 @@ def _build(
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        _sender_stage(con, salt)
         _features_stage(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
 
@@ -225,7 +226,6 @@ def _build(
         con.execute(
             "create table participation as " + load_sql(SQL_DIR, "participation"),
             {
-                "salt": salt,
                 "min_senders": int(setting("CAMPAIGN_MIN_SENDERS")),
                 "window_hours": int(setting("CAMPAIGN_WINDOW_HOURS")),
             },
@@ -277,11 +277,17 @@ def _extract_all(
         rel = path.relative_to(input_dir).as_posix()
         progress(f"extract {rel}", done_bytes, total_bytes)
         name = _source_name(path, src)
-        ex = extract(path, rel, src, name)
-        next_id = _append(con, ex, src, next_id)
         s = stats.setdefault(name, SourceStats(name, src.key, src.name_ar, src.name_en))
+        target = "raw_participation" if src.kind == "participation" else "raw_action"
+        added = extract_csv_native(con, path, rel, src, name, next_id, target)
+        if added is None:  # not a plain UTF-8 CSV, or rows that need their reasons: the Python reader
+            ex = extract(path, rel, src, name)
+            next_id = _append(con, ex, src, next_id)
+            s.rows_read += ex.rows_read
+        else:
+            next_id += added
+            s.rows_read += added
         s.files += 1
-        s.rows_read += ex.rows_read
         done_bytes += path.stat().st_size
         progress(f"extract {rel}", done_bytes, total_bytes)
     return stats
@@ -315,21 +321,17 @@ def _append(con: duckdb.DuckDBPyConnection, ex: Extracted, src: Source, next_id:
 # -- dates and codes ---------------------------------------------------------------------------
 _DIGITS_FROM, _DIGITS_TO = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789"
 _ISO_ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$"
-_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 
 
 def _date_expr(col: str, src: Source, params: list) -> str:
-    """A SQL expression parsing ``col`` with the mapping's formats into Asia/Riyadh local time.
+    """A SQL expression parsing the cleaned column ``s_<col>`` into Asia/Riyadh local time.
 
-    ISO 8601 is always understood (XLSX date cells and Hijri conversions arrive as ISO); the
-    formats come in as bound parameters.
+    The mapping's formats are tried first (bound parameters); ISO 8601 is always understood too
+    (XLSX date cells and converted Hijri dates arrive as ISO). ``z_<col>`` says the value carries an
+    offset or Z.
     """
-    s = f"translate(trim({col}), '{_DIGITS_FROM}', '{_DIGITS_TO}')"
-    params += [_ISO_ZONED, src.timezone, _ISO_NAIVE]
-    parts = [
-        f"case when regexp_matches({s}, ?) then timezone('Asia/Riyadh', try_cast({s} as timestamptz)) end",
-        f"timezone('Asia/Riyadh', timezone(?, try_cast(case when regexp_matches({s}, ?) then {s} end as timestamp)))",
-    ]
+    s, zoned = f"s_{col}", f"z_{col}"
+    parts = []
     for fmt in src.date_formats:
         if fmt == "iso":
             continue
@@ -339,6 +341,9 @@ def _date_expr(col: str, src: Source, params: list) -> str:
         else:
             parts.append(f"timezone('Asia/Riyadh', timezone(?, try_strptime({s}, ?)))")
             params += [src.timezone, fmt]
+    parts.append(f"case when {zoned} then timezone('Asia/Riyadh', try_cast({s} as timestamptz)) end")
+    parts.append(f"case when not {zoned} then timezone('Asia/Riyadh', timezone(?, try_cast({s} as timestamp))) end")
+    params.append(src.timezone)
     return "coalesce(" + ", ".join(parts) + ")"
 
 
@@ -354,13 +359,22 @@ def _parse_dates(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
         if src.key in seen:
             continue
         seen.add(src.key)
+        date_cols = [f for f in src.fields if f in DATE_FIELDS]
+        cleaned_params: list = []
+        cleaned = []
+        for c in date_cols:
+            cleaned.append(f"translate(trim({c}), '{_DIGITS_FROM}', '{_DIGITS_TO}') as s_{c}")
+            cleaned.append(f"regexp_matches(trim({c}), ?) as z_{c}")
+            cleaned_params.append(_ISO_ZONED)
         params: list = []
-        fields = src.fields
-        date_cols = [f for f in fields if f in DATE_FIELDS]
         exprs = ", ".join(f"{_date_expr(c, src, params)} as {c}" for c in date_cols)
         target = "parsed_dates" if src.kind == "participation" else "parsed_action_dates"
         raw = "raw_participation" if src.kind == "participation" else "raw_action"
-        con.execute(f"insert into {target} select row_id, {exprs} from {raw} where mapping = ?", [*params, src.key])
+        con.execute(
+            f"insert into {target} select row_id, {exprs} from "
+            f"(select row_id, {', '.join(cleaned)} from {raw} where mapping = ?)",
+            [*params, *cleaned_params, src.key],  # in the order the placeholders appear
+        )
 
 
 def _code_lookup(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]]) -> None:
@@ -409,26 +423,33 @@ def _code_lookup(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
 
 # -- text ------------------------------------------------------------------------------------
 def _text_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """Redact, then normalise the redacted text (keys never hold personal data); count scripts."""
+    """Redact, then normalise the redacted text (keys never hold personal data)."""
     tbl = con.sql("select row_id, coalesce(text, '') as text from stg_identified where occurrence = 1").to_arrow_table()
     text = tbl.column("text")
     redacted, types = redact_array(text)
     normalised = normalise_array(redacted)
-    arabic = pc.utf8_length(pc.replace_substring_regex(redacted, r"[^\p{Arabic}]", ""))
-    latin = pc.utf8_length(pc.replace_substring_regex(redacted, r"[^A-Za-z]", ""))
     out = pa.table(
         {
             "row_id": tbl.column("row_id"),
             "text_redacted": pc.if_else(pc.equal(text, ""), None, redacted),
             "text_normalized": normalised,
             "pii_types": types,
-            "arabic_letters": arabic,
-            "latin_letters": latin,
         }
     )
     con.register("_text", out)
     con.execute("create temp table text_stage as select * from _text")
     con.unregister("_text")
+
+
+def _sender_stage(con: duckdb.DuckDBPyConnection, salt: str) -> None:
+    """Salted hashes of the senders' keys; the senders themselves never leave temporary tables."""
+    tbl = con.sql(
+        "select row_id, sender from stg_identified where occurrence = 1 and sender is not null"
+    ).to_arrow_table()
+    out = pa.table({"row_id": tbl.column("row_id"), "sender_hash": sender_hashes(tbl.column("sender"), salt)})
+    con.register("_senders", out)
+    con.execute("create temp table sender_stage as select * from _senders")
+    con.unregister("_senders")
 
 
 def _features_stage(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
@@ -437,21 +458,8 @@ def _features_stage(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None
         "select t.row_id, t.text_normalized, cast(i.rating_number as integer) as rating "
         "from text_stage as t inner join stg_identified as i on i.row_id = t.row_id"
     ).to_arrow_table()
-    f = features(tbl.column("text_normalized").to_pylist(), tbl.column("rating").to_pylist(), reference_dir)
-    out = pa.table(
-        {"row_id": tbl.column("row_id"), **{k: pa.array(v) for k, v in f.items()}},
-        schema=pa.schema(
-            [
-                ("row_id", pa.int64()),
-                ("theme", pa.string()),
-                ("theme_confidence", pa.float64()),
-                ("sentiment", pa.string()),
-                ("offensive_term", pa.string()),
-                ("security_rule", pa.string()),
-                ("cluster", pa.string()),
-            ]
-        ),
-    )
+    f = features(tbl.column("text_normalized"), tbl.column("rating"), reference_dir)
+    out = f.add_column(0, "row_id", tbl.column("row_id"))
     con.register("_features", out)
     con.execute("create temp table text_features as select * from _features")
     con.unregister("_features")

@@ -10,7 +10,12 @@ translates when it shows text; ``pii_types`` lists what was found per record.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,15 +39,52 @@ _CHAR_MAP = {
 _PY_TABLE = str.maketrans(_CHAR_MAP)
 
 
-def normalise_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Matching keys for a column of text: see ``normalise``."""
-    out = pc.utf8_normalize(arr, "NFKC")
-    out = pc.replace_substring_regex(out, f"[{_MARKS}{_INVISIBLE}]", "")
+_NEEDS_NFKC = "[^\\x00-\\x7f\u0600-\u0674\u0679-\u06ff\\s]"  # beyond ASCII and plain Arabic letters
+_EASTERN_DIGITS = "[\u0660-\u0669\u06f0-\u06f9]"
+
+
+def _on_rows(arr: pa.Array, pattern: str, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``fn`` applied only to the rows matching ``pattern`` (the others are returned as they are)."""
+    mask = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    if not pc.any(mask).as_py():
+        return arr
+    return pc.replace_with_mask(arr, mask, fn(pc.filter(arr, mask)))
+
+
+def _digits_to_ascii(arr: pa.Array) -> pa.Array:
     for a, b in _CHAR_MAP.items():
+        if not ("\u0600" <= a <= "\u06ff") or not b.isdigit():
+            continue
+        arr = pc.replace_substring(arr, a, b)
+    return arr
+
+
+def _normalise_chunk(arr: pa.Array) -> pa.Array:
+    out = _on_rows(arr, _NEEDS_NFKC, lambda a: pc.utf8_normalize(a, "NFKC"))
+    out = pc.replace_substring_regex(out, f"[{_MARKS}{_INVISIBLE}]", "")
+    out = pc.replace_substring_regex(out, "[أإآٱ]", "ا")
+    for a, b in (("ى", "ي"), ("ک", "ك"), ("ی", "ي"), ("ة", "ه")):
         out = pc.replace_substring(out, a, b)
+    out = _on_rows(out, _EASTERN_DIGITS, _digits_to_ascii)
     out = pc.utf8_lower(out)
     out = pc.replace_substring_regex(out, r"\s+", " ")
     return pc.utf8_trim_whitespace(out)
+
+
+def _in_parallel(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any]) -> list[Any]:
+    """``fn`` over slices of ``arr`` on every core (Arrow's kernels release the GIL)."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    parts = max(1, min(os.cpu_count() or 1, len(arr) // 50_000))
+    if parts == 1:
+        return [fn(arr)]
+    step = -(-len(arr) // parts)
+    with ThreadPoolExecutor(parts) as pool:
+        return list(pool.map(fn, [arr.slice(i, step) for i in range(0, len(arr), step)]))
+
+
+def normalise_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Matching keys for a column of text: see ``normalise``."""
+    return pa.concat_arrays(_in_parallel(arr, _normalise_chunk))
 
 
 def normalise(text: str | None) -> str:
@@ -142,21 +184,46 @@ def _typed_ids(texts: list[str]) -> tuple[list[str], list[set[str]]]:
 PII_KINDS = ("email", "url_token", "iban", "card", "phone", "national_id", "iqama", "long_number")
 
 
+_MAY_HOLD_PII = "[0-9\u0660-\u0669\u06f0-\u06f9@]|[?&][A-Za-z_]+=|[Ss][Aa]\\d"
+
+
 def redact_array(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
-    """Redacted text and, per record, the list of personal-data types found (in PII_KINDS order)."""
-    arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
-    n = len(arr)
-    masks = {k: np.zeros(n, dtype=bool) for k in PII_KINDS}
+    """Redacted text and, per record, the list of personal-data types found (in PII_KINDS order).
+
+    Only rows with a digit, an @ or a URL parameter can hold personal data; the patterns run on
+    those rows alone, on every core.
+    """
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    maybe = pc.fill_null(pc.match_substring_regex(arr, _MAY_HOLD_PII), False)
+    rows = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    offsets = np.zeros(len(arr) + 1, dtype=np.int32)
+    if not len(rows):
+        return arr, pa.ListArray.from_arrays(pa.array(offsets), pa.array([], pa.string()))
+    subset = arr.take(pa.array(rows))
+    results = _in_parallel(subset, _redact_chunk)
+    redacted = pa.concat_arrays([r[0] for r in results])
+    stacked = np.concatenate([r[1] for r in results])  # (len(subset), len(PII_KINDS)) booleans
+    counts = np.zeros(len(arr), dtype=np.int32)
+    counts[rows] = stacked.sum(axis=1)
+    offsets[1:] = np.cumsum(counts)
+    _, kind_idx = np.nonzero(stacked)
+    values = pa.array(np.array(PII_KINDS, dtype=object)[kind_idx].tolist(), pa.string())
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[rows] = True
+    out = pc.replace_with_mask(arr, pa.array(mask), redacted)
+    return out, pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def _redact_chunk(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    masks = {k: np.zeros(len(arr), dtype=bool) for k in PII_KINDS}
     out = arr
     for kind, pattern, repl in REDACTIONS:
-        hit = pc.fill_null(pc.match_substring_regex(out, pattern), False)
-        hit_np = hit.to_numpy(zero_copy_only=False)
+        hit_np = pc.fill_null(pc.match_substring_regex(out, pattern), False).to_numpy(zero_copy_only=False)
         if not hit_np.any():
             continue
         if kind == "national_id":  # typed one by one: few rows, and the check digit needs arithmetic
             rows = np.flatnonzero(hit_np)
-            values = out.take(pa.array(rows)).to_pylist()
-            masked, kinds = _typed_ids(values)
+            masked, kinds = _typed_ids(out.take(pa.array(rows)).to_pylist())
             out = _put(out, rows, masked)
             for r, ks in zip(rows, kinds):
                 for k in ks:
@@ -166,20 +233,14 @@ def redact_array(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
         # Twice: a match consumes the character after it, which may begin the next match.
         out = pc.replace_substring_regex(out, pattern, repl)
         out = pc.replace_substring_regex(out, pattern, repl)
-    stacked = np.stack([masks[k] for k in PII_KINDS], axis=1)
-    rows_idx, kind_idx = np.nonzero(stacked)
-    offsets = np.concatenate(([0], np.cumsum(stacked.sum(axis=1)))).astype(np.int32)
-    values = pa.array(np.array(PII_KINDS, dtype=object)[kind_idx].tolist() if len(kind_idx) else [], pa.string())
-    types = pa.ListArray.from_arrays(pa.array(offsets), values)
-    del rows_idx
-    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out, types
+    return out, np.stack([masks[k] for k in PII_KINDS], axis=1)
 
 
-def _put(arr: pa.ChunkedArray, rows: np.ndarray, values: list[str]) -> pa.Array:
+def _put(arr: pa.Array, rows: np.ndarray, values: list[str]) -> pa.Array:
     """``arr`` with ``values`` at ``rows``."""
     mask = np.zeros(len(arr), dtype=bool)
     mask[rows] = True
-    return pc.replace_with_mask(arr.combine_chunks(), pa.array(mask), pa.array(values, pa.string()))
+    return pc.replace_with_mask(arr, pa.array(mask), pa.array(values, pa.string()))
 
 
 def redact(text: str | None) -> tuple[str | None, list[str]]:
@@ -188,3 +249,32 @@ def redact(text: str | None) -> tuple[str | None, list[str]]:
         return None, []
     out, types = redact_array(pa.array([text], pa.string()))
     return out[0].as_py(), types[0].as_py()
+
+
+# -- senders -------------------------------------------------------------------------------------
+_SENDER_TABLE = str.maketrans(
+    {
+        **{a: str(i % 10) for i, a in enumerate("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹")},
+        **{c: None for c in " -().\t\u200b\u200c\u200d\u200e\u200f"},
+    }
+)
+_MOBILE = re.compile(r"(?:\+?966|00966|0)(5\d{8})")
+
+
+def sender_key(sender: str) -> str:
+    """What identifies a sender: lower case, digits in ASCII, no separators; a Saudi mobile number
+    in any form (05…, +966 5…, 00966 5…) becomes +9665…."""
+    key = sender.strip().lower().translate(_SENDER_TABLE)
+    m = _MOBILE.fullmatch(key)
+    return f"+966{m.group(1)}" if m else key
+
+
+def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str) -> pa.Array:
+    """Salted SHA-256 of each sender's key (None for none); one hash per distinct sender."""
+    flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
+    encoded = pc.dictionary_encode(flat)
+    hashes = []
+    for s in encoded.dictionary.to_pylist():
+        key = sender_key(s)
+        hashes.append(hashlib.sha256((salt + key).encode("utf-8")).hexdigest() if key else None)
+    return pa.array(hashes, pa.string()).take(encoded.indices)

@@ -100,9 +100,14 @@ def test_near_duplicates_cluster_and_short_texts_do_not() -> None:
 
 
 def test_screening_features() -> None:
-    f = features([normalise(t) for t in ["يا غبي", "كلمة المرور هي 1234abcd", "شكرا", None]], [None] * 4, REFERENCE)
-    assert f["offensive_term"] == ["غبي", None, None, None]
-    assert f["security_rule"] == [None, "password_disclosure", None, None]
+    import pyarrow as pa
+
+    texts = pa.array([normalise(t) for t in ["يا غبي", "كلمة المرور هي 1234abcd", "شكرا", ""]] + [None])
+    f = features(texts, pa.array([None, None, None, 5, 1], pa.int64()), REFERENCE)
+    assert f.column("offensive_term").to_pylist() == ["غبي", None, None, None, None]
+    assert f.column("security_rule").to_pylist() == [None, "password_disclosure", None, None, None]
+    assert f.column("sentiment").to_pylist() == ["negative", "neutral", "positive", "positive", "negative"]
+    assert f.column("script").to_pylist() == ["ar", "ar", "ar", "other", "other"]
 
 
 def _csv(path: Path, rows: list[list[str]]) -> None:

@@ -299,3 +299,42 @@ def test_pipeline_uses_the_salt(tmp_path: Path, landing: Path) -> None:
     ha = duckdb.connect(str(a.warehouse), read_only=True).execute(q).fetchall()
     hb = duckdb.connect(str(b.warehouse), read_only=True).execute(q).fetchall()
     assert ha and ha != hb
+
+
+def test_native_and_python_readers_agree_on_lines(tmp_path: Path, monkeypatch) -> None:
+    """The DuckDB reader (plain UTF-8 CSV) numbers lines as the Python reader does, line breaks
+    inside quoted fields included; a row DuckDB rejects sends the file to the Python reader."""
+    from etl import extract
+
+    rows = [
+        ["source_record_id", "channel", "tool", "submitted_at", "text", "rating"],
+        ["A", "email", "direct_contact", "2026-01-01 10:00", "سطر أول\nسطر ثان\nسطر ثالث", "5"],
+        ["B", "email", "direct_contact", "2026-01-01 11:00", "x", "9"],  # rating out of range: line 5
+        ["C", "email", "direct_contact", "2026-01-01 12:00", "a\r\nb", ""],
+        ["D", "email", "direct_contact", "not a date", "y", ""],
+    ]  # line 8
+    d = tmp_path / "in" / "canonical"
+    d.mkdir(parents=True)
+    _write_csv(d / "multi.csv", rows, "utf-8")
+
+    def quarantine(wh: Path) -> list[tuple]:
+        return (
+            duckdb.connect(str(wh), read_only=True)
+            .execute("select line, reason from quarantine order by line")
+            .fetchall()
+        )
+
+    calls = []
+    real = extract.extract_csv_native
+    monkeypatch.setattr(pipeline, "extract_csv_native", lambda *a: calls.append(1) or real(*a))
+    etl(tmp_path / "in", tmp_path / "native.duckdb")
+    native = quarantine(tmp_path / "native.duckdb")
+    monkeypatch.setattr(pipeline, "extract_csv_native", lambda *a: None)
+    etl(tmp_path / "in", tmp_path / "python.duckdb")
+    assert calls and native == quarantine(tmp_path / "python.duckdb")
+    assert [line for line, _ in native] == [5, 8]
+
+    with (d / "multi.csv").open("a", encoding="utf-8") as fh:
+        fh.write("E,email,direct_contact\n")  # too few fields: DuckDB rejects it, Python reports it
+    etl(tmp_path / "in", tmp_path / "mixed.duckdb")
+    assert quarantine(tmp_path / "mixed.duckdb")[-1] == (9, "expected 6 fields, found 3")

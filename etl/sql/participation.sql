@@ -1,24 +1,10 @@
 -- The participation mart: one row per accepted record, text redacted, sender hashed, classified
 -- and screened. Inputs: stg_identified, text_stage (redacted text, keys, personal-data types),
 -- text_features (theme, sentiment, offensive term, security rule, near-duplicate cluster),
--- theme_override (the analyst's file). $salt: sender-hash salt. A campaign: $min_senders or more
+-- sender_stage (salted sender hashes), theme_override (the analyst's file). A campaign: $min_senders or more
 -- senders, near-identical text, no gap over $window_hours, a week at most, most of its text's volume.
 with records as (
     select * from stg_identified where occurrence = 1
-),
-
-senders as (
-    select
-        row_id,
-        regexp_replace(
-            regexp_replace(
-                lower(trim(translate(sender, '٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹', '01234567890123456789'))),
-                '[\s\-().\x{200B}-\x{200F}]', '', 'g'
-            ),
-            '^(?:\+?966|00966|0)(5\d{8})$', '+966\1'
-        ) as sender_key
-    from records
-    where sender is not null
 ),
 
 joined as (
@@ -29,14 +15,7 @@ joined as (
         records.channel,
         records.tool,
         records.submitted_at,
-        coalesce(
-            records.language_code,
-            case
-                when texts.arabic_letters = 0 and texts.latin_letters = 0 then 'other'
-                when texts.arabic_letters >= texts.latin_letters then 'ar'
-                else 'en'
-            end
-        ) as language,
+        coalesce(records.language_code, features.script) as language,
         records.region,
         records.beneficiary_type,
         cast(records.rating_number as tinyint) as rating,
@@ -54,8 +33,7 @@ joined as (
             as moderation_control,
         records.moderated_at,
         case when records.responded_at >= records.submitted_at then records.responded_at end as responded_at,
-        case when senders.sender_key is not null and senders.sender_key <> ''
-            then sha256($salt || senders.sender_key) end as sender_hash,
+        senders.sender_hash,
         coalesce(override.theme, features.theme) as theme,
         case when override.theme is not null then 1.0 else features.theme_confidence end as theme_confidence,
         case when override.theme is not null then 'analyst' else 'rules' end as theme_source,
@@ -67,26 +45,30 @@ joined as (
     from records
     inner join text_stage as texts on texts.row_id = records.row_id
     inner join text_features as features on features.row_id = records.row_id
-    left join senders on senders.row_id = records.row_id
+    left join sender_stage as senders on senders.row_id = records.row_id
     left join theme_override as override on override.participation_id = records.participation_id
 ),
 
-repeated as (
+-- The first participation of each sender and (near-)identical text: an aggregate, not a window.
+firsts as (
     select
-        *,
-        case when sender_hash is not null and text_normalized <> '' then
-            first_value(participation_id) over (
-                partition by sender_hash, coalesce(text_cluster, text_normalized)
-                order by submitted_at, participation_id
-            )
-        end as first_of_kind,
-        case when sender_hash is not null and text_normalized <> '' then
-            first_value(text_normalized) over (
-                partition by sender_hash, coalesce(text_cluster, text_normalized)
-                order by submitted_at, participation_id
-            )
-        end as first_text
+        sender_hash,
+        coalesce(text_cluster, text_normalized) as kind,
+        arg_min(participation_id, (submitted_at, participation_id)) as first_of_kind,
+        arg_min(text_normalized, (submitted_at, participation_id)) as first_text
     from joined
+    where sender_hash is not null and text_normalized <> ''
+    group by all
+    having count(*) > 1
+),
+
+repeated as (
+    select joined.*, firsts.first_of_kind, firsts.first_text
+    from joined
+    left join firsts
+        on firsts.sender_hash = joined.sender_hash
+        and firsts.kind = coalesce(joined.text_cluster, joined.text_normalized)
+        and joined.text_normalized <> ''
 ),
 
 deduplicated as (
@@ -101,6 +83,28 @@ deduplicated as (
     from repeated
 ),
 
+-- Campaign candidates: clusters where some two adjacent weeks hold half the cluster's volume (a
+-- cheap aggregate that rules out texts people write all year round before any window runs).
+weekly as (
+    select text_cluster, date_trunc('week', submitted_at) as week, count(*) as n
+    from deduplicated
+    where text_cluster is not null
+    group by all
+),
+
+candidates as (
+    select text_cluster
+    from (
+        select
+            text_cluster,
+            n + coalesce(lead(n) over (partition by text_cluster order by week), 0) as two_weeks,
+            sum(n) over (partition by text_cluster) as cluster_n
+        from weekly
+    )
+    group by text_cluster
+    having max(two_weeks) * 2 >= max(cluster_n)
+),
+
 gaps as (
     select
         participation_id,
@@ -111,7 +115,7 @@ gaps as (
             partition by text_cluster order by submitted_at, participation_id
         ) > to_hours(cast($window_hours as bigint)) then 1 else 0 end as new_island
     from deduplicated
-    where text_cluster is not null
+    semi join candidates using (text_cluster)
 ),
 
 islands as (
@@ -207,4 +211,3 @@ select
     poll_id is not null as is_poll_answer
 from deduplicated
 left join in_campaign on in_campaign.participation_id = deduplicated.participation_id
-order by submitted_at, deduplicated.participation_id

@@ -1,8 +1,16 @@
 -- Accepted rows with stable ids. A record without an id of its own gets a hash of its content and
 -- its occurrence in the file (so identical reviews stay distinct, and a re-export maps to the same
 -- ids); a record exported twice (same source and id) is numbered: occurrence > 1 is a duplicate row.
+-- Only rows that need it pay for it: the content hash for rows without an id, the numbering for
+-- ids that appear more than once.
 with accepted as (
     select * from stg_participation where len(reasons) = 0
+),
+
+with_id as (
+    select *, source_record_id as record_key
+    from accepted
+    where source_record_id is not null
 ),
 
 hashed as (
@@ -16,25 +24,44 @@ hashed as (
             coalesce(responded_at_raw, ''), coalesce(poll_id, ''), coalesce(answer, '')
         )) as content_hash
     from accepted
+    where source_record_id is null
 ),
 
-keyed as (
+without_id as (
     select
-        *,
-        coalesce(
-            source_record_id,
-            'h' || substr(content_hash, 1, 16) || '-'
-            || row_number() over (partition by source, file, content_hash order by line)
-        ) as record_key
+        * exclude (content_hash),
+        'h' || substr(content_hash, 1, 16) || '-'
+        || row_number() over (partition by source, file, content_hash order by line) as record_key
     from hashed
 ),
 
-identified as (
-    select
-        *,
-        substr(sha256(source || chr(31) || record_key), 1, 20) as participation_id,
-        row_number() over (partition by source, record_key order by file, line) as occurrence
+keyed as (
+    select * from with_id
+    union all by name
+    select * from without_id
+),
+
+repeated_keys as (
+    select source, record_key
     from keyed
+    group by source, record_key
+    having count(*) > 1
+),
+
+numbered as (
+    select keyed.*, 1 as occurrence
+    from keyed
+    anti join repeated_keys using (source, record_key)
+    union all by name
+    select
+        keyed.*,
+        row_number() over (partition by keyed.source, keyed.record_key order by keyed.file, keyed.line)
+            as occurrence
+    from keyed
+    semi join repeated_keys using (source, record_key)
 )
 
-select * from identified
+select
+    *,
+    substr(md5(source || chr(31) || record_key), 1, 20) as participation_id
+from numbered
