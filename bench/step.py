@@ -3,6 +3,8 @@
 python -m bench.step generate ROWS OUT SEED
 python -m bench.step run INPUT_DIR WAREHOUSE
 python -m bench.step baseline INPUT_DIR     # DuckDB's plain read of the same text exports
+python -m bench.step read_csv FILE          # DuckDB's plain load of one CSV (all varchar)
+python -m bench.step canonical ROWS OUT SEED
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ def main(argv: list[str]) -> dict:
 
         r = run(Path(argv[1]), Path(argv[2]), ROOT / "data/sources.yaml", ROOT / "data/reference", "bench-salt" * 4)
         extra = {"rows_read": r.totals.rows_read, "stages": {k: round(v, 2) for k, v in r.stage_seconds.items()}}
+    elif what == "canonical":
+        from etl.generate import generate
+
+        generate(int(argv[1]), Path(argv[2]), int(argv[3]), dt.date(2026, 11, 27), canonical=True)
+    elif what == "read_csv":
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("create table t as select * from read_csv(?, all_varchar = true)", [argv[1]])
+        extra = {"rows_read": con.execute("select count(*) from t").fetchone()[0]}
     elif what == "baseline":
         import duckdb
 

@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "ETL_MEMORY_LIMIT",
-        "4GB",
+        "2GB",
         "DuckDB memory limit for the ETL; larger work spills to a temporary directory.",
     ),
     Setting(
