@@ -1,17 +1,22 @@
-"""Entry point of the internal app: page config, language switch, navigation. It only routes.
+"""Entry point of the internal app: page config, language switch, shared filters, navigation.
 
-Run with ``make run`` (or ``streamlit run app.py``). ``?lang=ar|en`` picks the interface language,
-Arabic by default.
+It only routes. ``?lang=ar|en`` picks the interface language (Arabic by default); the filters
+(period, channel, tool, region, theme, status, language of the text) live here once, start from
+the URL and are written back to it, so any view can be shared as a link.
 """
+
+import datetime as dt
 
 import streamlit as st
 
+from dashboard import queries
+from dashboard.db import WarehouseMissing
+from dashboard.filters import DIMENSIONS, Filters, from_query, to_query
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 
 st.set_page_config(page_title="E-participation", page_icon="📊", layout="wide")
 
-# The language switch holds the choice; it starts from the URL and writes back to it, so a link
-# always opens in the language it was shared in.
+# The language switch holds the choice; it starts from the URL and writes back to it.
 if "lang_switch" not in st.session_state:
     url_lang = st.query_params.get("lang", DEFAULT_LANG)
     st.session_state["lang_switch"] = url_lang if url_lang in LANGS else DEFAULT_LANG
@@ -26,7 +31,6 @@ with st.sidebar:
     )
 lang = st.session_state["lang_switch"] or DEFAULT_LANG
 st.session_state["lang"] = lang
-st.query_params["lang"] = lang
 
 if lang == "ar":  # static layout CSS only; nothing a participant wrote ever passes through here
     st.html(
@@ -34,9 +38,56 @@ if lang == "ar":  # static layout CSS only; nothing a participant wrote ever pas
         " .vega-embed {direction: ltr;}</style>"
     )
 
+try:
+    choices = queries.options(lang)
+    span = queries.data_span()
+except WarehouseMissing:
+    choices, span = None, None
+
+filters = Filters()
+if choices is not None and not span.empty and span.at[0, "last_day"] is not None:
+    names = {(r.dimension, r.code): r.name for r in choices.itertuples()}
+    codes = {d: [c for (dim, c) in names if dim == d] for d in DIMENSIONS}
+    first_day, last_day = (
+        d.date() if hasattr(d, "date") else d for d in (span.at[0, "first_day"], span.at[0, "last_day"])
+    )
+    if "filters_seeded" not in st.session_state:  # once per session: the URL decides the start
+        url = from_query(st.query_params.to_dict(), {d: set(v) for d, v in codes.items()})
+
+        def clamp(d: dt.date) -> dt.date:  # the date widget accepts only days with data
+            return min(max(d, first_day), last_day)
+
+        st.session_state["f_period"] = (
+            clamp(url.start or last_day - dt.timedelta(days=89)),
+            clamp(url.end or last_day),
+        )
+        for d in DIMENSIONS:
+            st.session_state[f"f_{d}"] = list(getattr(url, d))
+        st.session_state["filters_seeded"] = True
+    with st.sidebar:
+        st.subheader(t(lang, "filters"))
+        st.date_input(t(lang, "period"), key="f_period", min_value=first_day, max_value=last_day)
+        for d in DIMENSIONS:
+            st.multiselect(
+                t(lang, f"filter_{d}"),
+                codes[d],
+                key=f"f_{d}",
+                placeholder=t(lang, "all"),
+                format_func=lambda code, d=d: names[(d, code)],
+            )
+    period = st.session_state["f_period"]
+    start, end = period if isinstance(period, tuple | list) and len(period) == 2 else (None, None)
+    filters = Filters(start=start, end=end, **{d: tuple(st.session_state[f"f_{d}"]) for d in DIMENSIONS})
+st.session_state["filters"] = filters
+st.query_params.from_dict({"lang": lang, **to_query(filters)})
+
 pages = {
     t(lang, "nav_dashboards"): [
-        st.Page("app_pages/overview.py", title=t(lang, "page_overview"), icon="📊", default=True),
+        st.Page("app_pages/overview.py", title=t(lang, "page_overview"), icon=":material/monitoring:", default=True),
+        st.Page("app_pages/channels.py", title=t(lang, "page_channels"), icon=":material/hub:"),
+    ],
+    t(lang, "nav_operations"): [
+        st.Page("app_pages/data_quality.py", title=t(lang, "page_data_quality"), icon=":material/fact_check:"),
     ],
 }
 st.navigation(pages).run()

@@ -1,56 +1,128 @@
-"""Overview (executives): headline figures and volume by channel. A first version of the page."""
+"""Overview (executives): headline figures against the previous period, the weekly trend, and
+what changed most, with a guard against noise on small numbers."""
 
 import streamlit as st
 
-from dashboard import charts, queries
+from dashboard import analysis, charts, queries
+from dashboard.components import chart_with_table
 from dashboard.db import WarehouseMissing, warehouse_path
-from dashboard.i18n import number, t
+from dashboard.i18n import hijri, number, percent, t
+from dashboard.state import current_filters, current_lang
 
-lang = st.session_state.get("lang", "ar")
+lang = current_lang()
+filters = current_filters()
 st.title(t(lang, "overview_title"))
 
 try:
-    head = queries.headline()
+    now = queries.kpis(filters).iloc[0]
 except WarehouseMissing:
     st.info(t(lang, "warehouse_missing", path=warehouse_path()))
     st.stop()
 
-if head.empty or not head.at[0, "participations"]:
-    st.info(t(lang, "empty"))
+previous = filters.previous()
+before = queries.kpis(previous).iloc[0] if previous else None
+if filters.start and previous:
+    st.caption(
+        t(
+            lang,
+            "period_caption",
+            start=filters.start,
+            end=filters.end,
+            start_hijri=hijri(filters.start),
+            end_hijri=hijri(filters.end),
+            prev_start=previous.start,
+            prev_end=previous.end,
+        )
+    )
+if not now.participations:
+    st.info(t(lang, "empty_filtered"))
     st.stop()
 
-row = head.iloc[0]
-st.caption(t(lang, "overview_caption", first=f"{row.first_at:%Y-%m-%d}", last=f"{row.last_at:%Y-%m-%d}"))
-cols = st.columns(4)
-cols[0].metric(t(lang, "metric_participations"), number(row.participations, lang))
-cols[1].metric(t(lang, "metric_senders"), number(row.senders, lang))
-cols[2].metric(t(lang, "metric_channels"), number(row.channels, lang))
-cols[3].metric(t(lang, "metric_quarantined"), number(row.rows_quarantined, lang))
+done_now = int(queries.actions_completed(filters).iloc[0, 0])
+done_before = int(queries.actions_completed(previous).iloc[0, 0]) if previous else None
 
-st.subheader(t(lang, "volume_by_channel"))
-df = queries.volume_by_channel(lang)
-st.altair_chart(
-    charts.bar(
-        df,
-        "channel_name",
-        "participations",
-        t(lang, "col_channel"),
-        t(lang, "col_participations"),
-        t(lang, "volume_by_channel"),
+
+def figure(col, key: str, value: str, change: float | None, fmt: str = "{:+,.0f}", inverse: bool = False) -> None:
+    col.metric(
+        t(lang, f"metric_{key}"),
+        value,
+        None if change is None else fmt.format(change),
+        help=t(lang, f"metric_{key}_help"),
+        delta_color="inverse" if inverse else "normal",
+    )
+
+
+b = before if before is not None else {}
+row1 = st.columns(4)
+figure(
+    row1[0],
+    "participations",
+    number(now.participations, lang),
+    analysis.delta(now.participations, b.get("participations")),
+)
+figure(row1[1], "senders", number(now.senders, lang), analysis.delta(now.senders, b.get("senders")))
+figure(
+    row1[2],
+    "share_answered",
+    percent(now.share_answered),
+    analysis.delta(now.share_answered, b.get("share_answered")),
+    "{:+.1%}",
+)
+figure(
+    row1[3],
+    "median_hours",
+    f"{now.median_hours_to_answer:,.1f}" if now.median_hours_to_answer == now.median_hours_to_answer else "—",
+    analysis.delta(now.median_hours_to_answer, b.get("median_hours_to_answer")),
+    "{:+,.1f}",
+    inverse=True,
+)
+row2 = st.columns(4)
+figure(
+    row2[0],
+    "average_rating",
+    f"{now.average_rating:.2f}" if now.average_rating == now.average_rating else "—",
+    analysis.delta(now.average_rating, b.get("average_rating")),
+    "{:+.2f}",
+)
+figure(
+    row2[1],
+    "share_removed",
+    percent(now.share_removed),
+    analysis.delta(now.share_removed, b.get("share_removed")),
+    "{:+.1%}",
+    inverse=True,
+)
+figure(row2[2], "actions_completed", number(done_now, lang), analysis.delta(done_now, done_before))
+
+st.subheader(t(lang, "weekly_trend"))
+weekly = queries.weekly_volume(filters)
+chart_with_table(
+    lang,
+    charts.line(
+        weekly, "week", "participations", t(lang, "col_week"), t(lang, "col_participations"), t(lang, "weekly_trend")
     ),
-    width="stretch",
-)
-table = df[["channel_name", "participations"]].rename(
-    columns={"channel_name": t(lang, "col_channel"), "participations": t(lang, "col_participations")}
-)
-with st.expander(t(lang, "show_table")):
-    st.dataframe(table, hide_index=True)
-st.download_button(
-    t(lang, "download_csv"),
-    table.to_csv(index=False).encode("utf-8-sig"),
-    file_name="participations_by_channel.csv",
-    mime="text/csv",
+    weekly.rename(columns={"week": t(lang, "col_week"), "participations": t(lang, "col_participations")}),
+    "weekly",
+    "participations_per_week.csv",
 )
 
-st.caption(t(lang, "warehouse_built", version=int(row.run_id), built=f"{row.built_at:%Y-%m-%d %H:%M}"))
-st.caption(t(lang, "placeholder_note"))
+st.subheader(t(lang, "what_changed"))
+st.caption(t(lang, "what_changed_caption"))
+if previous:
+    changed = analysis.what_changed(queries.changes(lang, filters, previous))
+    if changed.empty:
+        st.info(t(lang, "no_changes"))
+    else:
+        table = changed.assign(dimension=changed["dimension"].map(lambda d: t(lang, f"dim_{d}")))[
+            ["dimension", "name", "now", "before", "change", "change_pct"]
+        ].rename(
+            columns={
+                "dimension": t(lang, "col_dimension"),
+                "name": t(lang, "col_name"),
+                "now": t(lang, "col_now"),
+                "before": t(lang, "col_before"),
+                "change": t(lang, "col_change"),
+                "change_pct": "%",
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")

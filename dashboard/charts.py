@@ -30,3 +30,49 @@ def bar(
         )
         .properties(height=alt.Step(28))
     )
+
+
+def line(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    description: str,
+    color: str | None = None,
+    color_title: str = "",
+) -> alt.Chart:
+    """A time series (one line per ``color`` value when given)."""
+    data = df.assign(**{color: df[color].map(isolate)}) if color else df
+    enc = {
+        "x": alt.X(f"{x}:T", title=x_title),
+        "y": alt.Y(f"{y}:Q", title=y_title),
+        "tooltip": [alt.Tooltip(f"{x}:T", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",")],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320))
+        enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N", title=color_title))
+    return alt.Chart(data, description=description).mark_line(point=False).encode(**enc).properties(height=320)
+
+
+def stacked_bar(
+    df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str, description: str
+) -> alt.Chart:
+    """Stacked bars over time or categories, one colour per ``color`` value."""
+    data = df.assign(**{color: df[color].map(isolate)})
+    x_type = "T" if pd.api.types.is_datetime64_any_dtype(df[x]) or x == "week" else "N"
+    return (
+        alt.Chart(data, description=description)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:{x_type}", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title, stack=True),
+            color=alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320)),
+            tooltip=[
+                alt.Tooltip(f"{color}:N", title=color_title),
+                alt.Tooltip(f"{x}:{x_type}", title=x_title),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=","),
+            ],
+        )
+        .properties(height=320)
+    )

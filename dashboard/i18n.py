@@ -35,3 +35,15 @@ def number(value: float | int, lang: str) -> str:
     """A count formatted for people: thousands grouped, Western digits as Saudi government sites use."""
     del lang  # the same grouping reads well in both; kept for when a locale needs otherwise
     return f"{value:,.0f}"
+
+
+def hijri(day: object) -> str:
+    """The Umm al-Qura date of a Gregorian day, as YYYY/MM/DD (people read both here)."""
+    from hijridate import Gregorian
+
+    h = Gregorian(day.year, day.month, day.day).to_hijri()  # type: ignore[attr-defined]
+    return f"{h.year}/{h.month:02d}/{h.day:02d}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None or value != value else f"{value:.1%}"

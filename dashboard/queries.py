@@ -1,4 +1,8 @@
-"""Every query the app runs: functions that load SQL from dashboard/sql/ and bind parameters."""
+"""Every query the app runs: functions that load SQL from dashboard/sql/ and bind parameters.
+
+A SQL file may hold ``{where}``: it is replaced by the fragment ``filters.where`` builds from fixed
+column names and ``?`` placeholders; every value is bound, never formatted in.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,85 @@ import pandas as pd
 
 from core.sqlfiles import load_sql
 from dashboard.db import query
+from dashboard.filters import Filters, where
 
 SQL_DIR = Path(__file__).parent / "sql"
 
 
+def _run(name: str, filters: Filters | None = None, *before: object, after: tuple = ()) -> pd.DataFrame:
+    """Run ``name.sql``: parameters ``before`` the filter's, the filter's, then ``after``."""
+    sql = load_sql(SQL_DIR, name)
+    params: list = list(before)
+    if "{where}" in sql:
+        clause, fparams = where(filters or Filters())
+        sql = sql.replace("{where}", clause)
+        params += fparams
+    return query(sql, tuple(params) + tuple(after))
+
+
 def headline() -> pd.DataFrame:
     """One row: participations, senders, channels, last run, quarantined rows, build time."""
-    return query(load_sql(SQL_DIR, "headline"))
+    return _run("headline")
 
 
-def volume_by_channel(lang: str) -> pd.DataFrame:
+def volume_by_channel(lang: str, filters: Filters | None = None) -> pd.DataFrame:
     """Participations per channel, with the channel's name in ``lang``."""
-    return query(load_sql(SQL_DIR, "volume_by_channel"), (lang,))
+    return _run("volume_by_channel", filters, lang)
+
+
+def options(lang: str) -> pd.DataFrame:
+    """Every filter's choices: dimension, code, name in ``lang``."""
+    return _run("filter_options", None, lang)
+
+
+def data_span() -> pd.DataFrame:
+    """First and last submission day in the warehouse."""
+    return _run("data_span")
+
+
+def kpis(filters: Filters) -> pd.DataFrame:
+    """The overview's headline figures for ``filters``."""
+    return _run("kpis", filters)
+
+
+def actions_completed(filters: Filters) -> pd.DataFrame:
+    return query(load_sql(SQL_DIR, "actions_completed"), (filters.start, filters.end))
+
+
+def weekly_volume(filters: Filters) -> pd.DataFrame:
+    return _run("weekly_volume", filters)
+
+
+def changes(lang: str, current: Filters, previous: Filters) -> pd.DataFrame:
+    """Per theme, channel and region: count now and in the previous period."""
+    sql = load_sql(SQL_DIR, "changes")
+    cur, cur_p = where(current)
+    prev, prev_p = where(previous)
+    sql = sql.replace("{where_current}", cur).replace("{where_previous}", prev)
+    return query(sql, (lang, lang, lang, *cur_p, *prev_p))
+
+
+def by_channel_over_time(lang: str, filters: Filters) -> pd.DataFrame:
+    return _run("channel_weekly", filters, lang)
+
+
+def by_dimension(lang: str, dimension: str, filters: Filters) -> pd.DataFrame:
+    """Participations per region, beneficiary type or tool, named in ``lang``."""
+    return _run(f"by_{dimension}", filters, lang)
+
+
+def channel_service(lang: str, filters: Filters) -> pd.DataFrame:
+    """Per channel: rating, share answered, median hours to answer, last submission."""
+    return _run("channel_service", filters, lang)
+
+
+def runs() -> pd.DataFrame:
+    return _run("etl_runs")
+
+
+def run_sources() -> pd.DataFrame:
+    return _run("run_sources")
+
+
+def quarantine_reasons() -> pd.DataFrame:
+    return _run("quarantine_reasons")

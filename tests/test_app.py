@@ -26,6 +26,8 @@ def _run(lang: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     if lang:
         at.query_params["lang"] = lang
+    at.query_params["start"] = "2000-01-01"  # before the first day: clamped to the data's span
+    at.query_params["end"] = "2099-12-31"
     return at.run()
 
 

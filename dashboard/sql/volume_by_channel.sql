@@ -1,14 +1,19 @@
--- Participations per channel; $1: interface language (ar or en) for the channel's name.
-with counts as (
+-- Participations per channel; ?: interface language (ar or en) for the channel's name.
+with names as (
+    select code, case when ? = 'ar' then name_ar else name_en end as channel_name from ref_channel
+),
+
+counts as (
     select channel, count(*) as participations
     from participation
+    where {where}
     group by channel
 )
 
 select
     counts.channel,
-    case when $1 = 'ar' then ref_channel.name_ar else ref_channel.name_en end as channel_name,
+    names.channel_name,
     counts.participations
 from counts
-inner join ref_channel on ref_channel.code = counts.channel
+inner join names on names.code = counts.channel
 order by counts.participations desc

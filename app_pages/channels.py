@@ -1,0 +1,101 @@
+"""Channels and tools: volume by channel over time; by tool, region and beneficiary type; rating,
+answers and time to answer per channel; freshness (a channel that went quiet is flagged)."""
+
+import streamlit as st
+
+from dashboard import charts, queries
+from dashboard.components import chart_with_table
+from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.i18n import t
+from dashboard.state import current_filters, current_lang
+
+QUIET_DAYS = 7
+
+lang = current_lang()
+filters = current_filters()
+st.title(t(lang, "channels_title"))
+
+try:
+    weekly = queries.by_channel_over_time(lang, filters)
+except WarehouseMissing:
+    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
+    st.stop()
+
+st.subheader(t(lang, "channel_over_time"))
+chart_with_table(
+    lang,
+    charts.stacked_bar(
+        weekly,
+        "week",
+        "participations",
+        "channel",
+        t(lang, "col_week"),
+        t(lang, "col_participations"),
+        t(lang, "col_channel"),
+        t(lang, "channel_over_time"),
+    ),
+    weekly.rename(
+        columns={
+            "week": t(lang, "col_week"),
+            "channel": t(lang, "col_channel"),
+            "participations": t(lang, "col_participations"),
+        }
+    ),
+    "channel_weekly",
+    "participations_per_channel_week.csv",
+)
+
+
+def by(dim: str) -> None:
+    st.subheader(t(lang, f"by_{dim}"))
+    df = queries.by_dimension(lang, dim, filters)
+    df = df.assign(name=df["name"].fillna(t(lang, "not_given")))
+    chart_with_table(
+        lang,
+        charts.bar(
+            df, "name", "participations", t(lang, f"col_{dim}"), t(lang, "col_participations"), t(lang, f"by_{dim}")
+        ),
+        df.rename(columns={"name": t(lang, f"col_{dim}"), "participations": t(lang, "col_participations")}),
+        f"by_{dim}",
+        f"participations_by_{dim}.csv",
+    )
+
+
+by("tool")
+left, right = st.columns(2)
+with left:
+    by("region")
+with right:
+    by("beneficiary_type")
+
+st.subheader(t(lang, "channel_service"))
+st.caption(t(lang, "channel_service_caption", days=QUIET_DAYS))
+service = queries.channel_service(lang, filters)
+if not service.empty:
+    quiet = service[service["days_quiet"] > QUIET_DAYS]
+    if not quiet.empty:
+        st.warning(
+            t(
+                lang,
+                "quiet_channels",
+                names="، ".join(quiet["channel"]) if lang == "ar" else ", ".join(quiet["channel"]),
+            )
+        )
+chart_with_table(
+    lang,
+    None,
+    service.assign(quiet=service["days_quiet"] > QUIET_DAYS).rename(
+        columns={
+            "channel": t(lang, "col_channel"),
+            "participations": t(lang, "col_participations"),
+            "average_rating": t(lang, "col_average_rating"),
+            "share_answered": t(lang, "col_share_answered"),
+            "median_hours_to_answer": t(lang, "col_median_hours"),
+            "last_participation": t(lang, "col_last_participation"),
+            "days_quiet": t(lang, "col_days_quiet"),
+            "quiet": t(lang, "col_quiet"),
+        }
+    ),
+    "service",
+    "service_per_channel.csv",
+)

@@ -1,0 +1,33 @@
+"""Reusable page parts (they call st.*; chart builders in charts.py never do).
+
+``chart_with_table``: every chart has its table a click away and a download, and an empty result
+says why it is empty. Participants' text is shown only through ``st.dataframe``/``st.text``,
+never as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard.i18n import t
+
+
+def chart_with_table(lang: str, chart: alt.Chart | None, table: pd.DataFrame, key: str, filename: str) -> None:
+    if table.empty:
+        st.info(t(lang, "empty_filtered"))
+        return
+    if chart is None:  # a table is the figure itself
+        st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.altair_chart(chart, width="stretch")
+        with st.expander(t(lang, "show_table")):
+            st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        t(lang, "download_csv"),
+        table.to_csv(index=False).encode("utf-8-sig"),
+        file_name=filename,
+        mime="text/csv",
+        key=f"dl_{key}",
+    )

@@ -1,0 +1,11 @@
+-- Participations per tool (? : language for the names).
+with names as (
+    select code, case when ? = 'ar' then name_ar else name_en end as name from ref_tool
+)
+
+select names.name, count(*) as participations
+from participation
+left join names on names.code = participation.tool
+where {where}
+group by all
+order by participations desc

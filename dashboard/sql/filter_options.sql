@@ -1,0 +1,17 @@
+-- Every filter's choices with names in the interface language (?).
+with lang as (
+    select ? as code
+),
+
+choices as (
+    select 'channel' as dimension, code, name_ar, name_en from ref_channel
+    union all select 'tool', code, name_ar, name_en from ref_tool
+    union all select 'region', code, name_ar, name_en from ref_region
+    union all select 'theme', code, name_ar, name_en from ref_theme
+    union all select 'status', code, name_ar, name_en from ref_moderation_status
+    union all select 'language', code, name_ar, name_en from ref_language
+)
+
+select choices.dimension, choices.code, case when lang.code = 'ar' then name_ar else name_en end as name
+from choices
+cross join lang
