@@ -85,6 +85,12 @@ pages = {
     t(lang, "nav_dashboards"): [
         st.Page("app_pages/overview.py", title=t(lang, "page_overview"), icon=":material/monitoring:", default=True),
         st.Page("app_pages/channels.py", title=t(lang, "page_channels"), icon=":material/hub:"),
+        st.Page("app_pages/moderation.py", title=t(lang, "page_moderation"), icon=":material/gavel:"),
+        st.Page("app_pages/themes.py", title=t(lang, "page_themes"), icon=":material/category:"),
+        st.Page("app_pages/actions.py", title=t(lang, "page_actions"), icon=":material/task_alt:"),
+    ],
+    t(lang, "nav_analysis"): [
+        st.Page("app_pages/explorer.py", title=t(lang, "page_explorer"), icon=":material/search:"),
     ],
     t(lang, "nav_operations"): [
         st.Page("app_pages/data_quality.py", title=t(lang, "page_data_quality"), icon=":material/fact_check:"),

@@ -94,3 +94,62 @@ def run_sources() -> pd.DataFrame:
 
 def quarantine_reasons() -> pd.DataFrame:
     return _run("quarantine_reasons")
+
+
+# -- moderation ---------------------------------------------------------------------------------
+def moderation_outcomes(lang: str, filters: Filters) -> pd.DataFrame:
+    return _run("moderation_outcomes", filters, lang, lang)
+
+
+def removals_by_control(lang: str, filters: Filters) -> pd.DataFrame:
+    return _run("removals_by_control", filters, lang, lang)
+
+
+def decision_time(lang: str, filters: Filters) -> pd.DataFrame:
+    return _run("decision_time", filters, lang)
+
+
+def pending_backlog(filters: Filters) -> pd.DataFrame:
+    return _run("pending_backlog", filters)
+
+
+def screening_agreement(lang: str, filters: Filters) -> pd.DataFrame:
+    sql = load_sql(SQL_DIR, "screening_agreement")
+    clause, fparams = where(filters)
+    return query(sql.replace("{where}", clause), (*fparams, lang))
+
+
+# -- themes -------------------------------------------------------------------------------------
+def theme_distribution(lang: str, filters: Filters) -> pd.DataFrame:
+    return _run("theme_distribution", filters, lang, lang)
+
+
+def theme_weekly(lang: str, filters: Filters) -> pd.DataFrame:
+    return _run("theme_weekly", filters, lang)
+
+
+def emerging_themes(lang: str, filters: Filters) -> pd.DataFrame:
+    """Themes whose last four weeks (to the period's end) rose beyond their own 12-week baseline."""
+    return _run("emerging_themes", filters.without_period(), lang, after=(filters.end,))
+
+
+def campaigns(lang: str, filters: Filters) -> pd.DataFrame:
+    return query(load_sql(SQL_DIR, "campaigns"), (lang, filters.start, filters.end))
+
+
+def theme_samples(theme: str, filters: Filters) -> pd.DataFrame:
+    return _run("theme_samples", filters, after=(theme,))
+
+
+# -- actions --------------------------------------------------------------------------------------
+def actions_register(lang: str) -> pd.DataFrame:
+    return query(load_sql(SQL_DIR, "actions_register"), (lang, lang, lang, lang))
+
+
+# -- explorer -------------------------------------------------------------------------------------
+def explorer_count(filters: Filters, search: str) -> int:
+    return int(_run("explorer_count", filters, after=(search, search)).iloc[0, 0])
+
+
+def explorer_rows(filters: Filters, search: str, limit: int, offset: int) -> pd.DataFrame:
+    return _run("explorer_rows", filters, after=(search, search, limit, offset))

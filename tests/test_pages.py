@@ -14,11 +14,23 @@ from dashboard.analysis import MIN_COUNT, what_changed
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["app_pages/overview.py", "app_pages/channels.py", "app_pages/data_quality.py"]
+PAGES = [
+    "app_pages/overview.py",
+    "app_pages/channels.py",
+    "app_pages/data_quality.py",
+    "app_pages/moderation.py",
+    "app_pages/themes.py",
+    "app_pages/actions.py",
+    "app_pages/explorer.py",
+]
 TITLES = {
     "app_pages/overview.py": ("نظرة عامة على المشاركات", "Participation overview"),
     "app_pages/channels.py": ("القنوات والأدوات", "Channels and tools"),
     "app_pages/data_quality.py": ("جودة البيانات", "Data quality"),
+    "app_pages/moderation.py": ("الإشراف على المشاركات", "Moderation"),
+    "app_pages/themes.py": ("الموضوعات", "Themes"),
+    "app_pages/actions.py": ("إجراءات تحسين الخدمات", "Service-improvement actions"),
+    "app_pages/explorer.py": ("مستكشف المشاركات", "Explorer"),
 }
 
 
@@ -116,3 +128,47 @@ def test_what_changed_guards_against_noise() -> None:
     assert list(out["direction"]) == ["up", "up"] and out.loc[0, "change_pct"] == 1.0
     assert what_changed(df.assign(now=df["before"])).empty
     assert MIN_COUNT >= 10
+
+
+def test_moderation_counts_removals_by_control(wh: Path) -> None:
+    at = open_page("app_pages/moderation.py", lang="en", start="2024-01-01", end="2026-11-27")
+    removals = next(d.value for d in at.dataframe if "The control's text" in d.value.columns)
+    assert list(removals["Control"]) == list(range(1, 10))
+    assert removals["Removals"].sum() == _count(
+        wh, "moderation_status in ('hidden', 'deleted') and moderation_control is not null"
+    )
+    at.multiselect(key="f_channel").set_value(["email"]).run()
+    removals = next(d.value for d in at.dataframe if "The control's text" in d.value.columns)
+    assert removals["Removals"].sum() == _count(
+        wh, "channel = 'email' and moderation_status in ('hidden', 'deleted') and moderation_control is not null"
+    )
+
+
+def test_themes_samples_are_plain_redacted_text(wh: Path) -> None:
+    at = open_page("app_pages/themes.py", lang="ar", start="2024-01-01", end="2026-11-27")
+    at.selectbox(key="sample_theme").set_value("call_center").run()
+    samples = at.dataframe[-1].value
+    assert len(samples) == 20 and not at.exception
+    text = " ".join(samples["النص"].dropna())
+    assert "[PHONE]" not in text  # markers are shown in the reader's language
+    assert not at.markdown or all("النص" not in m.value for m in at.markdown)
+
+
+def test_actions_cards(wh: Path) -> None:
+    at = open_page("app_pages/actions.py", lang="en")
+    n = (
+        duckdb.connect(str(wh), read_only=True)
+        .execute("select count(*) from improvement_action where status in ('done', 'in_progress')")
+        .fetchone()[0]
+    )
+    assert n > 0 and sum(1 for c in at.caption if "answering" in c.value) == n
+
+
+def test_explorer_search_ignores_diacritics_and_hamza(wh: Path) -> None:
+    at = open_page("app_pages/explorer.py", lang="en", start="2024-01-01", end="2026-11-27")
+    at.text_input(key="search").input("الاتصال").run()
+    plain = at.caption[0].value
+    at.text_input(key="search").input("الإتِّصال").run()  # hamza under the alef, shadda and kasra
+    assert at.caption[0].value == plain and plain.split()[0] != "0"
+    at.toggle(key="prepare_export").set_value(True).run()
+    assert not at.exception

@@ -1,0 +1,79 @@
+"""Improvement actions: the register by status and theme; how many participations each action
+answers; the time from the first participation on its themes to the action; and "you said, we
+did" cards in Arabic and English."""
+
+import streamlit as st
+
+from dashboard import charts, queries
+from dashboard.components import chart_with_table
+from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.i18n import number, t
+from dashboard.state import current_lang
+
+lang = current_lang()
+st.title(t(lang, "actions_title"))
+
+try:
+    register = queries.actions_register(lang)
+except WarehouseMissing:
+    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
+    st.stop()
+
+if register.empty:
+    st.info(t(lang, "no_actions"))
+    st.stop()
+
+st.subheader(t(lang, "actions_by_status"))
+by_status = register.groupby(["status", "theme"], as_index=False, dropna=False).size().rename(columns={"size": "n"})
+chart_with_table(
+    lang,
+    charts.stacked_bar(
+        by_status.fillna("—"),
+        "status",
+        "n",
+        "theme",
+        t(lang, "col_status"),
+        t(lang, "col_actions"),
+        t(lang, "col_theme"),
+        t(lang, "actions_by_status"),
+    ),
+    by_status.rename(
+        columns={"status": t(lang, "col_status"), "theme": t(lang, "col_theme"), "n": t(lang, "col_actions")}
+    ),
+    "by_status",
+    "actions_by_status.csv",
+)
+
+st.subheader(t(lang, "register"))
+chart_with_table(
+    lang,
+    None,
+    register.drop(columns=["status_code", "description"]).rename(
+        columns={
+            "action_id": t(lang, "col_action"),
+            "title": t(lang, "col_title"),
+            "theme": t(lang, "col_theme"),
+            "status": t(lang, "col_status"),
+            "owner_unit": t(lang, "col_owner"),
+            "proposed_at": t(lang, "col_proposed"),
+            "completed_at": t(lang, "col_completed"),
+            "is_public": t(lang, "col_public"),
+            "participations": t(lang, "col_participations_answered"),
+            "days_from_first_participation": t(lang, "col_days_to_action"),
+        }
+    ),
+    "register",
+    "improvement_actions.csv",
+)
+
+st.subheader(t(lang, "you_said_we_did"))
+done = register[register["status_code"].isin(["done", "in_progress"])]
+cols = st.columns(2)
+for i, action in enumerate(done.itertuples()):
+    with cols[i % 2].container(border=True):
+        # Titles and descriptions come from the register: shown as plain text, never Markdown.
+        st.text(action.title)
+        st.caption(
+            t(lang, "card_meta", theme=action.theme or "—", status=action.status, n=number(action.participations, lang))
+        )
+        st.text(action.description or "")

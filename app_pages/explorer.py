@@ -1,0 +1,62 @@
+"""Explorer (analysts): every filter, a search over normalised text (diacritics and hamza forms
+ignored), a paged table of redacted records, and exports of the whole filtered set to CSV and XLSX
+with formula-like cells neutralised. It always says how many rows match and how many are exported."""
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.exports import XLSX_MAX_ROWS, localise_markers, to_csv, to_xlsx
+from dashboard.i18n import number, t
+from dashboard.state import current_filters, current_lang
+from etl.text import normalise
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 200_000  # rows built in memory for one download; the count above says when it is cut
+
+lang = current_lang()
+filters = current_filters()
+st.title(t(lang, "explorer_title"))
+
+search_text = st.text_input(t(lang, "search"), key="search", placeholder=t(lang, "search_placeholder"))
+search = normalise(search_text)
+try:
+    total = queries.explorer_count(filters, search)
+except WarehouseMissing:
+    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
+    st.stop()
+
+st.caption(t(lang, "matches", n=number(total, lang)))
+if not total:
+    st.info(t(lang, "empty_filtered"))
+    st.stop()
+
+pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+page = st.number_input(
+    t(lang, "page_of", pages=number(pages, lang)), min_value=1, max_value=pages, value=1, key="explorer_page"
+)
+rows = queries.explorer_rows(filters, search, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+rows = rows.assign(text_redacted=rows["text_redacted"].map(lambda x: localise_markers(x, lang)))
+st.dataframe(rows, hide_index=True, width="stretch")  # plain text cells: no Markdown, no HTML
+
+exported = min(total, EXPORT_LIMIT)
+st.caption(
+    t(
+        lang,
+        "export_note",
+        n=number(exported, lang),
+        total=number(total, lang),
+        xlsx=number(min(exported, XLSX_MAX_ROWS), lang),
+    )
+)
+if st.toggle(t(lang, "prepare_export"), key="prepare_export"):
+    everything = queries.explorer_rows(filters, search, EXPORT_LIMIT, 0)
+    c1, c2 = st.columns(2)
+    c1.download_button(t(lang, "download_csv"), to_csv(everything), "participations.csv", "text/csv", key="dl_csv")
+    c2.download_button(
+        t(lang, "download_xlsx"),
+        to_xlsx(everything),
+        "participations.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="dl_xlsx",
+    )

@@ -1,0 +1,155 @@
+"""Themes: distribution and trend; sentiment per theme; emerging themes (a spike against the
+theme's own baseline); coordinated campaigns; a sample of redacted texts, shown as plain text."""
+
+import streamlit as st
+
+from dashboard import charts, queries
+from dashboard.components import chart_with_table
+from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.exports import localise_markers
+from dashboard.i18n import t
+from dashboard.state import current_filters, current_lang
+
+lang = current_lang()
+filters = current_filters()
+st.title(t(lang, "themes_title"))
+
+try:
+    dist = queries.theme_distribution(lang, filters)
+except WarehouseMissing:
+    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
+    st.stop()
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t(lang, "theme_distribution"))
+    totals = dist.groupby("theme", as_index=False)["participations"].sum() if not dist.empty else dist
+    chart_with_table(
+        lang,
+        charts.bar(
+            totals,
+            "theme",
+            "participations",
+            t(lang, "col_theme"),
+            t(lang, "col_participations"),
+            t(lang, "theme_distribution"),
+        )
+        if not totals.empty
+        else None,
+        totals.rename(columns={"theme": t(lang, "col_theme"), "participations": t(lang, "col_participations")}),
+        "themes",
+        "participations_by_theme.csv",
+    )
+with right:
+    st.subheader(t(lang, "sentiment_by_theme"))
+    chart_with_table(
+        lang,
+        charts.stacked_bar(
+            dist,
+            "theme",
+            "participations",
+            "sentiment",
+            t(lang, "col_theme"),
+            t(lang, "col_participations"),
+            t(lang, "col_sentiment"),
+            t(lang, "sentiment_by_theme"),
+        )
+        if not dist.empty
+        else None,
+        dist.drop(columns=["sentiment_code"]).rename(
+            columns={
+                "theme": t(lang, "col_theme"),
+                "sentiment": t(lang, "col_sentiment"),
+                "participations": t(lang, "col_participations"),
+            }
+        ),
+        "sentiment",
+        "sentiment_by_theme.csv",
+    )
+
+st.subheader(t(lang, "theme_trend"))
+weekly = queries.theme_weekly(lang, filters)
+chart_with_table(
+    lang,
+    charts.line(
+        weekly,
+        "week",
+        "participations",
+        t(lang, "col_week"),
+        t(lang, "col_participations"),
+        t(lang, "theme_trend"),
+        color="theme",
+        color_title=t(lang, "col_theme"),
+    ),
+    weekly.rename(
+        columns={
+            "week": t(lang, "col_week"),
+            "theme": t(lang, "col_theme"),
+            "participations": t(lang, "col_participations"),
+        }
+    ),
+    "theme_weekly",
+    "participations_by_theme_week.csv",
+)
+
+st.subheader(t(lang, "emerging_themes"))
+st.caption(t(lang, "emerging_caption"))
+if filters.end:
+    emerging = queries.emerging_themes(lang, filters)
+    if emerging.empty:
+        st.info(t(lang, "no_emerging"))
+    else:
+        st.dataframe(
+            emerging.rename(
+                columns={
+                    "theme": t(lang, "col_theme"),
+                    "recent_per_week": t(lang, "col_recent"),
+                    "baseline_per_week": t(lang, "col_baseline"),
+                    "ratio": t(lang, "col_ratio"),
+                }
+            ),
+            hide_index=True,
+        )
+
+st.subheader(t(lang, "campaigns"))
+st.caption(t(lang, "campaigns_caption"))
+camp = queries.campaigns(lang, filters)
+if camp.empty:
+    st.info(t(lang, "no_campaigns"))
+else:
+    st.dataframe(
+        camp.assign(sample_text_redacted=camp["sample_text_redacted"].map(lambda x: localise_markers(x, lang))).rename(
+            columns={
+                "first_at": t(lang, "col_first_at"),
+                "participations": t(lang, "col_participations"),
+                "senders": t(lang, "col_senders"),
+                "span_hours": t(lang, "col_span_hours"),
+                "theme": t(lang, "col_theme"),
+                "sample_text_redacted": t(lang, "col_text"),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader(t(lang, "theme_samples"))
+options = queries.options(lang)
+themes = options[options["dimension"] == "theme"]
+names = dict(zip(themes["code"], themes["name"]))
+chosen = st.selectbox(t(lang, "choose_theme"), list(names), format_func=names.get, key="sample_theme")
+samples = queries.theme_samples(chosen, filters)
+if samples.empty:
+    st.info(t(lang, "empty_filtered"))
+else:
+    # Plain text only: a dataframe cell never renders Markdown or HTML.
+    st.dataframe(
+        samples.assign(text_redacted=samples["text_redacted"].map(lambda x: localise_markers(x, lang))).rename(
+            columns={
+                "submitted_at": t(lang, "col_submitted"),
+                "sentiment": t(lang, "col_sentiment"),
+                "text_redacted": t(lang, "col_text"),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
