@@ -5,19 +5,11 @@ did" cards in Arabic and English."""
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table
-from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.components import chart_with_table, page_start
 from dashboard.i18n import number, t
-from dashboard.state import current_lang
 
-lang = current_lang()
-st.title(t(lang, "actions_title"))
-
-try:
-    register = queries.actions_register(lang)
-except WarehouseMissing:
-    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
-    st.stop()
+lang, filters = page_start("actions_title")
+register = queries.actions_register(lang)
 
 if register.empty:
     st.info(t(lang, "no_actions"))

@@ -4,22 +4,13 @@ answers and time to answer per channel; freshness (a channel that went quiet is 
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table
-from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.components import chart_with_table, page_start
 from dashboard.i18n import t
-from dashboard.state import current_filters, current_lang
 
 QUIET_DAYS = 7
 
-lang = current_lang()
-filters = current_filters()
-st.title(t(lang, "channels_title"))
-
-try:
-    weekly = queries.by_channel_over_time(lang, filters)
-except WarehouseMissing:
-    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
-    st.stop()
+lang, filters = page_start("channels_title")
+weekly = queries.by_channel_over_time(lang, filters)
 
 st.subheader(t(lang, "channel_over_time"))
 chart_with_table(

@@ -4,19 +4,11 @@ reasons; the warehouse version in use and when it was built."""
 import streamlit as st
 
 from dashboard import queries
-from dashboard.components import chart_with_table
-from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.components import chart_with_table, page_start
 from dashboard.i18n import t
-from dashboard.state import current_lang
 
-lang = current_lang()
-st.title(t(lang, "dq_title"))
-
-try:
-    head = queries.headline()
-except WarehouseMissing:
-    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
-    st.stop()
+lang, filters = page_start("dq_title")
+head = queries.headline()
 
 row = head.iloc[0]
 st.caption(t(lang, "dq_version", version=int(row.run_id), built=f"{row.built_at:%Y-%m-%d %H:%M}"))

@@ -5,26 +5,19 @@ with formula-like cells neutralised. It always says how many rows match and how 
 import streamlit as st
 
 from dashboard import queries
-from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.components import page_start
 from dashboard.exports import XLSX_MAX_ROWS, localise_markers, to_csv, to_xlsx
 from dashboard.i18n import number, t
-from dashboard.state import current_filters, current_lang
 from etl.text import normalise
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000  # rows built in memory for one download; the count above says when it is cut
 
-lang = current_lang()
-filters = current_filters()
-st.title(t(lang, "explorer_title"))
+lang, filters = page_start("explorer_title")
 
 search_text = st.text_input(t(lang, "search"), key="search", placeholder=t(lang, "search_placeholder"))
 search = normalise(search_text)
-try:
-    total = queries.explorer_count(filters, search)
-except WarehouseMissing:
-    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
-    st.stop()
+total = queries.explorer_count(filters, search)
 
 st.caption(t(lang, "matches", n=number(total, lang)))
 if not total:
@@ -37,7 +30,24 @@ page = st.number_input(
 )
 rows = queries.explorer_rows(filters, search, PAGE_SIZE, (page - 1) * PAGE_SIZE)
 rows = rows.assign(text_redacted=rows["text_redacted"].map(lambda x: localise_markers(x, lang)))
-st.dataframe(rows, hide_index=True, width="stretch")  # plain text cells: no Markdown, no HTML
+HEADERS = {
+    "participation_id": "col_id",
+    "submitted_at": "col_submitted",
+    "channel": "col_channel",
+    "tool": "col_tool",
+    "region": "col_region",
+    "theme": "col_theme",
+    "sentiment": "col_sentiment",
+    "rating": "col_rating",
+    "moderation_status": "col_status",
+    "moderation_control": "col_control",
+    "screening_controls": "col_screening",
+    "responded_at": "col_responded",
+    "language": "col_language",
+    "text_redacted": "col_text",
+}
+# Plain text cells: a dataframe never renders Markdown or HTML. Downloads keep the field names.
+st.dataframe(rows.rename(columns={c: t(lang, k) for c, k in HEADERS.items()}), hide_index=True, width="stretch")
 
 exported = min(total, EXPORT_LIMIT)
 st.caption(

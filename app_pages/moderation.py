@@ -4,20 +4,11 @@ decision; the pending backlog by age; automatic screening against human decision
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table
-from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.components import chart_with_table, page_start
 from dashboard.i18n import t
-from dashboard.state import current_filters, current_lang
 
-lang = current_lang()
-filters = current_filters()
-st.title(t(lang, "moderation_title"))
-
-try:
-    outcomes = queries.moderation_outcomes(lang, filters)
-except WarehouseMissing:
-    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
-    st.stop()
+lang, filters = page_start("moderation_title")
+outcomes = queries.moderation_outcomes(lang, filters)
 
 st.subheader(t(lang, "outcomes_by_channel"))
 chart_with_table(

@@ -4,20 +4,11 @@ what changed most, with a guard against noise on small numbers."""
 import streamlit as st
 
 from dashboard import analysis, charts, queries
-from dashboard.components import chart_with_table
-from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.components import chart_with_table, page_start
 from dashboard.i18n import hijri, number, percent, t
-from dashboard.state import current_filters, current_lang
 
-lang = current_lang()
-filters = current_filters()
-st.title(t(lang, "overview_title"))
-
-try:
-    now = queries.kpis(filters).iloc[0]
-except WarehouseMissing:
-    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
-    st.stop()
+lang, filters = page_start("overview_title")
+now = queries.kpis(filters).iloc[0]
 
 previous = filters.previous()
 before = queries.kpis(previous).iloc[0] if previous else None

@@ -4,21 +4,12 @@ theme's own baseline); coordinated campaigns; a sample of redacted texts, shown 
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table
-from dashboard.db import WarehouseMissing, warehouse_path
+from dashboard.components import chart_with_table, page_start
 from dashboard.exports import localise_markers
 from dashboard.i18n import t
-from dashboard.state import current_filters, current_lang
 
-lang = current_lang()
-filters = current_filters()
-st.title(t(lang, "themes_title"))
-
-try:
-    dist = queries.theme_distribution(lang, filters)
-except WarehouseMissing:
-    st.info(t(lang, "warehouse_missing", path=warehouse_path()))
-    st.stop()
+lang, filters = page_start("themes_title")
+dist = queries.theme_distribution(lang, filters)
 
 left, right = st.columns(2)
 with left:

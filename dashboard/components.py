@@ -11,7 +11,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard.db import WarehouseMissing, warehouse_path, warehouse_version
+from dashboard.filters import Filters
 from dashboard.i18n import t
+from dashboard.state import current_filters, current_lang
 
 
 def chart_with_table(lang: str, chart: alt.Chart | None, table: pd.DataFrame, key: str, filename: str) -> None:
@@ -31,3 +34,16 @@ def chart_with_table(lang: str, chart: alt.Chart | None, table: pd.DataFrame, ke
         mime="text/csv",
         key=f"dl_{key}",
     )
+
+
+def page_start(title_key: str) -> tuple[str, Filters]:
+    """Every page's start: its title, the session's language and filters; with no warehouse yet,
+    a message saying how to build one, and the page stops there."""
+    lang, filters = current_lang(), current_filters()
+    st.title(t(lang, title_key))
+    try:
+        warehouse_version()
+    except WarehouseMissing:
+        st.info(t(lang, "warehouse_missing", path=warehouse_path()))
+        st.stop()
+    return lang, filters

@@ -6,6 +6,8 @@ column names and ``?`` placeholders; every value is bound, never formatted in.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,11 +20,14 @@ SQL_DIR = Path(__file__).parent / "sql"
 
 
 def _run(name: str, filters: Filters | None = None, *before: object, after: tuple = ()) -> pd.DataFrame:
-    """Run ``name.sql``: parameters ``before`` the filter's, the filter's, then ``after``."""
+    """Run ``name.sql``: parameters ``before`` the filter's, the filter's, then ``after``.
+
+    SQL over ``mart_daily`` (the pre-aggregated mart) filters on its ``day`` column.
+    """
     sql = load_sql(SQL_DIR, name)
     params: list = list(before)
     if "{where}" in sql:
-        clause, fparams = where(filters or Filters())
+        clause, fparams = where(filters or Filters(), date_column="day" if "from mart_daily" in sql else "submitted_at")
         sql = sql.replace("{where}", clause)
         params += fparams
     return query(sql, tuple(params) + tuple(after))
@@ -49,8 +54,11 @@ def data_span() -> pd.DataFrame:
 
 
 def kpis(filters: Filters) -> pd.DataFrame:
-    """The overview's headline figures for ``filters``."""
-    return _run("kpis", filters)
+    """The overview's headline figures for ``filters``: sums from the mart, and the two figures that
+    do not add up (distinct senders, median time to answer) from the time-ordered table."""
+    additive = _run("kpis", filters)
+    other = _run("kpis_distinct", filters)
+    return pd.concat([additive, other], axis=1)
 
 
 def actions_completed(filters: Filters) -> pd.DataFrame:
@@ -64,8 +72,8 @@ def weekly_volume(filters: Filters) -> pd.DataFrame:
 def changes(lang: str, current: Filters, previous: Filters) -> pd.DataFrame:
     """Per theme, channel and region: count now and in the previous period."""
     sql = load_sql(SQL_DIR, "changes")
-    cur, cur_p = where(current)
-    prev, prev_p = where(previous)
+    cur, cur_p = where(current, date_column="day")
+    prev, prev_p = where(previous, date_column="day")
     sql = sql.replace("{where_current}", cur).replace("{where_previous}", prev)
     return query(sql, (lang, lang, lang, *cur_p, *prev_p))
 
@@ -130,7 +138,8 @@ def theme_weekly(lang: str, filters: Filters) -> pd.DataFrame:
 
 def emerging_themes(lang: str, filters: Filters) -> pd.DataFrame:
     """Themes whose last four weeks (to the period's end) rose beyond their own 12-week baseline."""
-    return _run("emerging_themes", filters.without_period(), lang, after=(filters.end,))
+    window = replace(filters, start=filters.end - dt.timedelta(weeks=17), end=filters.end)  # what it compares
+    return _run("emerging_themes", window, lang, after=(filters.end,))
 
 
 def campaigns(lang: str, filters: Filters) -> pd.DataFrame:

@@ -40,6 +40,15 @@ UNIQUE: dict[str, tuple[str, ...]] = {
     "etl_run": ("run_id",),
     "campaign": ("campaign_id",),
 }
+# mart_summary must agree with the table it summarises
+MART_CHECK = (
+    "mart_daily adds up to participation",
+    "select abs((select sum(participations) from mart_daily) - (select count(*) from participation))",
+)
+SUMMARY_CHECK = (
+    "mart_summary agrees with participation",
+    "select count(*) from mart_summary where participations <> (select count(*) from participation)",
+)
 # table.column -> reference table (its code column); nulls are allowed where the column may be empty
 ACCEPTED: dict[tuple[str, str], str] = {
     ("participation", "channel"): "ref_channel",
@@ -113,6 +122,8 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
         )
     for table, cond in RANGES:
         out.append((f"range {table}: {cond}", f"select count(*) from {table} where {cond}", []))
+    out.append((*SUMMARY_CHECK, []))
+    out.append((*MART_CHECK, []))
     out.append(
         (
             "row accounting: read = loaded + quarantined + duplicates",

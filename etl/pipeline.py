@@ -231,6 +231,8 @@ def _build(
             },
         )
         con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
+        con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
+        con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
         run_id = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)

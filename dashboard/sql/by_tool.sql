@@ -3,8 +3,8 @@ with names as (
     select code, case when ? = 'ar' then name_ar else name_en end as name from ref_tool
 )
 
-select names.name, count(*) as participations
-from participation
+select names.name, sum(participations) as participations
+from mart_daily as participation
 left join names on names.code = participation.tool
 where {where}
 group by all

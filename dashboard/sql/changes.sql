@@ -9,15 +9,15 @@ with names as (
 ),
 
 current_counts as (
-    select theme, channel, region, count(*) as n
-    from participation
+    select theme, channel, region, sum(participations) as n
+    from mart_daily as participation
     where {where_current}
     group by all
 ),
 
 previous_counts as (
-    select theme, channel, region, count(*) as n
-    from participation
+    select theme, channel, region, sum(participations) as n
+    from mart_daily as participation
     where {where_previous}
     group by all
 ),

@@ -3,8 +3,8 @@ with names as (
     select code, case when ? = 'ar' then name_ar else name_en end as name from ref_channel
 )
 
-select cast(date_trunc('week', participation.submitted_at) as date) as week, names.name as channel, count(*) as participations
-from participation
+select cast(date_trunc('week', participation.day) as date) as week, names.name as channel, sum(participations) as participations
+from mart_daily as participation
 inner join names on names.code = participation.channel
 where {where}
 group by all

@@ -6,8 +6,8 @@ with names as (
 ),
 
 weekly as (
-    select theme, date_trunc('week', submitted_at) as week, count(*) as n
-    from participation
+    select theme, date_trunc('week', day) as week, sum(participations) as n
+    from mart_daily as participation
     where {where}
     group by all
 ),

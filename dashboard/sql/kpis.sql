@@ -1,13 +1,8 @@
--- The overview's headline figures for the filtered participations.
-with chosen as (
-    select * from participation where {where}
-)
-
+-- The overview's additive headline figures (from the mart).
 select
-    count(*) as participations,
-    count(distinct sender_hash) as senders,
-    avg(case when responded_at is not null then 1.0 else 0.0 end) filter (where not is_poll_answer) as share_answered,
-    median(epoch(responded_at - submitted_at) / 3600) as median_hours_to_answer,
-    avg(rating) as average_rating,
-    avg(case when moderation_status in ('hidden', 'deleted') then 1.0 else 0.0 end) as share_removed
-from chosen
+    coalesce(sum(participations), 0) as participations,
+    sum(answered) / nullif(sum(answerable), 0) as share_answered,
+    sum(rating_sum) / nullif(sum(rated), 0) as average_rating,
+    sum(removed) / nullif(sum(participations), 0) as share_removed
+from mart_daily
+where {where}

@@ -8,8 +8,8 @@ with controls as (
 ),
 
 removed as (
-    select moderation_control as code, count(*) as removals
-    from participation
+    select moderation_control as code, sum(participations) as removals
+    from mart_daily as participation
     where {where} and moderation_status in ('hidden', 'deleted') and moderation_control is not null
     group by all
 )

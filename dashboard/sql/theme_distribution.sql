@@ -8,8 +8,8 @@ sentiments as (
 )
 
 select names.name as theme, sentiments.name as sentiment, participation.sentiment as sentiment_code,
-    count(*) as participations
-from participation
+    sum(participations) as participations
+from mart_daily as participation
 inner join names on names.code = participation.theme
 inner join sentiments on sentiments.code = participation.sentiment
 where {where}

@@ -4,8 +4,8 @@ with names as (
 ),
 
 counts as (
-    select channel, count(*) as participations
-    from participation
+    select channel, sum(participations) as participations
+    from mart_daily as participation
     where {where}
     group by channel
 )

@@ -1,6 +1,6 @@
 -- Participations per week.
-select cast(date_trunc('week', submitted_at) as date) as week, count(*) as participations
-from participation
+select cast(date_trunc('week', day) as date) as week, sum(participations) as participations
+from mart_daily as participation
 where {where}
 group by all
 order by week

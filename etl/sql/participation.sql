@@ -211,3 +211,5 @@ select
     poll_id is not null as is_poll_answer
 from deduplicated
 left join in_campaign on in_campaign.participation_id = deduplicated.participation_id
+-- Stored in time order: DuckDB's zone maps then skip every row group outside a chosen period.
+order by submitted_at

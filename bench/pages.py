@@ -1,0 +1,237 @@
+"""The query set behind each page at 1M and 10M records: medians, against pandas in the same run.
+
+    python -m bench.pages --warehouse W1M.duckdb [--scale 10]
+
+With --scale K, a K-times larger warehouse is made in DuckDB directly (each participation copied K
+times under new ids) next to W1M. Each page's queries run exactly as the app runs them (the SQL
+files in dashboard/sql, on a read-only connection and a cursor per query, no Streamlit cache);
+pandas computes the same figures from a DataFrame held in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core.sqlfiles import load_sql
+from dashboard import analysis, queries
+from dashboard.filters import Filters
+
+ROOT = Path(__file__).resolve().parent.parent
+ETL_SQL = ROOT / "etl" / "sql"
+RESULTS = ROOT / "bench" / "results.md"
+COPY_TABLES = (
+    "improvement_action",
+    "action_participation",
+    "poll_answer",
+    "campaign",
+    "etl_run",
+    "etl_run_source",
+    "quarantine",
+    "duplicate_row",
+    "warehouse_meta",
+)
+
+
+def scaled(src: Path, k: int) -> Path:
+    dst = src.with_name(f"{src.stem}_x{k}.duckdb")
+    if dst.exists():
+        return dst
+    con = duckdb.connect(str(dst))
+    con.execute("attach ? as src (read_only)", [str(src)])
+    for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_catalog = 'src'"
+    ).fetchall():
+        if name == "participation":
+            con.execute(
+                f"create table participation as select * replace (participation_id || '-' || k as "
+                f"participation_id) from src.participation, range({k}) r(k) order by submitted_at"
+            )
+        elif not name.startswith("mart_"):
+            con.execute(f"create table {name} as select * from src.{name}")
+    for mart in ("mart_summary", "mart_daily"):  # the marts, rebuilt from the scaled rows by the ETL's SQL
+        con.execute(f"create table {mart} as " + load_sql(ETL_SQL, mart))
+    con.close()
+    return dst
+
+
+def page_sets(lang: str, f: Filters) -> dict[str, list[Callable[[], object]]]:
+    prev = f.previous()
+    return {
+        "overview": [
+            lambda: queries.kpis(f),
+            lambda: queries.kpis(prev),
+            lambda: queries.actions_completed(f),
+            lambda: queries.weekly_volume(f),
+            lambda: analysis.what_changed(queries.changes(lang, f, prev)),
+        ],
+        "channels": [
+            lambda: queries.by_channel_over_time(lang, f),
+            lambda: queries.by_dimension(lang, "tool", f),
+            lambda: queries.by_dimension(lang, "region", f),
+            lambda: queries.by_dimension(lang, "beneficiary_type", f),
+            lambda: queries.channel_service(lang, f),
+        ],
+        "moderation": [
+            lambda: queries.moderation_outcomes(lang, f),
+            lambda: queries.removals_by_control(lang, f),
+            lambda: queries.decision_time(lang, f),
+            lambda: queries.pending_backlog(f),
+            lambda: queries.screening_agreement(lang, f),
+        ],
+        "themes": [
+            lambda: queries.theme_distribution(lang, f),
+            lambda: queries.theme_weekly(lang, f),
+            lambda: queries.emerging_themes(lang, f),
+            lambda: queries.campaigns(lang, f),
+            lambda: queries.theme_samples("call_center", f),
+        ],
+        "actions": [lambda: queries.actions_register(lang)],
+        "explorer": [lambda: queries.explorer_count(f, "الاتصال"), lambda: queries.explorer_rows(f, "الاتصال", 50, 0)],
+        "data_quality": [queries.headline, queries.run_sources, queries.quarantine_reasons, queries.runs],
+    }
+
+
+def pandas_sets(df: pd.DataFrame, f: Filters) -> dict[str, list[Callable[[], object]]]:
+    start, end = pd.Timestamp(f.start), pd.Timestamp(f.end) + pd.Timedelta(days=1)
+    prev = f.previous()
+    pstart = pd.Timestamp(prev.start)
+
+    def cur() -> pd.DataFrame:
+        return df[(df.submitted_at >= start) & (df.submitted_at < end)]
+
+    def kpis(d: pd.DataFrame) -> object:
+        hours = (d.responded_at - d.submitted_at).dt.total_seconds() / 3600
+        return (
+            len(d),
+            d.sender_hash.nunique(),
+            d.responded_at.notna().mean(),
+            hours.median(),
+            d.rating.mean(),
+            d.moderation_status.isin(["hidden", "deleted"]).mean(),
+        )
+
+    def weekly(d: pd.DataFrame, by: list[str]) -> object:
+        return d.groupby([d.submitted_at.dt.to_period("W"), *by]).size()
+
+    return {
+        "overview": [
+            lambda: kpis(cur()),
+            lambda: kpis(df[(df.submitted_at >= pstart) & (df.submitted_at < start)]),
+            lambda: weekly(cur(), []),
+            lambda: [cur().groupby(c).size() for c in ("theme", "channel", "region")],
+        ],
+        "channels": [
+            lambda: weekly(cur(), ["channel"]),
+            lambda: cur().groupby("tool").size(),
+            lambda: cur().groupby("region").size(),
+            lambda: cur().groupby("beneficiary_type").size(),
+            lambda: (
+                cur().groupby("channel").agg(n=("rating", "size"), r=("rating", "mean"), last=("submitted_at", "max"))
+            ),
+        ],
+        "moderation": [
+            lambda: cur().groupby(["channel", "moderation_status"]).size(),
+            lambda: cur()[cur().moderation_status.isin(["hidden", "deleted"])].groupby("moderation_control").size(),
+            lambda: (
+                ((cur().moderated_at - cur().submitted_at).dt.total_seconds() / 3600)
+                .groupby(cur().moderation_status)
+                .median()
+            ),
+            lambda: cur()[cur().moderation_status == "pending"].shape[0],
+        ],
+        "themes": [lambda: cur().groupby(["theme", "sentiment"]).size(), lambda: weekly(cur(), ["theme"])],
+        "explorer": [
+            lambda: cur().text_normalized.str.contains("الاتصال", regex=False).sum(),
+            lambda: (
+                cur()[cur().text_normalized.str.contains("الاتصال", regex=False)]
+                .sort_values("submitted_at", ascending=False)
+                .head(50)
+            ),
+        ],
+    }
+
+
+def timed(fns: list[Callable[[], object]], repeat: int = 5) -> float:
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for fn in fns:
+            fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1000
+
+
+def measure(path: Path, label: str) -> list[str]:
+    con = duckdb.connect(str(path), read_only=True)
+
+    def direct(sql: str, params: tuple = ()) -> pd.DataFrame:
+        cur = con.cursor()
+        try:
+            return cur.execute(sql, list(params)).df()
+        finally:
+            cur.close()
+
+    queries.query = direct  # the app's SQL, without Streamlit's cache
+    last = con.execute("select cast(max(submitted_at) as date) from participation").fetchone()[0]
+    f = Filters(start=last - dt.timedelta(days=89), end=last)
+    n = con.execute("select count(*) from participation").fetchone()[0]
+    cols = [
+        "submitted_at",
+        "responded_at",
+        "moderated_at",
+        "channel",
+        "tool",
+        "region",
+        "beneficiary_type",
+        "theme",
+        "sentiment",
+        "rating",
+        "moderation_status",
+        "moderation_control",
+        "sender_hash",
+        "text_normalized",
+    ]
+    t0 = time.perf_counter()
+    df = con.execute(f"select {', '.join(cols)} from participation").df()
+    load = time.perf_counter() - t0
+    pd_sets = pandas_sets(df, f)
+    lines = []
+    for page, fns in page_sets("ar", f).items():
+        ms = timed(fns)
+        pms = timed(pd_sets[page], repeat=3) if page in pd_sets else None
+        ratio = f"{ms / pms:.2f}x pandas ({pms:,.0f} ms)" if pms else "no pandas equivalent"
+        lines.append(f"| {label} ({n:,}) | {page} | {ms:,.0f} ms | {ratio} |")
+        print(lines[-1], flush=True)
+    print(f"pandas DataFrame load: {load:.1f} s, {df.memory_usage(deep=True).sum() / 1e9:.1f} GB")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--warehouse", required=True, help="a warehouse built by the ETL (1M records)")
+    ap.add_argument("--scale", type=int, default=10)
+    args = ap.parse_args()
+    base = Path(args.warehouse)
+    lines = measure(base, "1M")
+    if args.scale > 1:
+        lines += measure(scaled(base, args.scale), f"{args.scale}M")
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write(
+            f"\n## {dt.date.today().isoformat()}: page query sets, median of 5 (`python -m bench.pages "
+            f"--warehouse W --scale {args.scale}`)\n\nDefault view: the last 90 days, no other filter.\n\n"
+            "| warehouse | page | query set | against pandas in the same run |\n| --- | --- | --- | --- |\n"
+            + "\n".join(lines)
+            + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
