@@ -123,8 +123,8 @@ def pending_backlog(filters: Filters) -> pd.DataFrame:
 
 def screening_agreement(lang: str, filters: Filters) -> pd.DataFrame:
     sql = load_sql(SQL_DIR, "screening_agreement")
-    clause, fparams = where(filters)
-    return query(sql.replace("{where}", clause), (*fparams, lang))
+    clause, fparams = where(filters, date_column="day")
+    return query(sql.replace("{where}", clause), (*fparams, *fparams, lang))
 
 
 # -- themes -------------------------------------------------------------------------------------

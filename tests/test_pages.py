@@ -172,3 +172,17 @@ def test_explorer_search_ignores_diacritics_and_hamza(wh: Path) -> None:
     assert at.caption[0].value == plain and plain.split()[0] != "0"
     at.toggle(key="prepare_export").set_value(True).run()
     assert not at.exception
+
+
+def test_screening_agreement_from_the_mart_matches_the_rows(wh: Path) -> None:
+    at = open_page("app_pages/moderation.py", lang="en", start="2024-01-01", end="2026-11-27")
+    table = next(d.value for d in at.dataframe if "Agreement" in d.value.columns)
+    con = duckdb.connect(str(wh), read_only=True)
+    for control in range(1, 10):
+        screened, both = con.execute(
+            "select count(*) filter (where list_contains(screening_controls, ?)), "
+            "count(*) filter (where list_contains(screening_controls, ?) and moderation_status in "
+            "('hidden', 'deleted') and moderation_control = ?) from participation", [control] * 3).fetchone()
+        row = table[table["Control"] == control].iloc[0]
+        assert (row["Screened"], row["Both"]) == (screened, both), control
+    assert table["Screened"].sum() > 0

@@ -14,7 +14,7 @@ per_channel as (
         count(*) as participations,
         round(avg(rating), 2) as average_rating,
         round(avg(case when responded_at is not null then 1.0 else 0.0 end), 3) as share_answered,
-        round(median(epoch(responded_at - submitted_at) / 3600), 1) as median_hours_to_answer,
+        round(median(hours_to_answer), 1) as median_hours_to_answer,
         max(submitted_at) as last_participation
     from participation
     where {where}

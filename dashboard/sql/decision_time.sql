@@ -6,8 +6,8 @@ with statuses as (
 select
     statuses.name as status,
     count(*) as decisions,
-    round(median(epoch(moderated_at - submitted_at) / 3600), 1) as median_hours,
-    round(quantile_cont(epoch(moderated_at - submitted_at) / 3600, 0.9), 1) as p90_hours
+    round(median(hours_to_decision), 1) as median_hours,
+    round(quantile_cont(hours_to_decision, 0.9), 1) as p90_hours
 from participation
 inner join statuses on statuses.code = participation.moderation_status
 where {where} and moderated_at is not null and moderation_status <> 'pending'

@@ -205,6 +205,8 @@ select
     moderation_control,
     moderated_at,
     responded_at,
+    round(epoch(responded_at - submitted_at) / 3600, 3) as hours_to_answer,
+    round(epoch(moderated_at - submitted_at) / 3600, 3) as hours_to_decision,
     sender_hash,
     attachments_count,
     attachment_types,
