@@ -22,8 +22,9 @@ chart_with_table(
         t(lang, "col_participations"),
         t(lang, "col_status"),
         t(lang, "outcomes_by_channel"),
+        palette={name: charts.STATUS_COLORS[code] for name, code in zip(outcomes["status"], outcomes["status_code"])},
     ),
-    outcomes.rename(
+    outcomes.drop(columns=["status_code"]).rename(
         columns={
             "channel": t(lang, "col_channel"),
             "status": t(lang, "col_status"),

@@ -44,6 +44,9 @@ with right:
             t(lang, "col_participations"),
             t(lang, "col_sentiment"),
             t(lang, "sentiment_by_theme"),
+            palette={
+                name: charts.SENTIMENT_COLORS[code] for name, code in zip(dist["sentiment"], dist["sentiment_code"])
+            },
         )
         if not dist.empty
         else None,

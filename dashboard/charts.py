@@ -55,11 +55,28 @@ def line(
     return alt.Chart(data, description=description).mark_line(point=False).encode(**enc).properties(height=320)
 
 
+# Colours that carry meaning keep it in every chart and language.
+SENTIMENT_COLORS = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
+STATUS_COLORS = {"published": "#2e7d32", "pending": "#9e9e9e", "hidden": "#ef8f00", "deleted": "#c62828"}
+
+
 def stacked_bar(
-    df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, color_title: str, description: str
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    x_title: str,
+    y_title: str,
+    color_title: str,
+    description: str,
+    palette: dict[str, str] | None = None,
 ) -> alt.Chart:
-    """Stacked bars over time or categories, one colour per ``color`` value."""
+    """Stacked bars over time or categories, one colour per ``color`` value.
+
+    ``palette``: a fixed colour per shown value (sentiment names -> green, grey, red, ...).
+    """
     data = df.assign(**{color: df[color].map(isolate)})
+    scale = alt.Scale(domain=[isolate(k) for k in palette], range=list(palette.values())) if palette else alt.Undefined
     x_type = "T" if pd.api.types.is_datetime64_any_dtype(df[x]) or x == "week" else "N"
     return (
         alt.Chart(data, description=description)
@@ -67,7 +84,7 @@ def stacked_bar(
         .encode(
             x=alt.X(f"{x}:{x_type}", title=x_title),
             y=alt.Y(f"{y}:Q", title=y_title, stack=True),
-            color=alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320)),
+            color=alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320), scale=scale),
             tooltip=[
                 alt.Tooltip(f"{color}:N", title=color_title),
                 alt.Tooltip(f"{x}:{x_type}", title=x_title),

@@ -267,7 +267,16 @@ class Gen:
         out[(self.rng.random(n) >= prof.answered) | (out > self.now)] = np.datetime64("NaT")
         return out
 
-    def moderation(self, ts: np.ndarray, pii_kind: np.ndarray, public: bool) -> tuple[np.ndarray, ...]:
+    def moderation(
+        self,
+        ts: np.ndarray,
+        pii_kind: np.ndarray,
+        public: bool,
+        offensive: np.ndarray | None = None,
+        repeated: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, ...]:
+        """Moderators' decisions: most personal data on public pages hidden (9), most offensive
+        texts (2) and repeated submissions (7) deleted, a few other controls, recent ones pending."""
         rng = self.rng
         n = len(ts)
         status = np.full(n, "published", dtype=object)
@@ -275,6 +284,10 @@ class Gen:
         if public:
             m = (pii_kind != "") & (rng.random(n) < 0.7)
             status[m], control[m] = "hidden", 9
+        for mask, c in ((offensive, 2), (repeated, 7)):
+            if mask is not None:
+                m = mask & (rng.random(n) < 0.8)
+                status[m], control[m] = "deleted", c
         u = rng.random(n)
         for lo, hi, st, c in [
             (0, 0.003, "hidden", 4),
@@ -508,13 +521,13 @@ def gen_call_center(g: Gen, n: int, out: Path) -> list[Path]:
     t = g.texts(n, prof)
     text, lang = t["text"], t["lang"]
     sender = g.senders(n, "phone")
-    g.repeats(text, sender, ts, 0.02)
+    repeated = g.repeats(text, sender, ts, 0.02)
     pii = g.pii(text, lang, prof.pii_rate)
-    _offensive(text, 0.004, rng)
+    offensive = _offensive(text, 0.004, rng)
     order = np.argsort(ts, kind="stable")
     ts, text, sender, pii, tone = ts[order], text[order], sender[order], pii[order], t["tone"][order]
     rating = g.ratings(tone, prof.rating_share)
-    status, control, mod_at = g.moderation(ts, pii, public=False)
+    status, control, mod_at = g.moderation(ts, pii, public=False, offensive=offensive[order], repeated=repeated[order])
     reply = g.replies(ts, prof)
     ivr = rng.random(n) < 0.08
     region = g.pick(n, {r[0]: r[1] for r in REGIONS})
@@ -586,14 +599,14 @@ def gen_website(g: Gen, n: int, out: Path) -> list[Path]:
     t = g.texts(n, prof)
     text, lang = t["text"], t["lang"]
     sender = g.senders(n, "email")
-    g.repeats(text, sender, ts, 0.02)
+    repeated = g.repeats(text, sender, ts, 0.02)
     pii = g.pii(text, lang, prof.pii_rate)
-    _offensive(text, 0.006, rng)
+    offensive = _offensive(text, 0.006, rng)
     form = g.pick(n, {"تعليق على صفحة": 0.6, "التواصل مع الرئيس العام": 0.15, "اتصل بنا": 0.25})
     portal = np.where(rng.random(n) < 0.15, "بوابة الخدمات الذاتية", "الموقع الإلكتروني")
     rating = g.ratings(t["tone"], prof.rating_share)
     rating[form != "تعليق على صفحة"] = 0
-    status, control, _mod_at = g.moderation(ts, pii, public=True)
+    status, control, _mod_at = g.moderation(ts, pii, public=True, offensive=offensive, repeated=repeated)
     reply = g.replies(ts, prof)
     region = g.pick(n, {r[2][0]: r[1] for r in REGIONS})
     region[rng.random(n) < 0.3] = ""
@@ -666,11 +679,11 @@ def gen_social(g: Gen, n: int, out: Path) -> list[Path]:
     t = g.texts(n, prof)
     text, lang = t["text"], t["lang"]
     sender = g.senders(n, "handle", pool=0.6)
-    g.repeats(text, sender, ts, 0.015)
+    repeated = g.repeats(text, sender, ts, 0.015)
     g.campaigns(text, ts, lang, 0.004)
     pii = g.pii(text, lang, prof.pii_rate)
-    _offensive(text, 0.01, rng)
-    status, control, mod_at = g.moderation(ts, pii, public=True)
+    offensive = _offensive(text, 0.01, rng)
+    status, control, mod_at = g.moderation(ts, pii, public=True, offensive=offensive, repeated=repeated)
     reply = g.replies(ts, prof)
     platform = g.pick(n, {"x": 0.5, "instagram": 0.2, "snapchat": 0.1, "youtube": 0.1, "tiktok": 0.1})
     unofficial = rng.random(n) < 0.03

@@ -82,3 +82,16 @@ def test_bar_chart_isolates_labels() -> None:
     values = spec["datasets"][next(iter(spec["datasets"]))]
     assert values[0]["name"] == isolate("مركز الاتصال 1909") == "\u2068مركز الاتصال 1909\u2069"
     assert spec["encoding"]["y"]["sort"] == "-x"
+
+
+def test_sentiment_keeps_its_colours_in_every_language() -> None:
+    import pandas as pd
+
+    from dashboard.charts import SENTIMENT_COLORS
+
+    df = pd.DataFrame({"theme": ["a", "a", "a"], "sentiment": ["سلبي", "محايد", "إيجابي"], "n": [1, 2, 3]})
+    palette = dict(zip(df["sentiment"], ["#c62828", "#9e9e9e", "#2e7d32"]))
+    spec = charts.stacked_bar(df, "theme", "n", "sentiment", "x", "y", "c", "d", palette=palette).to_dict()
+    scale = spec["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"])) == {isolate(k): v for k, v in palette.items()}
+    assert SENTIMENT_COLORS["negative"] == "#c62828" and SENTIMENT_COLORS["positive"] == "#2e7d32"

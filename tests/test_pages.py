@@ -182,7 +182,9 @@ def test_screening_agreement_from_the_mart_matches_the_rows(wh: Path) -> None:
         screened, both = con.execute(
             "select count(*) filter (where list_contains(screening_controls, ?)), "
             "count(*) filter (where list_contains(screening_controls, ?) and moderation_status in "
-            "('hidden', 'deleted') and moderation_control = ?) from participation", [control] * 3).fetchone()
+            "('hidden', 'deleted') and moderation_control = ?) from participation",
+            [control] * 3,
+        ).fetchone()
         row = table[table["Control"] == control].iloc[0]
         assert (row["Screened"], row["Both"]) == (screened, both), control
     assert table["Screened"].sum() > 0
