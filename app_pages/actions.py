@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.components import chart_with_table, page_start
-from dashboard.i18n import number, t
+from dashboard.i18n import headers, number, t
 
 lang, filters = page_start("actions_title")
 register = queries.actions_register(lang)
@@ -29,9 +29,7 @@ chart_with_table(
         t(lang, "col_theme"),
         t(lang, "actions_by_status"),
     ),
-    by_status.rename(
-        columns={"status": t(lang, "col_status"), "theme": t(lang, "col_theme"), "n": t(lang, "col_actions")}
-    ),
+    by_status.pipe(headers, lang),
     "by_status",
     "actions_by_status.csv",
 )
@@ -40,19 +38,8 @@ st.subheader(t(lang, "register"))
 chart_with_table(
     lang,
     None,
-    register.drop(columns=["status_code", "description"]).rename(
-        columns={
-            "action_id": t(lang, "col_action"),
-            "title": t(lang, "col_title"),
-            "theme": t(lang, "col_theme"),
-            "status": t(lang, "col_status"),
-            "owner_unit": t(lang, "col_owner"),
-            "proposed_at": t(lang, "col_proposed"),
-            "completed_at": t(lang, "col_completed"),
-            "is_public": t(lang, "col_public"),
-            "participations": t(lang, "col_participations_answered"),
-            "days_from_first_participation": t(lang, "col_days_to_action"),
-        }
+    register.drop(columns=["status_code", "description"]).pipe(
+        headers, lang, participations="col_participations_answered"
     ),
     "register",
     "improvement_actions.csv",

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.components import chart_with_table, page_start
-from dashboard.i18n import t
+from dashboard.i18n import headers, t
 
 QUIET_DAYS = 7
 
@@ -25,13 +25,7 @@ chart_with_table(
         t(lang, "col_channel"),
         t(lang, "channel_over_time"),
     ),
-    weekly.rename(
-        columns={
-            "week": t(lang, "col_week"),
-            "channel": t(lang, "col_channel"),
-            "participations": t(lang, "col_participations"),
-        }
-    ),
+    weekly.pipe(headers, lang),
     "channel_weekly",
     "participations_per_channel_week.csv",
 )
@@ -75,18 +69,7 @@ if not service.empty:
 chart_with_table(
     lang,
     None,
-    service.assign(quiet=service["days_quiet"] > QUIET_DAYS).rename(
-        columns={
-            "channel": t(lang, "col_channel"),
-            "participations": t(lang, "col_participations"),
-            "average_rating": t(lang, "col_average_rating"),
-            "share_answered": t(lang, "col_share_answered"),
-            "median_hours_to_answer": t(lang, "col_median_hours"),
-            "last_participation": t(lang, "col_last_participation"),
-            "days_quiet": t(lang, "col_days_quiet"),
-            "quiet": t(lang, "col_quiet"),
-        }
-    ),
+    service.assign(quiet=service["days_quiet"] > QUIET_DAYS).pipe(headers, lang),
     "service",
     "service_per_channel.csv",
 )

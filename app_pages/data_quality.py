@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.components import chart_with_table, page_start
-from dashboard.i18n import t
+from dashboard.i18n import headers, t
 
 lang, filters = page_start("dq_title")
 head = queries.headline()
@@ -18,17 +18,7 @@ sources = queries.run_sources()
 chart_with_table(
     lang,
     None,
-    sources.rename(
-        columns={
-            "source": t(lang, "col_source"),
-            "files": t(lang, "col_files"),
-            "rows_read": t(lang, "col_read"),
-            "rows_loaded": t(lang, "col_loaded"),
-            "rows_quarantined": t(lang, "col_quarantined"),
-            "rows_duplicate": t(lang, "col_duplicates"),
-            "share_quarantined": t(lang, "col_share_quarantined"),
-        }
-    ),
+    sources.pipe(headers, lang),
     "sources",
     "rows_per_source.csv",
 )
@@ -41,15 +31,7 @@ else:
     chart_with_table(
         lang,
         None,
-        reasons.rename(
-            columns={
-                "source": t(lang, "col_source"),
-                "reason": t(lang, "col_reason"),
-                "rows": t(lang, "col_rows"),
-                "first_line": t(lang, "col_first_line"),
-                "example_file": t(lang, "col_file"),
-            }
-        ),
+        reasons.pipe(headers, lang),
         "quarantine",
         "quarantine_reasons.csv",
     )
@@ -59,19 +41,7 @@ runs = queries.runs()
 chart_with_table(
     lang,
     None,
-    runs.rename(
-        columns={
-            "run_id": t(lang, "col_run"),
-            "started_at": t(lang, "col_started"),
-            "status": t(lang, "col_status"),
-            "files": t(lang, "col_files"),
-            "rows_read": t(lang, "col_read"),
-            "rows_loaded": t(lang, "col_loaded"),
-            "rows_quarantined": t(lang, "col_quarantined"),
-            "rows_duplicate": t(lang, "col_duplicates"),
-            "seconds": t(lang, "col_seconds"),
-        }
-    ),
+    runs.pipe(headers, lang),
     "runs",
     "etl_runs.csv",
 )

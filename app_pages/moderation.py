@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.components import chart_with_table, page_start
-from dashboard.i18n import t
+from dashboard.i18n import headers, t
 
 lang, filters = page_start("moderation_title")
 outcomes = queries.moderation_outcomes(lang, filters)
@@ -24,13 +24,7 @@ chart_with_table(
         t(lang, "outcomes_by_channel"),
         palette={name: charts.STATUS_COLORS[code] for name, code in zip(outcomes["status"], outcomes["status_code"])},
     ),
-    outcomes.drop(columns=["status_code"]).rename(
-        columns={
-            "channel": t(lang, "col_channel"),
-            "status": t(lang, "col_status"),
-            "participations": t(lang, "col_participations"),
-        }
-    ),
+    outcomes.drop(columns=["status_code"]).pipe(headers, lang),
     "outcomes",
     "moderation_outcomes.csv",
 )
@@ -47,14 +41,7 @@ chart_with_table(
         t(lang, "col_removals"),
         t(lang, "removals_by_control"),
     ),
-    removals.rename(
-        columns={
-            "control": t(lang, "col_control"),
-            "name": t(lang, "col_name"),
-            "removals": t(lang, "col_removals"),
-            "control_text": t(lang, "col_control_text"),
-        }
-    ),
+    removals.pipe(headers, lang),
     "removals",
     "removals_by_control.csv",
 )
@@ -65,14 +52,7 @@ with left:
     chart_with_table(
         lang,
         None,
-        queries.decision_time(lang, filters).rename(
-            columns={
-                "status": t(lang, "col_status"),
-                "decisions": t(lang, "col_decisions"),
-                "median_hours": t(lang, "col_median_hours_decision"),
-                "p90_hours": t(lang, "col_p90_hours"),
-            }
-        ),
+        queries.decision_time(lang, filters).pipe(headers, lang),
         "decision_time",
         "time_to_decision.csv",
     )
@@ -84,9 +64,7 @@ with right:
         charts.bar(
             backlog, "age", "pending", t(lang, "col_age_days"), t(lang, "col_pending"), t(lang, "pending_backlog")
         ),
-        backlog.drop(columns=["sort_key"]).rename(
-            columns={"age": t(lang, "col_age_days"), "pending": t(lang, "col_pending")}
-        ),
+        backlog.drop(columns=["sort_key"]).pipe(headers, lang),
         "backlog",
         "pending_backlog.csv",
     )
@@ -96,18 +74,7 @@ st.caption(t(lang, "screening_agreement_caption"))
 chart_with_table(
     lang,
     None,
-    queries.screening_agreement(lang, filters).rename(
-        columns={
-            "control": t(lang, "col_control"),
-            "name": t(lang, "col_name"),
-            "screened": t(lang, "col_screened"),
-            "removed": t(lang, "col_removed"),
-            "both_agree": t(lang, "col_both"),
-            "precision": t(lang, "col_precision"),
-            "recall": t(lang, "col_recall"),
-            "agreement": t(lang, "col_agreement"),
-        }
-    ),
+    queries.screening_agreement(lang, filters).pipe(headers, lang),
     "agreement",
     "screening_agreement.csv",
 )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import analysis, charts, queries
 from dashboard.components import chart_with_table, page_start
-from dashboard.i18n import hijri, number, percent, t
+from dashboard.i18n import headers, hijri, number, percent, t
 
 lang, filters = page_start("overview_title")
 now = queries.kpis(filters).iloc[0]
@@ -92,7 +92,7 @@ chart_with_table(
     charts.line(
         weekly, "week", "participations", t(lang, "col_week"), t(lang, "col_participations"), t(lang, "weekly_trend")
     ),
-    weekly.rename(columns={"week": t(lang, "col_week"), "participations": t(lang, "col_participations")}),
+    weekly.pipe(headers, lang),
     "weekly",
     "participations_per_week.csv",
 )

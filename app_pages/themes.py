@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import charts, queries
 from dashboard.components import chart_with_table, page_start
 from dashboard.exports import localise_markers
-from dashboard.i18n import t
+from dashboard.i18n import headers, t
 
 lang, filters = page_start("themes_title")
 dist = queries.theme_distribution(lang, filters)
@@ -27,7 +27,7 @@ with left:
         )
         if not totals.empty
         else None,
-        totals.rename(columns={"theme": t(lang, "col_theme"), "participations": t(lang, "col_participations")}),
+        totals.pipe(headers, lang),
         "themes",
         "participations_by_theme.csv",
     )
@@ -50,13 +50,7 @@ with right:
         )
         if not dist.empty
         else None,
-        dist.drop(columns=["sentiment_code"]).rename(
-            columns={
-                "theme": t(lang, "col_theme"),
-                "sentiment": t(lang, "col_sentiment"),
-                "participations": t(lang, "col_participations"),
-            }
-        ),
+        dist.drop(columns=["sentiment_code"]).pipe(headers, lang),
         "sentiment",
         "sentiment_by_theme.csv",
     )
@@ -75,13 +69,7 @@ chart_with_table(
         color="theme",
         color_title=t(lang, "col_theme"),
     ),
-    weekly.rename(
-        columns={
-            "week": t(lang, "col_week"),
-            "theme": t(lang, "col_theme"),
-            "participations": t(lang, "col_participations"),
-        }
-    ),
+    weekly.pipe(headers, lang),
     "theme_weekly",
     "participations_by_theme_week.csv",
 )
@@ -94,14 +82,7 @@ if filters.end:
         st.info(t(lang, "no_emerging"))
     else:
         st.dataframe(
-            emerging.rename(
-                columns={
-                    "theme": t(lang, "col_theme"),
-                    "recent_per_week": t(lang, "col_recent"),
-                    "baseline_per_week": t(lang, "col_baseline"),
-                    "ratio": t(lang, "col_ratio"),
-                }
-            ),
+            emerging.pipe(headers, lang),
             hide_index=True,
         )
 
@@ -112,15 +93,8 @@ if camp.empty:
     st.info(t(lang, "no_campaigns"))
 else:
     st.dataframe(
-        camp.assign(sample_text_redacted=camp["sample_text_redacted"].map(lambda x: localise_markers(x, lang))).rename(
-            columns={
-                "first_at": t(lang, "col_first_at"),
-                "participations": t(lang, "col_participations"),
-                "senders": t(lang, "col_senders"),
-                "span_hours": t(lang, "col_span_hours"),
-                "theme": t(lang, "col_theme"),
-                "sample_text_redacted": t(lang, "col_text"),
-            }
+        camp.assign(sample_text_redacted=camp["sample_text_redacted"].map(lambda x: localise_markers(x, lang))).pipe(
+            headers, lang
         ),
         hide_index=True,
         width="stretch",
@@ -137,12 +111,8 @@ if samples.empty:
 else:
     # Plain text only: a dataframe cell never renders Markdown or HTML.
     st.dataframe(
-        samples.assign(text_redacted=samples["text_redacted"].map(lambda x: localise_markers(x, lang))).rename(
-            columns={
-                "submitted_at": t(lang, "col_submitted"),
-                "sentiment": t(lang, "col_sentiment"),
-                "text_redacted": t(lang, "col_text"),
-            }
+        samples.assign(text_redacted=samples["text_redacted"].map(lambda x: localise_markers(x, lang))).pipe(
+            headers, lang
         ),
         hide_index=True,
         width="stretch",

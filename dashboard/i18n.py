@@ -8,6 +8,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LANGS = ("ar", "en")
 DEFAULT_LANG = "ar"
@@ -47,3 +51,15 @@ def hijri(day: object) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None or value != value else f"{value:.1%}"
+
+
+def headers(df: pd.DataFrame, lang: str, **keys: str) -> pd.DataFrame:
+    """The frame with each column labelled from the locale files: ``col_<column>``, or the key given
+    for it in ``keys``; a column with no label keeps its name. Use as ``df.pipe(headers, lang)``."""
+    labels = strings(lang if lang in LANGS else DEFAULT_LANG)
+    names = {}
+    for c in df.columns:
+        key = keys.get(c, f"col_{c}")
+        if key in labels:
+            names[c] = labels[key]
+    return df.rename(columns=names)
