@@ -16,11 +16,11 @@ if register.empty:
     st.stop()
 
 st.subheader(t(lang, "actions_by_status"))
-by_status = register.groupby(["status", "theme"], as_index=False, dropna=False).size().rename(columns={"size": "n"})
+by_status = queries.actions_by_status(lang)
 chart_with_table(
     lang,
     charts.stacked_bar(
-        by_status.fillna("—"),
+        by_status,
         "status",
         "n",
         "theme",

@@ -55,21 +55,14 @@ with right:
 
 st.subheader(t(lang, "channel_service"))
 st.caption(t(lang, "channel_service_caption", days=QUIET_DAYS))
-service = queries.channel_service(lang, filters)
-if not service.empty:
-    quiet = service[service["days_quiet"] > QUIET_DAYS]
-    if not quiet.empty:
-        st.warning(
-            t(
-                lang,
-                "quiet_channels",
-                names="، ".join(quiet["channel"]) if lang == "ar" else ", ".join(quiet["channel"]),
-            )
-        )
+service = queries.channel_service(lang, filters, QUIET_DAYS)
+quiet = service.loc[service["quiet"], "channel"] if not service.empty else []
+if len(quiet):
+    st.warning(t(lang, "quiet_channels", names=("، " if lang == "ar" else ", ").join(quiet)))
 chart_with_table(
     lang,
     None,
-    service.assign(quiet=service["days_quiet"] > QUIET_DAYS).pipe(headers, lang),
+    service.pipe(headers, lang),
     "service",
     "service_per_channel.csv",
 )

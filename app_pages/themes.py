@@ -14,7 +14,7 @@ dist = queries.theme_distribution(lang, filters)
 left, right = st.columns(2)
 with left:
     st.subheader(t(lang, "theme_distribution"))
-    totals = dist.groupby("theme", as_index=False)["participations"].sum() if not dist.empty else dist
+    totals = queries.theme_totals(lang, filters)
     chart_with_table(
         lang,
         charts.bar(
@@ -24,9 +24,7 @@ with left:
             t(lang, "col_theme"),
             t(lang, "col_participations"),
             t(lang, "theme_distribution"),
-        )
-        if not totals.empty
-        else None,
+        ),
         totals.pipe(headers, lang),
         "themes",
         "participations_by_theme.csv",

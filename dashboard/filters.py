@@ -47,9 +47,6 @@ class Filters:
         span = dt.timedelta(days=self.days)
         return replace(self, start=self.start - span, end=self.end - span)
 
-    def without_period(self) -> Filters:
-        return replace(self, start=None, end=None)
-
 
 def where(f: Filters, date_column: str = "submitted_at", table_alias: str = "") -> tuple[str, list]:
     """SQL condition (``true`` when nothing is chosen) and its parameters, in placeholder order."""

@@ -19,28 +19,27 @@ from dashboard.filters import Filters, where
 SQL_DIR = Path(__file__).parent / "sql"
 
 
-def _run(name: str, filters: Filters | None = None, *before: object, after: tuple = ()) -> pd.DataFrame:
-    """Run ``name.sql``: parameters ``before`` the filter's, the filter's, then ``after``.
+def _date_column(sql: str) -> str:
+    """SQL over ``mart_daily`` (the pre-aggregated mart) filters on its ``day`` column."""
+    return "day" if "from mart_daily" in sql else "submitted_at"
 
-    SQL over ``mart_daily`` (the pre-aggregated mart) filters on its ``day`` column.
-    """
+
+def _run(name: str, filters: Filters | None = None, *before: object, after: tuple = ()) -> pd.DataFrame:
+    """Run ``name.sql``: parameters ``before`` the filters', the filters' (once for every ``{where}``
+    in the file), then ``after``."""
     sql = load_sql(SQL_DIR, name)
     params: list = list(before)
-    if "{where}" in sql:
-        clause, fparams = where(filters or Filters(), date_column="day" if "from mart_daily" in sql else "submitted_at")
+    slots = sql.count("{where}")
+    if slots:
+        clause, fparams = where(filters or Filters(), date_column=_date_column(sql))
         sql = sql.replace("{where}", clause)
-        params += fparams
+        params += fparams * slots
     return query(sql, tuple(params) + tuple(after))
 
 
 def headline() -> pd.DataFrame:
     """One row: participations, senders, channels, last run, quarantined rows, build time."""
     return _run("headline")
-
-
-def volume_by_channel(lang: str, filters: Filters | None = None) -> pd.DataFrame:
-    """Participations per channel, with the channel's name in ``lang``."""
-    return _run("volume_by_channel", filters, lang)
 
 
 def options(lang: str) -> pd.DataFrame:
@@ -72,8 +71,8 @@ def weekly_volume(filters: Filters) -> pd.DataFrame:
 def changes(lang: str, current: Filters, previous: Filters) -> pd.DataFrame:
     """Per theme, channel and region: count now and in the previous period."""
     sql = load_sql(SQL_DIR, "changes")
-    cur, cur_p = where(current, date_column="day")
-    prev, prev_p = where(previous, date_column="day")
+    cur, cur_p = where(current, date_column=_date_column(sql))
+    prev, prev_p = where(previous, date_column=_date_column(sql))
     sql = sql.replace("{where_current}", cur).replace("{where_previous}", prev)
     return query(sql, (lang, lang, lang, *cur_p, *prev_p))
 
@@ -87,9 +86,10 @@ def by_dimension(lang: str, dimension: str, filters: Filters) -> pd.DataFrame:
     return _run(f"by_{dimension}", filters, lang)
 
 
-def channel_service(lang: str, filters: Filters) -> pd.DataFrame:
-    """Per channel: rating, share answered, median hours to answer, last submission."""
-    return _run("channel_service", filters, lang)
+def channel_service(lang: str, filters: Filters, quiet_days: int) -> pd.DataFrame:
+    """Per channel: rating, share answered, median hours to answer, last submission, and whether it
+    went quiet (no participation for more than ``quiet_days``)."""
+    return _run("channel_service", filters, lang, after=(quiet_days,))
 
 
 def runs() -> pd.DataFrame:
@@ -122,14 +122,16 @@ def pending_backlog(filters: Filters) -> pd.DataFrame:
 
 
 def screening_agreement(lang: str, filters: Filters) -> pd.DataFrame:
-    sql = load_sql(SQL_DIR, "screening_agreement")
-    clause, fparams = where(filters, date_column="day")
-    return query(sql.replace("{where}", clause), (*fparams, *fparams, lang))
+    return _run("screening_agreement", filters, after=(lang,))
 
 
 # -- themes -------------------------------------------------------------------------------------
 def theme_distribution(lang: str, filters: Filters) -> pd.DataFrame:
     return _run("theme_distribution", filters, lang, lang)
+
+
+def theme_totals(lang: str, filters: Filters) -> pd.DataFrame:
+    return _run("theme_totals", filters, lang)
 
 
 def theme_weekly(lang: str, filters: Filters) -> pd.DataFrame:
@@ -153,6 +155,11 @@ def theme_samples(theme: str, filters: Filters) -> pd.DataFrame:
 # -- actions --------------------------------------------------------------------------------------
 def actions_register(lang: str) -> pd.DataFrame:
     return query(load_sql(SQL_DIR, "actions_register"), (lang, lang, lang, lang))
+
+
+def actions_by_status(lang: str) -> pd.DataFrame:
+    """Actions per status and theme (names in ``lang``; an action without a theme shows "—")."""
+    return query(load_sql(SQL_DIR, "actions_by_status"), (lang, lang))
 
 
 # -- explorer -------------------------------------------------------------------------------------

@@ -131,6 +131,8 @@ class SentimentRules:
     contrasts: set[str] = field(default_factory=set)
     neutral: set[str] = field(default_factory=set)
     questions: set[str] = field(default_factory=set)
+    phrase_pattern: re.Pattern[str] | None = None  # every phrase, longest first: compiled once in load()
+    phrase_polarity: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, reference_dir: Path) -> SentimentRules:
@@ -143,7 +145,7 @@ class SentimentRules:
                 rules.phrases.append((term, float(row["polarity"])))
             else:
                 rules.words[term] = float(row["polarity"])
-        rules.phrases.sort(key=lambda p: len(p[0]), reverse=True)
+
         roles = {
             "negator": rules.negators,
             "intensifier": rules.intensifiers,
@@ -156,6 +158,10 @@ class SentimentRules:
             if " " in term:
                 rules.phrases.append((term, 0.0))  # a multi-word modifier is read as one token
             roles[row["role"].strip()].add(term.replace(" ", "_"))
+        rules.phrases.sort(key=lambda p: len(p[0]), reverse=True)
+        alternation = "|".join(re.escape(p) for p, _ in rules.phrases)
+        rules.phrase_pattern = re.compile(rf"(?<![\w])({alternation})(?![\w])") if alternation else None
+        rules.phrase_polarity = dict(rules.phrases)
         return rules
 
     def _polarity(self, token: str) -> float | None:
@@ -168,29 +174,20 @@ class SentimentRules:
             p = self.words.get(token[3:])
         return p
 
-    @property
-    def phrase_pattern(self) -> re.Pattern[str] | None:
-        if not hasattr(self, "_phrase_pattern"):
-            alternation = "|".join(re.escape(p) for p, _ in self.phrases)
-            self._phrase_pattern = re.compile(rf"(?<![\w])({alternation})(?![\w])") if alternation else None
-            self._phrase_polarity = dict(self.phrases)
-        return self._phrase_pattern
-
     def score(self, text: str, folded: bool = False) -> tuple[float, bool]:
         """(score, leans neutral) of a normalised text (``folded``: already through ``fold``)."""
         polar: list[float] = []  # phrase polarities, by placeholder index
 
         def placeholder(m: re.Match[str]) -> str:
-            polarity = self._phrase_polarity[m.group(1)]
+            polarity = self.phrase_polarity[m.group(1)]
             if polarity == 0:  # a multi-word modifier ("لا بأس", "إلا أن") reads as one token
                 return m.group(1).replace(" ", "_")
             polar.append(polarity)
             return f"qphrase{len(polar) - 1}q"
 
         t = text if folded else fold(text)
-        pattern = self.phrase_pattern
-        if pattern is not None:
-            t = pattern.sub(placeholder, t)
+        if self.phrase_pattern is not None:
+            t = self.phrase_pattern.sub(placeholder, t)
         tokens = _TOKEN.findall(t)
         contrast_at = max((i for i, tok in enumerate(tokens) if tok in self.contrasts), default=-1)
         leans_neutral = any(tok in self.neutral or tok in self.questions or tok in ("?", "؟") for tok in tokens)

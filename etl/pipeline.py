@@ -114,7 +114,7 @@ def run(
         if unknown:
             raise ConfigError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sources)}")
         sources = {k: v for k, v in sources.items() if k in only}
-    files = match_files(input_dir, sources) if not only else [(p, s) for p, s in _match_some(input_dir, sources)]
+    files = _match_some(input_dir, sources) if only else match_files(input_dir, sources)
     if not files:
         raise ConfigError(f"{input_dir}: no export files found; put exports there or run `python -m etl generate`")
     warehouse = warehouse.resolve()

@@ -1,5 +1,6 @@
 -- Per channel: volume, rating, share answered, median hours to answer, and how fresh it is
--- (days since its last participation, against the newest participation anywhere).
+-- (days since its last participation, against the newest participation anywhere; quiet: more than
+-- the last parameter's days).
 with names as (
     select code, case when ? = 'ar' then name_ar else name_en end as name from ref_channel
 ),
@@ -28,7 +29,8 @@ select
     per_channel.share_answered,
     per_channel.median_hours_to_answer,
     per_channel.last_participation,
-    date_diff('day', per_channel.last_participation, newest.newest) as days_quiet
+    date_diff('day', per_channel.last_participation, newest.newest) as days_quiet,
+    date_diff('day', per_channel.last_participation, newest.newest) > ? as quiet
 from per_channel
 inner join names on names.code = per_channel.channel
 cross join newest
