@@ -8,9 +8,10 @@ WAREHOUSE_PATH ?= data/warehouse/eparticipation.duckdb
 LANDING_DIR ?= data/landing/demo
 DEMO_ROWS ?= 50000
 APP_PORT ?= 8501
-export WAREHOUSE_PATH LANDING_DIR DEMO_ROWS APP_PORT
+PUBLIC_SNAPSHOT_PATH ?= data/public
+export WAREHOUSE_PATH LANDING_DIR DEMO_ROWS APP_PORT PUBLIC_SNAPSHOT_PATH
 
-.PHONY: run test lint format bench demo install install-dev lock clean
+.PHONY: run public test lint format bench demo install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +36,18 @@ demo: $(VENV)/.runtime
 	  fi; \
 	  $(BIN)/python -m etl run "$(LANDING_DIR)" --warehouse "$(WAREHOUSE_PATH)"; \
 	fi
+	@if [ ! -d "$(PUBLIC_SNAPSHOT_PATH)" ]; then \
+	  $(BIN)/python -m etl publish --period last-quarter --warehouse "$(WAREHOUSE_PATH)" --out "$(PUBLIC_SNAPSHOT_PATH)"; \
+	fi
 
 run: demo
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(APP_PORT)
+
+# The public app: the public page alone, from PUBLIC_SNAPSHOT_PATH; no warehouse, no error details,
+# viewer toolbar, no usage statistics. Publish a period first: `python -m etl publish --period 2026-Q2`.
+public: $(VENV)/.runtime
+	DASHBOARD_MODE=public $(BIN)/streamlit run app.py --server.address 0.0.0.0 --server.port $(APP_PORT) \
+	  --client.showErrorDetails none --client.toolbarMode viewer --browser.gatherUsageStats false
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest

@@ -1,16 +1,17 @@
-"""Entry point of the internal app: page config, language switch, shared filters, navigation.
+"""Entry point: page config, language switch, who sees what, shared filters, navigation.
 
-It only routes. ``?lang=ar|en`` picks the interface language (Arabic by default); the filters
-(period, channel, tool, region, theme, status, language of the text) live here once, start from
-the URL and are written back to it, so any view can be shared as a link.
+It only routes. ``DASHBOARD_MODE=public`` serves the public page alone, from the published snapshot;
+``internal`` serves each role its pages (``dashboard.access``). ``?lang=ar|en`` picks the interface
+language (Arabic by default); the filters (period, channel, tool, region, theme, status, language of
+the text) live here once, start from the URL and are written back to it, so any view can be shared.
 """
 
 import datetime as dt
 
 import streamlit as st
 
-from dashboard import queries
-from dashboard.db import WarehouseMissing
+from core import settings
+from dashboard import access
 from dashboard.filters import DIMENSIONS, Filters, from_query, to_query
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 
@@ -38,62 +39,99 @@ if lang == "ar":  # static layout CSS only; nothing a participant wrote ever pas
         " .vega-embed {direction: ltr;}</style>"
     )
 
-try:
-    choices = queries.options(lang)
-    span = queries.data_span()
-except WarehouseMissing:
-    choices, span = None, None
 
-filters = Filters()
-if choices is not None and not span.empty and span.at[0, "last_day"] is not None:
-    names = {(r.dimension, r.code): r.name for r in choices.itertuples()}
-    codes = {d: [c for (dim, c) in names if dim == d] for d in DIMENSIONS}
-    first_day, last_day = (
-        d.date() if hasattr(d, "date") else d for d in (span.at[0, "first_day"], span.at[0, "last_day"])
-    )
-    if "filters_seeded" not in st.session_state:  # once per session: the URL decides the start
-        url = from_query(st.query_params.to_dict(), {d: set(v) for d, v in codes.items()})
-
-        def clamp(d: dt.date) -> dt.date:  # the date widget accepts only days with data
-            return min(max(d, first_day), last_day)
-
-        st.session_state["f_period"] = (
-            clamp(url.start or last_day - dt.timedelta(days=89)),
-            clamp(url.end or last_day),
-        )
-        for d in DIMENSIONS:
-            st.session_state[f"f_{d}"] = list(getattr(url, d))
-        st.session_state["filters_seeded"] = True
+def role() -> str:
+    """This session's role; stops the script with a message when there is none to give."""
+    if access.mode() == "public":
+        return "public"
+    try:
+        login = "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all: no login configured
+        login = False
+    if not login:  # single-user local mode, and only if nobody else can reach it
+        if st.get_option("server.address") not in access.LOCAL_ADDRESSES:
+            st.error(t(lang, "local_mode_refused"))
+            st.stop()
+        st.warning(t(lang, "local_mode_banner"), icon=":material/lock:")
+        return "analyst"
+    if not st.user.get("is_logged_in"):
+        st.info(t(lang, "login_prompt"))
+        st.button(t(lang, "login"), on_click=st.login, type="primary")
+        st.stop()
+    email = st.user.get("email")
+    who = access.role_for(email, access.load_roles(settings.path("ROLES_PATH")))
+    if who is None:
+        st.error(t(lang, "no_role", email=email))
+        st.button(t(lang, "logout"), on_click=st.logout)
+        st.stop()
     with st.sidebar:
-        st.subheader(t(lang, "filters"))
-        st.date_input(t(lang, "period"), key="f_period", min_value=first_day, max_value=last_day)
-        for d in DIMENSIONS:
-            st.multiselect(
-                t(lang, f"filter_{d}"),
-                codes[d],
-                key=f"f_{d}",
-                placeholder=t(lang, "all"),
-                format_func=lambda code, d=d: names[(d, code)],
-            )
-    period = st.session_state["f_period"]
-    start, end = period if isinstance(period, tuple | list) and len(period) == 2 else (None, None)
-    filters = Filters(start=start, end=end, **{d: tuple(st.session_state[f"f_{d}"]) for d in DIMENSIONS})
-st.session_state["filters"] = filters
-st.query_params.from_dict({"lang": lang, **to_query(filters)})
+        st.caption(t(lang, "signed_in_as", email=email, role=t(lang, f"role_{who}")))
+        st.button(t(lang, "logout"), on_click=st.logout)
+    return who
 
-pages = {
-    t(lang, "nav_dashboards"): [
-        st.Page("app_pages/overview.py", title=t(lang, "page_overview"), icon=":material/monitoring:", default=True),
-        st.Page("app_pages/channels.py", title=t(lang, "page_channels"), icon=":material/hub:"),
-        st.Page("app_pages/moderation.py", title=t(lang, "page_moderation"), icon=":material/gavel:"),
-        st.Page("app_pages/themes.py", title=t(lang, "page_themes"), icon=":material/category:"),
-        st.Page("app_pages/actions.py", title=t(lang, "page_actions"), icon=":material/task_alt:"),
-    ],
-    t(lang, "nav_analysis"): [
-        st.Page("app_pages/explorer.py", title=t(lang, "page_explorer"), icon=":material/search:"),
-    ],
-    t(lang, "nav_operations"): [
-        st.Page("app_pages/data_quality.py", title=t(lang, "page_data_quality"), icon=":material/fact_check:"),
-    ],
-}
+
+def sidebar_filters() -> Filters:
+    """The shared filters, seeded once from the URL and clamped to the data's span."""
+    from dashboard import queries
+    from dashboard.db import WarehouseMissing
+
+    try:
+        choices = queries.options(lang)
+        span = queries.data_span()
+    except WarehouseMissing:
+        choices, span = None, None
+
+    filters = Filters()
+    if choices is not None and not span.empty and span.at[0, "last_day"] is not None:
+        names = {(r.dimension, r.code): r.name for r in choices.itertuples()}
+        codes = {d: [c for (dim, c) in names if dim == d] for d in DIMENSIONS}
+        first_day, last_day = (
+            d.date() if hasattr(d, "date") else d for d in (span.at[0, "first_day"], span.at[0, "last_day"])
+        )
+        if "filters_seeded" not in st.session_state:  # once per session: the URL decides the start
+            url = from_query(st.query_params.to_dict(), {d: set(v) for d, v in codes.items()})
+
+            def clamp(d: dt.date) -> dt.date:  # the date widget accepts only days with data
+                return min(max(d, first_day), last_day)
+
+            st.session_state["f_period"] = (
+                clamp(url.start or last_day - dt.timedelta(days=89)),
+                clamp(url.end or last_day),
+            )
+            for d in DIMENSIONS:
+                st.session_state[f"f_{d}"] = list(getattr(url, d))
+            st.session_state["filters_seeded"] = True
+        with st.sidebar:
+            st.subheader(t(lang, "filters"))
+            st.date_input(t(lang, "period"), key="f_period", min_value=first_day, max_value=last_day)
+            for d in DIMENSIONS:
+                st.multiselect(
+                    t(lang, f"filter_{d}"),
+                    codes[d],
+                    key=f"f_{d}",
+                    placeholder=t(lang, "all"),
+                    format_func=lambda code, d=d: names[(d, code)],
+                )
+        period = st.session_state["f_period"]
+        start, end = period if isinstance(period, tuple | list) and len(period) == 2 else (None, None)
+        filters = Filters(start=start, end=end, **{d: tuple(st.session_state[f"f_{d}"]) for d in DIMENSIONS})
+    return filters
+
+
+try:
+    session_role = role()
+except access.AccessError as exc:
+    st.error(t(lang, "access_error", error=exc))
+    st.stop()
+allowed = access.pages_for(session_role)
+filters = sidebar_filters() if any(p.key != "public" for p in allowed) else Filters()
+st.session_state["filters"] = filters
+kept = {"period": st.query_params["period"]} if "period" in st.query_params else {}  # the public page's
+st.query_params.from_dict({"lang": lang, **to_query(filters), **kept})
+
+pages: dict[str, list] = {}
+for spec in allowed:
+    pages.setdefault(t(lang, spec.group), []).append(
+        st.Page(spec.path, title=t(lang, f"page_{spec.key}"), icon=spec.icon, default=spec is allowed[0])
+    )
 st.navigation(pages).run()

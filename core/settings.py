@@ -74,6 +74,30 @@ SETTINGS: tuple[Setting, ...] = (
         "How many demo records `make run` generates when there is no warehouse yet.",
     ),
     Setting(
+        "PUBLIC_SNAPSHOT_PATH",
+        "data/public",
+        "Published snapshots (`python -m etl publish`), one folder per period and version. The public "
+        "page reads only these; in public mode it is the only data the app can open.",
+    ),
+    Setting(
+        "PUBLISH_THRESHOLD",
+        "10",
+        "Smallest count published: counts from 1 to one less are suppressed, with complementary "
+        "suppression so totals cannot reveal them.",
+    ),
+    Setting(
+        "DASHBOARD_MODE",
+        "internal",
+        "`internal` (default): the internal pages, by role. `public`: the public page only, reading "
+        "PUBLIC_SNAPSHOT_PATH; the warehouse is not opened at all.",
+    ),
+    Setting(
+        "ROLES_PATH",
+        "data/secrets/roles.yaml",
+        "With login configured (`[auth]` in .streamlit/secrets.toml): who has which role, by e-mail "
+        "or @domain (see data/roles.example.yaml). Not committed.",
+    ),
+    Setting(
         "APP_PORT",
         "8501",
         "Port the app listens on (always bound to 127.0.0.1 in internal mode).",

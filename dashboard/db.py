@@ -22,6 +22,11 @@ class WarehouseMissing(RuntimeError):
 
 
 def warehouse_path() -> Path:
+    """The warehouse file; in public mode there is none: the public app opens only the snapshot."""
+    from dashboard.access import AccessError, mode
+
+    if mode() == "public":
+        raise AccessError("public mode opens no warehouse, only the published snapshot")
     return settings.path("WAREHOUSE_PATH")
 
 

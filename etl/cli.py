@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl generate | run | check``.
+"""Command line: ``python -m etl generate | run | check | publish``.
 
 Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
 Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration, 3 a data check failed,
@@ -143,6 +143,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 3 if failures else 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from etl.publish import publish
+
+    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    out = Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
+    threshold = args.threshold if args.threshold is not None else int(settings.get("PUBLISH_THRESHOLD"))
+    t0 = time.perf_counter()
+    result = publish(warehouse, args.period, out, threshold, settings.path("REFERENCE_DIR"))
+    print(result.path)
+    print(
+        f"published {result.path.parent.name} as version {result.version} in {time.perf_counter() - t0:.1f} s: "
+        f"{result.counts:,} counts, {result.suppressed:,} suppressed (threshold {threshold})",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description=__doc__.split("\n")[0])
     p.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
@@ -168,6 +185,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--source", action="append", help="load only this source (repeatable)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
+
+    pub = sub.add_parser("publish", help="build the public snapshot of a period: aggregates, suppressed, frozen")
+    pub.add_argument("--period", required=True, help="a quarter (2026-Q2), a month (2026-05) or a year (2026)")
+    pub.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
+    pub.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")
+    pub.add_argument("--threshold", type=int, help="smallest count published (default: PUBLISH_THRESHOLD)")
+    pub.set_defaults(func=cmd_publish)
 
     c = sub.add_parser("check", help="run the data checks on an existing warehouse")
     c.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")

@@ -1,0 +1,435 @@
+"""``python -m etl publish``: a public snapshot of one period, safe by construction.
+
+A snapshot holds aggregates only (volumes by channel, tool, region and theme; moderation outcomes
+and removals by control; responsiveness; satisfaction; poll results), the improvement actions
+flagged public in Arabic and English, the metric dictionary and metadata. Every count passes
+``etl.suppression`` (primary and complementary) before anything is written; rates, averages and
+medians are published only beside a published count. The agency's own texts (action titles, poll
+questions) are scanned for personal data, and publishing stops if any is found.
+
+Layout (``OUT/PERIOD/vN/``): ``data.json`` (everything, open data), ``csv/*.csv`` (one file per
+table, with ``dictionary.csv``), ``open_data_csv.zip``, ``report.pdf``. A published period is frozen:
+its files are read-only, and publishing the period again makes ``v(N+1)`` beside it. A version
+appears whole or not at all (built in a temporary folder, then renamed).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core.sqlfiles import load_sql
+from etl.errors import ConfigError, EtlError
+from etl.reference import read_table
+from etl.suppression import Grid, suppress
+from etl.text import redact
+
+SQL_DIR = Path(__file__).parent / "sql"
+SNAPSHOT_SCHEMA = 1
+STATUSES = ("published", "hidden", "deleted", "pending")
+REMOVED = ("hidden", "deleted")
+TOTAL = "total"
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    first: dt.date
+    last: dt.date
+
+
+def parse_period(text: str, today: dt.date | None = None) -> Period:
+    """``2026-Q2`` (a quarter), ``2026-05`` (a month), ``2026`` (a year), or ``last-quarter`` (the
+    last complete quarter before today)."""
+    if text.strip() == "last-quarter":
+        today = today or dt.date.today()
+        year, quarter = today.year, (today.month - 1) // 3  # the current quarter's index - 1
+        text = f"{year - 1}-Q4" if quarter == 0 else f"{year}-Q{quarter}"
+    m = _PERIOD.match(text.strip())
+    if not m:
+        raise ConfigError(f"period {text!r}: use a quarter (2026-Q2), a month (2026-05) or a year (2026)")
+    year = int(m[1])
+    if m[2]:
+        first_month, months = 3 * int(m[2]) - 2, 3
+    elif m[3]:
+        first_month, months = int(m[3]), 1
+    else:
+        first_month, months = 1, 12
+    first = dt.date(year, first_month, 1)
+    nxt = dt.date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
+    return Period(text.strip(), first, nxt - dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    version: int
+    suppressed: int
+    counts: int
+
+
+# -- building the tables ---------------------------------------------------------------------------
+def _names(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[str, str]]:
+    return {str(c): (ar, en) for c, ar, en in con.execute(f"select code, name_ar, name_en from {table}").fetchall()}
+
+
+class _Builder:
+    """Declares every count in one ``Grid`` and lays the tables out with cell keys in place of
+    counts; ``fill`` then writes values, or None where suppressed."""
+
+    def __init__(self) -> None:
+        self.grid = Grid()
+        self.tables: dict[str, list[dict]] = {}
+
+    def sums(self, df: pd.DataFrame, by: list[str], value: str) -> dict:
+        return df.groupby(by, dropna=False)[value].sum().to_dict() if not df.empty else {}
+
+    def one_way(self, table: str, prefix: str, codes: list[str], names: dict, counts: dict, total_key) -> None:
+        """``table``: one row per code with its count, then the total row (``total_key``)."""
+        keys = [self.grid.cell((prefix, c), counts.get(c, 0)) for c in codes]
+        self.grid.cell(total_key, sum(counts.get(c, 0) for c in codes))
+        self.grid.total(total_key, keys)
+        rows = [_row(c, names.get(c, (c, c)), {prefix_metric(prefix): (prefix, c)}) for c in codes]
+        rows.append(_row(TOTAL, ("المجموع", "Total"), {prefix_metric(prefix): total_key}))
+        self.tables[table] = rows
+
+
+def prefix_metric(prefix: str) -> str:
+    return {"control": "removed"}.get(prefix, "participations")
+
+
+def _row(code: str, names: tuple[str, str], cells: dict) -> dict:
+    return {"code": code, "name_ar": names[0], "name_en": names[1], **cells}
+
+
+def _ordered(codes: list[str], present: set) -> list[str]:
+    """Reference order, then any code the data has that the reference lacks."""
+    return [c for c in codes if c in present] + sorted(str(c) for c in present if c not in codes)
+
+
+def build(con: duckdb.DuckDBPyConnection, period: Period, threshold: int, ref_dir: Path) -> dict:
+    """The snapshot's content, suppressed: a dict ready for ``data.json``."""
+    start, end = period.first, period.last
+    end_ts = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    counts = con.execute(load_sql(SQL_DIR, "publish_counts"), [start, end]).df()
+    if counts.empty or counts["participations"].sum() == 0:
+        raise EtlError(f"period {period.label} ({start} to {end}): no participations in the warehouse to publish")
+    response = con.execute(load_sql(SQL_DIR, "publish_response"), [start, end_ts]).df()
+    polls = con.execute(load_sql(SQL_DIR, "publish_polls"), [start, end_ts]).df()
+    actions = con.execute(load_sql(SQL_DIR, "publish_actions"), [end]).df()
+
+    names = {d: _names(con, f"ref_{d}") for d in ("channel", "tool", "region", "theme", "moderation_status", "control")}
+    names["region"]["unknown"] = ("غير محدد", "Not stated")
+    names["control"]["0"] = ("لم يُذكر ضابط", "No control stated")
+    order = {d: list(v) for d, v in names.items()}
+    b = _Builder()
+    g = b.grid
+    all_key = ("all",)
+
+    # Moderation outcomes: channel x status, with both margins. Channel volumes are its row totals.
+    channels = _ordered(order["channel"], set(counts["channel"]))
+    by_cs = b.sums(counts, ["channel", "moderation_status"], "participations")
+    for ch in channels:
+        for st in STATUSES:
+            g.cell(("outcome", ch, st), by_cs.get((ch, st), 0))
+        g.cell(("channel", ch), sum(by_cs.get((ch, st), 0) for st in STATUSES))
+        g.total(("channel", ch), [("outcome", ch, st) for st in STATUSES])
+    for st in STATUSES:
+        g.cell(("status", st), sum(by_cs.get((ch, st), 0) for ch in channels))
+        g.total(("status", st), [("outcome", ch, st) for ch in channels])
+    g.cell(all_key, int(counts["participations"].sum()))
+    g.total(all_key, [("channel", ch) for ch in channels])
+    g.total(all_key, [("status", st) for st in STATUSES])
+    b.tables["outcomes_by_channel"] = [
+        _row(
+            ch,
+            names["channel"].get(ch, (ch, ch)),
+            {st: ("outcome", ch, st) for st in STATUSES} | {TOTAL: ("channel", ch)},
+        )
+        for ch in channels
+    ] + [_row(TOTAL, ("المجموع", "Total"), {st: ("status", st) for st in STATUSES} | {TOTAL: all_key})]
+    b.tables["volume_by_channel"] = [
+        _row(ch, names["channel"].get(ch, (ch, ch)), {"participations": ("channel", ch)}) for ch in channels
+    ] + [_row(TOTAL, ("المجموع", "Total"), {"participations": all_key})]
+
+    for dim, table in (("tool", "volume_by_tool"), ("region", "volume_by_region"), ("theme", "volume_by_theme")):
+        per = b.sums(counts, [dim], "participations")
+        b.one_way(table, dim, _ordered(order[dim], set(per)), names[dim], per, all_key)
+
+    # Removals by the control cited; their total is hidden + deleted of the outcomes table.
+    removed = counts[counts["moderation_status"].isin(REMOVED)]
+    per_control = {str(k): v for k, v in b.sums(removed, ["control"], "participations").items()}
+    controls = [str(c) for c in range(1, 10)] + (["0"] if per_control.get("0") else [])
+    b.one_way("removals_by_control", "control", controls, names["control"], per_control, ("removed",))
+    g.total(("removed",), [("status", st) for st in REMOVED])
+
+    # Responsiveness and satisfaction per channel, each count column with its own total.
+    for metric in ("answerable", "answered", "rated"):
+        per = b.sums(counts, ["channel"], metric)
+        keys = [g.cell((metric, ch), per.get(ch, 0)) for ch in channels]
+        g.cell((metric,), sum(per.get(ch, 0) for ch in channels))
+        g.total((metric,), keys)
+    rating_sum = b.sums(counts, ["channel"], "rating_sum")
+    medians = dict(zip(response["channel"], response["median_hours"], strict=True))
+    b.tables["responsiveness_by_channel"] = [
+        _row(ch, names["channel"].get(ch, (ch, ch)), {"answerable": ("answerable", ch), "answered": ("answered", ch)})
+        | {"_median": medians.get(ch)}
+        for ch in channels
+    ] + [_row(TOTAL, ("المجموع", "Total"), {"answerable": ("answerable",), "answered": ("answered",)})]
+    b.tables["satisfaction_by_channel"] = [
+        _row(ch, names["channel"].get(ch, (ch, ch)), {"rated": ("rated", ch)}) | {"_rating_sum": rating_sum.get(ch, 0)}
+        for ch in channels
+    ] + [_row(TOTAL, ("المجموع", "Total"), {"rated": ("rated",)}) | {"_rating_sum": float(counts["rating_sum"].sum())}]
+
+    # Polls: answers per poll with the poll's total; a tool's polls add up to the tool's volume.
+    answer_names = {r["code"]: (r["name_ar"], r["name_en"]) for r in read_table(ref_dir, "poll_answers.csv")}
+    poll_rows = []
+    polls_by_tool: dict[str, list] = defaultdict(list)
+    for (poll_id, tool), grp in polls.groupby(["poll_id", "tool"], sort=True):
+        total_key = g.cell(("poll", poll_id, tool), int(grp["n"].sum()))
+        parts = []
+        for r in grp.itertuples():
+            key = g.cell(("poll", poll_id, tool, r.answer), int(r.n))
+            parts.append(key)
+            poll_rows.append(
+                {"poll_id": poll_id, "question": r.question, "tool": tool, "answer": str(r.answer)}
+                | dict(
+                    zip(("answer_ar", "answer_en"), answer_names.get(str(r.answer), (r.answer, r.answer)), strict=True)
+                )
+                | {"answers": key}
+            )
+        g.total(total_key, parts)
+        poll_rows.append(
+            {"poll_id": poll_id, "question": grp["question"].iloc[0], "tool": tool, "answer": TOTAL}
+            | {"answer_ar": "المجموع", "answer_en": "Total", "answers": total_key}
+        )
+        polls_by_tool[tool].append(total_key)
+    for tool, keys in polls_by_tool.items():
+        if g.values.get(("tool", tool)) == sum(g.values[k] for k in keys):  # every answer of the tool is here
+            g.total(("tool", tool), keys)
+    b.tables["poll_results"] = poll_rows
+
+    action_rows = []
+    for a in actions.itertuples():
+        key = g.cell(("action", a.action_id), int(a.participations))
+        action_rows.append(
+            {
+                "action_id": a.action_id,
+                "status": a.status,
+                "theme": a.theme,
+                "theme_ar": names["theme"].get(a.theme, (a.theme, a.theme))[0],
+                "theme_en": names["theme"].get(a.theme, (a.theme, a.theme))[1],
+                "title_ar": a.title_ar,
+                "title_en": a.title_en,
+                "description_ar": a.description_ar,
+                "description_en": a.description_en,
+                "proposed_at": _iso(a.proposed_at),
+                "completed_at": _iso(a.completed_at),
+                "completed_in_period": bool(
+                    pd.notna(a.completed_at) and start <= pd.Timestamp(a.completed_at).date() <= end
+                ),
+                "action_participations": key,
+            }
+        )
+    b.tables["actions"] = action_rows
+
+    hidden = suppress(g, threshold)
+    data = _fill(b.tables, g.values, hidden)
+    _derive(data)
+    data["headline"] = _headline(g.values, hidden, data, float(counts["rating_sum"].sum()))
+    data["_suppression"] = {"counts": len(g.values), "suppressed": len(hidden), "equations": len(g.equations)}
+    return data
+
+
+def _iso(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _fill(tables: dict[str, list[dict]], values: dict, hidden: set) -> dict:
+    """Replace each cell key by its value, or by None when suppressed."""
+
+    def value(v: object) -> object:
+        if isinstance(v, tuple):
+            return None if v in hidden else int(values[v])
+        return v
+
+    return {name: [{k: value(v) for k, v in row.items()} for row in rows] for name, rows in tables.items()}
+
+
+def _derive(data: dict) -> None:
+    """Rates, medians and averages, each only beside the published count(s) it rests on."""
+    for row in data["responsiveness_by_channel"]:
+        ok = row["answered"] is not None and row["answerable"] not in (None, 0)
+        row["share_answered"] = round(row["answered"] / row["answerable"], 4) if ok else None
+        median = row.pop("_median", None)
+        row["median_hours_to_answer"] = (
+            round(float(median), 1) if row["answered"] and median is not None and pd.notna(median) else None
+        )
+    for row in data["satisfaction_by_channel"]:
+        total = row.pop("_rating_sum", 0)
+        row["mean_rating"] = round(float(total) / row["rated"], 2) if row["rated"] else None
+
+
+def _headline(values: dict, hidden: set, data: dict, rating_sum: float) -> dict:
+    def get(key: tuple) -> int | None:
+        return None if key in hidden else values[key]
+
+    total, removed = get(("all",)), get(("removed",))
+    answerable, answered, rated = get(("answerable",)), get(("answered",)), get(("rated",))
+    return {
+        "participations": total,
+        "removed": removed,
+        "share_removed": round(removed / total, 4) if total and removed is not None else None,
+        "share_answered": round(answered / answerable, 4) if answerable and answered is not None else None,
+        "mean_rating": round(rating_sum / rated, 2) if rated else None,
+        "actions_completed": sum(1 for a in data["actions"] if a["completed_in_period"]),
+    }
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def _texts(obj: object):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _texts(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _texts(v)
+
+
+def assert_no_personal_data(data: dict) -> None:
+    """Every text in the snapshot passes the redactor unchanged, or nothing is published."""
+    for text in set(_texts(data)):
+        redacted, types = redact(text)
+        if types or redacted != text:
+            raise EtlError(
+                f"publishing stopped: a published text holds personal data ({', '.join(types) or 'pattern'}); "
+                "correct the improvement-action register or the poll wording, then publish again"
+            )
+
+
+def _csv_bytes(rows: list[dict]) -> bytes:
+    if not rows:
+        return b""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def versions(out: Path, period: str) -> list[int]:
+    d = out / period
+    return sorted(int(p.name[1:]) for p in d.glob("v*") if p.name[1:].isdigit()) if d.is_dir() else []
+
+
+def publish(
+    warehouse: Path,
+    period_text: str,
+    out: Path,
+    threshold: int,
+    ref_dir: Path,
+    now: dt.datetime | None = None,
+) -> Published:
+    period = parse_period(period_text)
+    if threshold < 2:
+        raise ConfigError("PUBLISH_THRESHOLD must be at least 2")
+    if not warehouse.exists():
+        raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        data = build(con, period, threshold, ref_dir)
+        version, built_at = con.execute("select version, built_at from warehouse_meta").fetchone()
+    finally:
+        con.close()
+    stats = data.pop("_suppression")
+    published_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    data = {
+        "metadata": {
+            "period": period.label,
+            "first_day": period.first.isoformat(),
+            "last_day": period.last.isoformat(),
+            "published_at": published_at.isoformat(),
+            "threshold": threshold,
+            "warehouse_version": int(version),
+            "warehouse_built_at": pd.Timestamp(built_at).isoformat(),
+            "snapshot_schema": SNAPSHOT_SCHEMA,
+            "suppressed_note_ar": (
+                f"القيم المحجوبة (فارغة) أعداد بين 1 و{threshold - 1}، أو أعداد حُجبت كي لا تُستنتج من المجاميع."
+            ),
+            "suppressed_note_en": (
+                f"Suppressed values (empty) are counts from 1 to {threshold - 1}, or counts hidden so that "
+                "those cannot be worked out from totals."
+            ),
+        },
+        "dictionary": {
+            "metrics": read_table(ref_dir, "public_metrics.csv"),
+            "tables": read_table(ref_dir, "public_tables.csv"),
+        },
+        **data,
+    }
+    assert_no_personal_data(data)
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / period.label).mkdir(exist_ok=True)
+    n = (versions(out, period.label) or [0])[-1] + 1  # a period's versions are never overwritten
+    data["metadata"]["version"] = n
+    target = out / period.label / f"v{n}"
+    tmp = Path(tempfile.mkdtemp(prefix=".publishing-", dir=out))
+    try:
+        _write(tmp, data)
+        _freeze(tmp)
+        try:
+            os.rename(tmp, target)  # whole or nothing; fails if v{n} appeared meanwhile
+        except OSError as exc:
+            raise EtlError(f"{target}: another publish of {period.label} finished first; publish again") from exc
+        for d in (target / "csv", target):  # frozen: no file added, changed or removed
+            d.chmod(0o555)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Published(target, n, stats["suppressed"], stats["counts"])
+
+
+def _write(folder: Path, data: dict) -> None:
+    from etl.report import render_pdf
+
+    (folder / "data.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    csv_dir = folder / "csv"
+    csv_dir.mkdir()
+    files = {f"{name}.csv": _csv_bytes(data[name]) for name in _table_names(data)}
+    files["dictionary.csv"] = _csv_bytes(data["dictionary"]["metrics"])
+    files["tables.csv"] = _csv_bytes(data["dictionary"]["tables"])
+    files["metadata.csv"] = _csv_bytes([data["metadata"]])
+    for name, content in files.items():
+        (csv_dir / name).write_bytes(content)
+    with zipfile.ZipFile(folder / "open_data_csv.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in sorted(files.items()):
+            z.writestr(name, content)
+    (folder / "report.pdf").write_bytes(render_pdf(data))
+
+
+def _table_names(data: dict) -> list[str]:
+    return [t["code"] for t in data["dictionary"]["tables"] if t["code"] in data]
+
+
+def _freeze(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            p.chmod(0o444)

@@ -1,0 +1,339 @@
+"""The public snapshot: suppression (property-based), content, freezing, the PDF, no personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl.cli import main
+from etl.errors import ConfigError, EtlError
+from etl.publish import parse_period, publish
+from etl.suppression import Grid, suppress
+from tests.conftest import REFERENCE, ROOT
+
+THRESHOLD = 10
+ARTIFACTS = ROOT / "artifacts"
+
+
+# -- suppression -----------------------------------------------------------------------------------
+def two_way(table: np.ndarray, name: str = "t") -> Grid:
+    """A two-way table with both margins and the grand total."""
+    g = Grid()
+    grand = (name, "T", "T")
+    r, c = table.shape
+    for i in range(r):
+        for j in range(c):
+            g.cell((name, i, j), table[i, j])
+        g.cell((name, i, "T"), table[i].sum())
+        g.total((name, i, "T"), [(name, i, j) for j in range(c)])
+    for j in range(c):
+        g.cell((name, "T", j), table[:, j].sum())
+        g.total((name, "T", j), [(name, i, j) for i in range(r)])
+    g.cell(grand, table.sum())
+    g.total(grand, [(name, i, "T") for i in range(r)])
+    g.total(grand, [(name, "T", j) for j in range(c)])
+    return g
+
+
+def recoverable(g: Grid, hidden: set) -> list:
+    """Suppressed cells whose value the published cells and the equations fix, found independently
+    of the implementation: x_j is fixed iff adding the unit row e_j does not raise the rank of the
+    equations restricted to the suppressed cells."""
+    keys = sorted(hidden, key=repr)
+    if not keys:
+        return []
+    col = {k: i for i, k in enumerate(keys)}
+    rows = []
+    for total, parts in g.equations:
+        row = np.zeros(len(keys))
+        for k, coef in [(total, -1), *[(p, 1) for p in parts]]:
+            if k in col:
+                row[col[k]] += coef
+        rows.append(row)
+    a = np.array(rows) if rows else np.zeros((0, len(keys)))
+    base = np.linalg.matrix_rank(a) if a.size else 0
+    out = []
+    for k, i in col.items():
+        unit = np.zeros(len(keys))
+        unit[i] = 1
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == base:
+            out.append(k)
+    return out
+
+
+small_counts = st.one_of(st.integers(0, 0), st.integers(1, THRESHOLD - 1), st.integers(THRESHOLD, 400))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 6).flatmap(
+        lambda r: st.integers(1, 5).flatmap(
+            lambda c: st.lists(small_counts, min_size=r * c, max_size=r * c).map(lambda v: np.array(v).reshape(r, c))
+        )
+    )
+)
+def test_two_way_tables_cannot_be_recovered_from_totals(table: np.ndarray) -> None:
+    g = two_way(table)
+    hidden = suppress(g, THRESHOLD)
+    for key, value in g.values.items():
+        assert key in hidden or value == 0 or value >= THRESHOLD, (key, value)
+    assert recoverable(g, hidden) == []
+    # the plain-line reading of the same property: no row or column has exactly one hidden entry
+    r, c = table.shape
+    lines = [[("t", i, j) for j in [*range(c), "T"]] for i in [*range(r), "T"]]
+    lines += [[("t", i, j) for i in [*range(r), "T"]] for j in [*range(c), "T"]]
+    for line in lines:
+        assert sum(k in hidden for k in line) != 1, line
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(small_counts, min_size=6, max_size=6),
+    st.lists(st.integers(0, 1), min_size=6, max_size=6),
+    st.lists(small_counts, min_size=3, max_size=3),
+)
+def test_tables_sharing_totals_are_protected_together(cells, split, extra) -> None:
+    """A one-way table (by tool) shares the grand total with a two-way one (channel x status),
+    and a third table's total equals one of its margins: solved as one system."""
+    table = np.array(cells).reshape(3, 2)
+    g = two_way(table)
+    total = int(table.sum())
+    by_tool = [sum(v for v, s in zip(cells, split, strict=True) if s == k) for k in (0, 1)]
+    keys = [g.cell(("tool", k), v) for k, v in enumerate(by_tool)]
+    g.total(("t", "T", "T"), keys)
+    parts = [g.cell(("sub", i), v) for i, v in enumerate(extra[:2])]
+    g.cell(("sub",), sum(extra[:2]))
+    g.total(("sub",), parts)
+    hidden = suppress(g, THRESHOLD)
+    assert total == g.values[("t", "T", "T")]
+    for key, value in g.values.items():
+        assert key in hidden or value == 0 or value >= THRESHOLD
+    assert recoverable(g, hidden) == []
+
+
+def test_suppression_prefers_small_cells_and_keeps_large_ones() -> None:
+    g = two_way(np.array([[3, 40, 50], [20, 30, 60], [25, 0, 12]]))
+    hidden = suppress(g, THRESHOLD)
+    assert hidden == {("t", 0, 0), ("t", 0, 1), ("t", 1, 0), ("t", 1, 1)}  # the cheapest rectangle
+    assert suppress(two_way(np.array([[0, 40], [20, 30]])), THRESHOLD) == set()
+
+
+def test_a_grid_refuses_inconsistent_figures() -> None:
+    g = Grid()
+    g.cell("a", 3)
+    with pytest.raises(ValueError, match="declared twice"):
+        g.cell("a", 4)
+    g.cell("t", 5)
+    with pytest.raises(ValueError, match="do not add up"):
+        g.total("t", ["a"])
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("2026-Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30)),
+        ("2025-Q4", dt.date(2025, 10, 1), dt.date(2025, 12, 31)),
+        ("2026-02", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+        ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+        ("2025", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+    ],
+)
+def test_periods(text: str, first: dt.date, last: dt.date) -> None:
+    p = parse_period(text)
+    assert (p.first, p.last) == (first, last)
+
+
+@pytest.mark.parametrize("bad", ["2026-Q5", "2026-13", "Q2-2026", "26", "2026-q2; drop table", "last-year"])
+def test_bad_periods_are_refused(bad: str) -> None:
+    with pytest.raises(ConfigError, match="quarter"):
+        parse_period(bad)
+
+
+# -- the snapshot ----------------------------------------------------------------------------------
+CANARY_TEXT = "CANARY-RAW-COMMENT تعليق خام لا يُنشر أبدا"
+CANARY_PII = ("0551234567", "canary.person@example.com", "1012345679")
+
+
+@pytest.fixture(scope="module")
+def planted(built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the test warehouse with raw comments and personal data planted in its texts."""
+    wh, _ = built
+    copy = tmp_path_factory.mktemp("planted") / "w.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    planted_text = f"{CANARY_TEXT} {' '.join(CANARY_PII)}"
+    con.execute(
+        "update participation set text_redacted = ?, text_normalized = ? where rowid % 7 = 0",
+        [planted_text, planted_text],
+    )
+    con.close()
+    return copy
+
+
+@pytest.fixture(scope="module")
+def snapshot(planted: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("public")
+    result = publish(planted, "2026-Q2", out, THRESHOLD, REFERENCE)
+    assert result.path == out / "2026-Q2" / "v1"
+    return result.path
+
+
+def _everything_published(folder: Path) -> str:
+    import pypdfium2 as pdfium
+
+    parts = [p.read_text(encoding="utf-8-sig") for p in folder.rglob("*.csv")]
+    parts.append((folder / "data.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(folder / "open_data_csv.zip") as z:
+        parts += [z.read(n).decode("utf-8-sig") for n in z.namelist()]
+    pdf = pdfium.PdfDocument(str(folder / "report.pdf"))
+    parts += [page.get_textpage().get_text_range() for page in pdf]
+    return "\n".join(parts)
+
+
+def test_snapshot_holds_no_raw_text_and_no_personal_data(snapshot: Path) -> None:
+    text = _everything_published(snapshot)
+    assert "Participations by channel" in text  # the PDF's text was read
+    for canary in (CANARY_TEXT[:20], "CANARY", *CANARY_PII):
+        assert canary not in text
+    for p in snapshot.rglob("*"):
+        if p.is_file():
+            raw = p.read_bytes()
+            assert b"CANARY" not in raw and b"0551234567" not in raw
+
+
+def test_every_published_count_is_zero_at_least_the_threshold_or_suppressed(snapshot: Path) -> None:
+    data = json.loads((snapshot / "data.json").read_text(encoding="utf-8"))
+    counts = {m["code"] for m in data["dictionary"]["metrics"] if m["kind"] == "count"}
+    counts |= {"published", "hidden", "deleted", "pending", "total"}
+    seen = suppressed = 0
+    for t in data["dictionary"]["tables"]:
+        for row in data[t["code"]]:
+            for col, v in row.items():
+                if col in counts:
+                    seen += 1
+                    suppressed += v is None
+                    assert v is None or v == 0 or v >= THRESHOLD, (t["code"], row.get("code"), col, v)
+    assert seen > 100 and suppressed > 0
+    assert data["metadata"]["threshold"] == THRESHOLD
+
+
+def _lines(rows: list[dict], columns: list[str]) -> list[list]:
+    """Each column's cells with the total row's; with a ``total`` column, each row's cells with it."""
+    body, total = rows[:-1], rows[-1]
+    assert total["code"] == "total"
+    lines = [[r[c] for r in body] + [total[c]] for c in columns]
+    if "total" in total and "total" not in columns:
+        lines += [[r[c] for c in columns] + [r["total"]] for r in rows]
+    return lines
+
+
+def test_published_tables_leave_no_lone_suppressed_cell(snapshot: Path) -> None:
+    """Read back from the open data: in every row and column with its total, suppressed cells are
+    none or at least two, so none can be had by subtraction."""
+    data = json.loads((snapshot / "data.json").read_text(encoding="utf-8"))
+    checks = {
+        "outcomes_by_channel": ["published", "hidden", "deleted", "pending"],
+        "volume_by_channel": ["participations"],
+        "volume_by_tool": ["participations"],
+        "volume_by_region": ["participations"],
+        "volume_by_theme": ["participations"],
+        "removals_by_control": ["removed"],
+        "responsiveness_by_channel": ["answerable", "answered"],
+        "satisfaction_by_channel": ["rated"],
+    }
+    for table, columns in checks.items():
+        for line in _lines(data[table], columns):
+            assert sum(v is None for v in line) != 1, (table, line)
+    # the grand total is one figure everywhere
+    totals = {data[t][-1]["participations"] for t in ("volume_by_channel", "volume_by_tool", "volume_by_theme")}
+    assert len(totals) == 1 and totals == {data["outcomes_by_channel"][-1]["total"]}
+    # a rate is never published beside a suppressed count
+    for row in data["responsiveness_by_channel"]:
+        if row["answered"] is None or row["answerable"] is None:
+            assert row["share_answered"] is None and (
+                row["answered"] is not None or row["median_hours_to_answer"] is None
+            )
+
+
+def test_figures_match_the_warehouse(snapshot: Path, planted: Path) -> None:
+    data = json.loads((snapshot / "data.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(planted), read_only=True)
+    n = con.execute(
+        "select count(*) from participation where submitted_at >= '2026-04-01' and submitted_at < '2026-07-01'"
+    ).fetchone()[0]
+    per_channel = dict(
+        con.execute(
+            "select channel, count(*) from participation where submitted_at >= '2026-04-01' "
+            "and submitted_at < '2026-07-01' group by 1"
+        ).fetchall()
+    )
+    con.close()
+    assert data["headline"]["participations"] == n
+    for row in data["volume_by_channel"][:-1]:
+        assert row["participations"] in (None, per_channel.get(row["code"], 0))
+    assert all(a["title_ar"] and a["title_en"] for a in data["actions"])
+
+
+def test_publishing_again_makes_a_new_version_and_keeps_the_old(planted: Path, tmp_path: Path) -> None:
+    first = publish(planted, "2026-05", tmp_path, THRESHOLD, REFERENCE)
+    before = {p.relative_to(first.path): p.read_bytes() for p in first.path.rglob("*") if p.is_file()}
+    second = publish(planted, "2026-05", tmp_path, THRESHOLD, REFERENCE)
+    assert (first.version, second.version) == (1, 2)
+    after = {p.relative_to(first.path): p.read_bytes() for p in first.path.rglob("*") if p.is_file()}
+    assert after == before
+    assert all(not (p.stat().st_mode & 0o222) for p in first.path.rglob("*"))  # read-only, folders too
+    meta = json.loads((second.path / "data.json").read_text(encoding="utf-8"))["metadata"]
+    assert meta["version"] == 2 and meta["period"] == "2026-05" and meta["published_at"]
+    assert not list(tmp_path.glob(".publishing-*"))
+
+
+def test_personal_data_in_a_public_action_stops_publishing(planted: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(planted, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("update improvement_action set description_en = 'call 0551234567' where is_public")
+    con.close()
+    with pytest.raises(EtlError, match="personal data"):
+        publish(copy, "2026-Q2", tmp_path / "out", THRESHOLD, REFERENCE)
+    assert not (tmp_path / "out" / "2026-Q2" / "v1").exists()
+
+
+def test_cli_publish_and_its_errors(planted: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "pub"
+    assert main(["publish", "--warehouse", str(planted), "--period", "2026-Q1", "--out", str(out)]) == 0
+    assert "version 1" in capsys.readouterr().err
+    assert main(["publish", "--warehouse", str(planted), "--period", "2026-Q9", "--out", str(out)]) == 2
+    assert "use a quarter" in capsys.readouterr().err
+    assert main(["publish", "--warehouse", str(planted), "--period", "2019", "--out", str(out)]) != 0
+    assert "no participations" in capsys.readouterr().err
+    assert main(["publish", "--warehouse", str(tmp_path / "none.duckdb"), "--period", "2026", "--out", str(out)]) == 2
+
+
+def test_the_pdf_renders_in_both_languages(snapshot: Path) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(snapshot / "report.pdf"))
+    assert len(pdf) >= 4
+    text = "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    assert "E-participation transparency report" in text and "You said, we did" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    for i in (0, len(pdf) // 2):
+        image = pdf[i].render(scale=1).to_pil()
+        image.save(ARTIFACTS / f"report-page-{i + 1}.png")
+        # Arabic pages carry text on the right: the right half of the title band is not blank
+        band = np.asarray(image.convert("L"))[40:120]
+        assert (band < 128).any()
+
+
+def test_last_quarter_is_the_last_complete_one() -> None:
+    assert parse_period("last-quarter", dt.date(2026, 11, 27)).label == "2026-Q3"
+    assert parse_period("last-quarter", dt.date(2026, 2, 1)).label == "2025-Q4"
