@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import charts, snapshot
 from dashboard.components import chart_with_table
-from dashboard.i18n import hijri, number, percent, t
+from dashboard.i18n import hijri, isolate, number, percent, t
 from dashboard.state import current_lang
 
 lang = current_lang()
@@ -22,7 +22,7 @@ if not found:
 wanted = st.query_params.get("period")
 if "public_period" not in st.session_state or st.session_state["public_period"] not in found:
     st.session_state["public_period"] = wanted if wanted in found else next(iter(found))
-period = st.selectbox(t(lang, "public_period"), list(found), key="public_period")
+period = st.selectbox(t(lang, "public_period"), list(found), key="public_period", format_func=isolate)
 st.query_params["period"] = period
 folder = found[period]
 data = snapshot.data(folder)
@@ -33,10 +33,10 @@ st.caption(
         lang,
         "public_version",
         version=meta["version"],
-        published=published.date().isoformat(),
-        hijri=hijri(published.date()),
-        first=meta["first_day"],
-        last=meta["last_day"],
+        published=isolate(published.date().isoformat()),
+        hijri=isolate(hijri(published.date())),
+        first=isolate(meta["first_day"]),
+        last=isolate(meta["last_day"]),
     )
 )
 

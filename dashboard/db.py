@@ -42,8 +42,13 @@ def warehouse_version() -> str:
 
 @st.cache_resource(max_entries=2, on_release=lambda con: con.close(), show_spinner=False)
 def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
+    """A private in-memory database with the warehouse attached read-only. Not
+    ``duckdb.connect(path)``: DuckDB caches database instances by path within a process, so after
+    a swap that would hand back the old file while any connection to it lives."""
     del version  # part of the cache key only
-    return duckdb.connect(path, read_only=True)
+    con = duckdb.connect()
+    con.execute("attach ? as warehouse (read_only)", [path])
+    return con
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -51,6 +56,7 @@ def _query(sql: str, params: tuple, version: str) -> pd.DataFrame:
     con = _connection(str(warehouse_path()), version)
     cur = con.cursor()
     try:
+        cur.execute("use warehouse")
         return cur.execute(sql, list(params)).df()
     finally:
         cur.close()

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from core import settings
-from etl.errors import EtlError
+from etl.errors import EtlError, storage_error
 
 
 def _shape(text: str, width: int = 0) -> str:
@@ -214,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # anything else: one line, and the traceback on request
         if args.verbose:
             raise
+        storage = storage_error(exc, getattr(args, "warehouse", None) or settings.get("WAREHOUSE_PATH"))
+        if storage is not None:
+            print(f"error: {storage}", file=sys.stderr)
+            return storage.exit_code
         print(
             f"error: unexpected {type(exc).__name__}: {exc} (run again with --verbose for details; "
             "the previous warehouse is untouched)",

@@ -25,3 +25,28 @@ class CheckFailed(EtlError):
     """A data check failed: the new warehouse is discarded and the previous one keeps serving."""
 
     exit_code = 3
+
+
+class StorageError(EtlError):
+    """The disk is full, a file size limit was hit, or the output folder cannot be written."""
+
+
+_STORAGE = {
+    "No space left": "the disk is full",
+    "File too large": "a file size limit was reached",
+    "Read-only file system": "the output folder is on a read-only file system",
+    "Permission denied": "the output folder cannot be written (permission denied)",
+}
+
+
+def storage_error(exc: BaseException, target: object) -> StorageError | None:
+    """A clear, actionable error for a failed write, or None when ``exc`` is not one."""
+    text = f"{exc}"
+    for needle, problem in _STORAGE.items():
+        if needle in text:
+            return StorageError(
+                f"{target}: {problem} while building the new warehouse; free space or fix the folder's "
+                "permissions and run again (nothing was lost: the previous warehouse is untouched, "
+                "the half-built one was removed)"
+            )
+    return None

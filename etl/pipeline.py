@@ -119,6 +119,10 @@ def run(
         raise ConfigError(f"{input_dir}: no export files found; put exports there or run `python -m etl generate`")
     warehouse = warehouse.resolve()
     with _lock(warehouse):
+        # Builds left by a run that was killed (SIGKILL, power loss) may hold raw rows: with the
+        # lock held no other run is building, so every one of them goes.
+        for stale in warehouse.parent.glob(f".{warehouse.name}.building-*"):
+            _remove(stale.with_name(stale.name.removesuffix(".wal").removesuffix(".tmp")))
         tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
         _remove(tmp)
         try:

@@ -53,7 +53,7 @@ def shoot(
                     timeout=30000,
                 )
                 page.wait_for_timeout(500)
-                target = out / f"{name}_{lang}.png"
+                target = out / f"{name}_{lang}_{width}.png"
                 page.screenshot(path=str(target), full_page=True)
                 written.append(target)
             ctx.close()
@@ -66,6 +66,8 @@ if __name__ == "__main__":
     ap.add_argument("--url", default="http://127.0.0.1:8501")
     ap.add_argument("--out", default="artifacts/screenshots")
     ap.add_argument("--pages", default="overview")
+    ap.add_argument("--width", type=int, default=1400, help="viewport width (390 for a phone)")
+    ap.add_argument("--height", type=int, default=1000)
     args = ap.parse_args()
-    for f in shoot(args.url, Path(args.out), args.pages.split(",")):
+    for f in shoot(args.url, Path(args.out), args.pages.split(","), width=args.width, height=args.height):
         print(f)

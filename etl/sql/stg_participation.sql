@@ -106,6 +106,7 @@ checked as (
             case when list_contains(required, 'source_record_id') and source_record_id is null
                 then 'source_record_id: missing' end,
             case when list_contains(required, 'text') and text is null then 'text: missing' end,
+            case when length(text) > 100000 then 'text: too long (over 100,000 characters)' end,
             case when list_contains(required, 'rating') and rating_raw is null then 'rating: missing' end,
             case when list_contains(required, 'region') and region_raw is null then 'region: missing' end,
             case when list_contains(required, 'sender') and sender is null then 'sender: missing' end,

