@@ -16,6 +16,13 @@ from dashboard.filters import DIMENSIONS, Filters, from_query, to_query
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 
 st.set_page_config(page_title="E-participation", page_icon="📊", layout="wide")
+try:
+    public_mode = access.mode() == "public"
+except access.AccessError:
+    public_mode = False  # role() below shows the misconfiguration
+if public_mode:  # whatever the command line said: no error details, viewer toolbar
+    st.set_option("client.showErrorDetails", "none")
+    st.set_option("client.toolbarMode", "viewer")
 
 # The language switch holds the choice; it starts from the URL and writes back to it.
 if "lang_switch" not in st.session_state:

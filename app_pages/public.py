@@ -107,18 +107,17 @@ service = pd.DataFrame(
 )
 chart_with_table(lang, None, service, "pub_service", "responsiveness.csv")
 
-if data["poll_results"]:
+if data["poll_results"]:  # one table for every poll: each grid costs the viewer's browser
     st.subheader(tables["poll_results"][name])
     polls = pd.DataFrame(data["poll_results"])
-    for poll_id, grp in polls.groupby("poll_id", sort=True):
-        with st.expander(f"{poll_id} · {grp['question'].iloc[0]}"):
-            st.dataframe(
-                pd.DataFrame(
-                    {t(lang, "col_answer"): grp[f"answer_{lang}"], t(lang, "col_answers"): grp["answers"].map(shown)}
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+    table = pd.DataFrame(
+        {
+            t(lang, "col_poll"): polls["poll_id"] + " · " + polls["question"],
+            t(lang, "col_answer"): polls[f"answer_{lang}"],
+            t(lang, "col_answers"): polls["answers"].map(shown),
+        }
+    )
+    chart_with_table(lang, None, table, "pub_polls", "poll_results.csv")
 
 st.subheader(t(lang, "you_said_we_did"))
 if not data["actions"]:

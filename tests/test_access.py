@@ -109,6 +109,10 @@ def test_public_mode_serves_only_the_snapshot(env, monkeypatch: pytest.MonkeyPat
     shown = _shown(at)
     assert at.metric and not any(c in shown for c in CANARIES)
     assert _reachable(at) == {"app_pages/public.py"}  # no URL or switch_page reaches an internal page
+    import streamlit as st
+
+    assert st.get_option("client.showErrorDetails") == "none" and st.get_option("client.toolbarMode") == "viewer"
+    assert st.get_option("browser.gatherUsageStats") is False
     with pytest.raises(access.AccessError):
         from dashboard.db import warehouse_path
 
