@@ -77,7 +77,7 @@ def page_sets(lang: str, f: Filters) -> dict[str, list[Callable[[], object]]]:
             lambda: queries.by_dimension(lang, "tool", f),
             lambda: queries.by_dimension(lang, "region", f),
             lambda: queries.by_dimension(lang, "beneficiary_type", f),
-            lambda: queries.channel_service(lang, f),
+            lambda: queries.channel_service(lang, f, 7),  # the page's QUIET_DAYS
         ],
         "moderation": [
             lambda: queries.moderation_outcomes(lang, f),

@@ -74,7 +74,7 @@ def changes(lang: str, current: Filters, previous: Filters) -> pd.DataFrame:
     cur, cur_p = where(current, date_column=_date_column(sql))
     prev, prev_p = where(previous, date_column=_date_column(sql))
     sql = sql.replace("{where_current}", cur).replace("{where_previous}", prev)
-    return query(sql, (lang, lang, lang, *cur_p, *prev_p))
+    return query(sql, (lang, lang, lang, *cur_p, *prev_p, *cur_p, *prev_p))  # in the order they appear
 
 
 def by_channel_over_time(lang: str, filters: Filters) -> pd.DataFrame:

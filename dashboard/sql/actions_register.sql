@@ -10,11 +10,10 @@ status_names as (
 
 answered as (
     select
-        action_participation.action_id,
+        action_id,
         count(*) as participations,
-        min(participation.submitted_at) as first_participation
+        min(submitted_at) as first_participation
     from action_participation
-    inner join participation on participation.participation_id = action_participation.participation_id
     group by all
 )
 

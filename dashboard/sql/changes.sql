@@ -1,5 +1,6 @@
 -- What changed: participations per theme, channel and region now and in the previous period.
 -- Parameters: the language three times, then the current filters, then the previous ones.
+-- One scan of the mart over both periods, grouped three ways at once.
 with names as (
     select 'theme' as dimension, code, case when ? = 'ar' then name_ar else name_en end as name from ref_theme
     union all
@@ -8,35 +9,31 @@ with names as (
     select 'region', code, case when ? = 'ar' then name_ar else name_en end from ref_region
 ),
 
-current_counts as (
-    select theme, channel, region, sum(participations) as n
+rows as (
+    select
+        theme,
+        channel,
+        region,
+        case when {where_current} then participations else 0 end as now,
+        case when {where_previous} then participations else 0 end as before
     from mart_daily as participation
-    where {where_current}
-    group by all
+    where ({where_current}) or ({where_previous})
 ),
 
-previous_counts as (
-    select theme, channel, region, sum(participations) as n
-    from mart_daily as participation
-    where {where_previous}
-    group by all
-),
-
-both_periods as (
-    select 'theme' as dimension, theme as code, sum(n) as now, 0 as before from current_counts group by all
-    union all select 'channel', channel, sum(n), 0 from current_counts group by all
-    union all select 'region', region, sum(n), 0 from current_counts where region is not null group by all
-    union all select 'theme', theme, 0, sum(n) from previous_counts group by all
-    union all select 'channel', channel, 0, sum(n) from previous_counts group by all
-    union all select 'region', region, 0, sum(n) from previous_counts where region is not null group by all
+grouped as (
+    select theme, channel, region, sum(now) as now, sum(before) as before
+    from rows
+    group by grouping sets ((theme), (channel), (region))
 )
 
 select
-    both_periods.dimension,
-    both_periods.code,
+    names.dimension,
+    names.code,
     names.name,
-    sum(now) as now,
-    sum(before) as before
-from both_periods
-inner join names on names.dimension = both_periods.dimension and names.code = both_periods.code
-group by all
+    grouped.now,
+    grouped.before
+from grouped
+inner join names
+    on (names.dimension = 'theme' and names.code = grouped.theme)
+    or (names.dimension = 'channel' and names.code = grouped.channel)
+    or (names.dimension = 'region' and names.code = grouped.region)

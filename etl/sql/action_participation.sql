@@ -9,7 +9,8 @@ linked as (
     select distinct
         action_themes.action_id,
         participation.participation_id,
-        'theme' as link_type
+        'theme' as link_type,
+        participation.submitted_at  -- kept here so the app never joins the participation table for it
     from action_themes
     inner join participation
         on participation.theme = action_themes.theme
