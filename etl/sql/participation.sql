@@ -208,7 +208,6 @@ select
     round(epoch(responded_at - submitted_at) / 3600, 3) as hours_to_answer,
     round(epoch(moderated_at - submitted_at) / 3600, 3) as hours_to_decision,
     sender_hash,
-    hash(sender_hash) as sender_key,  -- 64 bits of the hash: distinct counts without 64-char strings
     attachments_count,
     attachment_types,
     poll_id is not null as is_poll_answer
