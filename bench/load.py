@@ -15,11 +15,8 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from core import settings
@@ -31,38 +28,6 @@ RENDERED = (  # the script ran to its end (the downloads come last), nothing loa
     "document.querySelectorAll('[data-testid=\"stDownloadButton\"]').length >= 3 && "
     "!!document.querySelector('.vega-embed canvas, .vega-embed svg')"
 )
-
-
-def _serve(snapshot: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DASHBOARD_MODE": "public", "PUBLIC_SNAPSHOT_PATH": str(snapshot)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--client.showErrorDetails",
-        "none",
-        "--client.toolbarMode",
-        "viewer",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.25)
-    proc.kill()
-    raise SystemExit("the app did not start")
 
 
 async def _viewer(browser, url: str) -> float:
@@ -94,29 +59,26 @@ def pct(xs: list[float], q: float) -> float:
 async def main(snapshot: Path, levels: list[int], port: int) -> None:
     from playwright.async_api import async_playwright
 
-    from tests.test_browser import ARGS, CHROMIUM
+    from scripts.browser import CHROMIUM_ARGS, chromium_path, serve
 
-    proc = _serve(snapshot, port)
-    url = f"http://127.0.0.1:{port}/?lang=ar"
-    try:
+    env = {"DASHBOARD_MODE": "public", "PUBLIC_SNAPSHOT_PATH": str(snapshot)}
+    with serve(env, port=port) as app:
+        url = f"{app.url}/?lang=ar"
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             await _level(browser, url, 1)  # warm-up: first import of the page's modules
             print("| viewers | pages | p50 (s) | p95 (s) | max (s) | app CPU per page (s) |")
             print("| ---: | ---: | ---: | ---: | ---: | ---: |")
             for n in levels:
                 times: list[float] = []
-                cpu0 = cpu_seconds(proc.pid)
+                cpu0 = cpu_seconds(app.pid)
                 rounds = max(1, 10 // n)  # at least ten timings per level
                 for _ in range(rounds):
                     times += await _level(browser, url, n)
-                cpu = (cpu_seconds(proc.pid) - cpu0) / len(times)
+                cpu = (cpu_seconds(app.pid) - cpu0) / len(times)
                 p50, p95 = statistics.median(times), pct(times, 0.95)
                 print(f"| {n} | {len(times)} | {p50:.2f} | {p95:.2f} | {max(times):.2f} | {cpu:.2f} |", flush=True)
             await browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Screenshots of the running app's pages in headless Chromium, in Arabic and English.
 
-    python scripts/screenshots.py --url http://127.0.0.1:8501 --out artifacts/screenshots
+    python -m scripts.screenshots --url http://127.0.0.1:8501 --out artifacts/screenshots
 
 Uses Debian's chromium (/usr/bin/chromium); Playwright never downloads a browser here.
 """
@@ -8,24 +8,11 @@ Uses Debian's chromium (/usr/bin/chromium); Playwright never downloads a browser
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+from scripts.browser import CHROMIUM_ARGS, chromium_path
 
 
 def shoot(

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,22 +20,15 @@ import pytest
 
 from dashboard import access
 from etl.publish import publish
+from scripts.browser import CHROMIUM_ARGS, chromium_path
+from scripts.browser import serve as start_app
 from tests.conftest import REFERENCE, ROOT, SALT, etl
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = chromium_path()
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium on this machine: `apt-get install chromium` (.ci/run does)"
 )
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 ARTIFACTS = ROOT / "artifacts" / "browser"
 TITLES = {
     "overview": ("نظرة عامة على المشاركات", "Participation overview"),
@@ -52,50 +42,11 @@ TITLES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serve(env: dict[str, str]) -> Iterator[str]:
-    """``streamlit run app.py`` bound to 127.0.0.1 (as ``make run``), until the block ends."""
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    if env.get("DASHBOARD_MODE") == "public":
-        cmd += ["--client.showErrorDetails", "none", "--client.toolbarMode", "viewer"]
-    log = open(ARTIFACTS.parent / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            raise RuntimeError("streamlit did not start")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+    """The app as ``make run`` starts it, its output kept in artifacts/ for a failing test."""
+    with open(ARTIFACTS.parent / f"streamlit-{id(env)}.log", "w") as log, start_app(env, log) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,73 @@
+"""The one place that starts the app and Debian's chromium for browser work: the screenshots
+script, the browser tests and the load benchmark all use it.
+
+``serve`` runs ``streamlit run app.py`` the way ``make run`` does (bound to 127.0.0.1; public mode
+with ``make public``'s client settings) and waits until it answers its health check.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+# Without the background-networking flags, chromium's calls home fail against this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class App(NamedTuple):
+    url: str
+    pid: int
+
+
+@contextmanager
+def serve(env: dict[str, str], log: IO | None = None, port: int | None = None) -> Iterator[App]:
+    """The app on 127.0.0.1 with ``env`` added to the environment, until the block ends."""
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1"]
+    cmd += ["--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    if env.get("DASHBOARD_MODE") == "public":
+        cmd += ["--client.showErrorDetails", "none", "--client.toolbarMode", "viewer"]
+    out = log if log is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            raise RuntimeError("streamlit did not start")
+        yield App(url, proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
