@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from core.sqlfiles import load_sql
 from dashboard.db import query
-from dashboard.filters import Filters, where
+from dashboard.filters import DIMENSIONS, Filters, where
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -52,11 +53,33 @@ def data_span() -> pd.DataFrame:
     return _run("data_span")
 
 
+def stored_period(filters: Filters) -> str | None:
+    """``current`` or ``previous`` when ``filters`` are exactly a period whose non-additive figures
+    (distinct senders, medians, the 90th percentile) the ETL stored in ``mart_window``: the default
+    view, or the period before it, with no other filter. Otherwise None: computed from the rows."""
+    if filters.days is None or any(getattr(filters, name) for name in DIMENSIONS):
+        return None
+    try:
+        stored = _run("stored_periods")
+    except duckdb.CatalogException:  # a warehouse built before mart_window existed
+        return None
+    for row in stored.itertuples():
+        if (_as_date(row.period_start), _as_date(row.period_end)) == (filters.start, filters.end):
+            return str(row.period)
+    return None
+
+
+def _as_date(value: object) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[return-value]
+
+
 def kpis(filters: Filters) -> pd.DataFrame:
     """The overview's headline figures for ``filters``: sums from the mart, and the two figures that
-    do not add up (distinct senders, median time to answer) from the time-ordered table."""
+    do not add up (distinct senders, median time to answer) from ``mart_window`` for the default
+    view, else from the time-ordered table."""
     additive = _run("kpis", filters)
-    other = _run("kpis_distinct", filters)
+    period = stored_period(filters)
+    other = _run("kpis_distinct_stored", None, period) if period else _run("kpis_distinct", filters)
     return pd.concat([additive, other], axis=1)
 
 
@@ -89,7 +112,15 @@ def by_dimension(lang: str, dimension: str, filters: Filters) -> pd.DataFrame:
 def channel_service(lang: str, filters: Filters, quiet_days: int) -> pd.DataFrame:
     """Per channel: rating, share answered, median hours to answer, last submission, and whether it
     went quiet (no participation for more than ``quiet_days``)."""
-    return _run("channel_service", filters, lang, after=(quiet_days,))
+    counts, count_params = where(filters, date_column="day")
+    period = stored_period(filters)
+    if period:
+        medians, median_params = load_sql(SQL_DIR, "channel_medians_stored"), [period]
+    else:
+        rows, median_params = where(filters)
+        medians = load_sql(SQL_DIR, "channel_medians").replace("{where}", rows)
+    sql = load_sql(SQL_DIR, "channel_service").replace("{where}", counts).replace("{medians}", medians)
+    return query(sql, (lang, *count_params, *median_params, quiet_days))  # in the order they appear
 
 
 def runs() -> pd.DataFrame:
@@ -114,7 +145,8 @@ def removals_by_control(lang: str, filters: Filters) -> pd.DataFrame:
 
 
 def decision_time(lang: str, filters: Filters) -> pd.DataFrame:
-    return _run("decision_time", filters, lang)
+    period = stored_period(filters)
+    return _run("decision_time_stored", None, lang, period) if period else _run("decision_time", filters, lang)
 
 
 def pending_backlog(filters: Filters) -> pd.DataFrame:

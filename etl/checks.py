@@ -49,6 +49,16 @@ SUMMARY_CHECK = (
     "mart_summary agrees with participation",
     "select count(*) from mart_summary where participations <> (select count(*) from participation)",
 )
+WINDOW_CHECK = (
+    "mart_window agrees with participation",
+    """select count(*) from mart_window as m
+    cross join lateral (
+        select count(distinct sender_hash) as senders, median(hours_to_answer) as median_hours
+        from participation where submitted_at >= m.period_start and submitted_at < m.period_end + 1
+    ) as live
+    where m.dimension = 'all'
+        and (m.senders <> live.senders or m.median_hours_to_answer is distinct from live.median_hours)""",
+)
 # table.column -> reference table (its code column); nulls are allowed where the column may be empty
 ACCEPTED: dict[tuple[str, str], str] = {
     ("participation", "channel"): "ref_channel",
@@ -124,6 +134,7 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
         out.append((f"range {table}: {cond}", f"select count(*) from {table} where {cond}", []))
     out.append((*SUMMARY_CHECK, []))
     out.append((*MART_CHECK, []))
+    out.append((*WINDOW_CHECK, []))
     out.append(
         (
             "row accounting: read = loaded + quarantined + duplicates",

@@ -38,7 +38,7 @@ from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source
 from etl.text import normalise_array, normalise_py, redact_array, sender_hashes
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HISTORY_TABLES = ("etl_run", "etl_run_source")
 
 
@@ -237,6 +237,7 @@ def _build(
         con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
         con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
         con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
+        con.execute("create table mart_window as " + load_sql(SQL_DIR, "mart_window"))
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
         run_id = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)

@@ -188,3 +188,45 @@ def test_screening_agreement_from_the_mart_matches_the_rows(wh: Path) -> None:
         row = table[table["Control"] == control].iloc[0]
         assert (row["Screened"], row["Both"]) == (screened, both), control
     assert table["Screened"].sum() > 0
+
+
+def test_default_view_reads_stored_figures_that_match_the_rows(wh: Path) -> None:
+    """The default view (last 90 days, no other filter) reads senders and medians from mart_window;
+    they must be the figures the rows give, and any other filter must compute them from the rows."""
+    import datetime as dt
+
+    from dashboard import queries
+    from dashboard.filters import Filters
+
+    con = duckdb.connect(str(wh), read_only=True)
+    last = con.execute("select cast(max(submitted_at) as date) from participation").fetchone()[0]
+    default = Filters(start=last - dt.timedelta(days=89), end=last)
+    assert queries.stored_period(default) == "current"
+    assert queries.stored_period(default.previous()) == "previous"
+    assert queries.stored_period(Filters(start=default.start, end=default.end, channel=("email",))) is None
+    assert queries.stored_period(Filters(start=default.start, end=last - dt.timedelta(days=1))) is None
+
+    for f in (default, default.previous()):
+        rows = (f.start, f.end + dt.timedelta(days=1))
+        senders, median = con.execute(
+            "select count(distinct sender_hash), median(hours_to_answer) from participation "
+            "where submitted_at >= ? and submitted_at < ?",
+            list(rows),
+        ).fetchone()
+        stored = queries.kpis(f).iloc[0]
+        assert (stored.senders, stored.median_hours_to_answer) == (senders, pytest.approx(median))
+        for lang in ("ar", "en"):
+            live = queries._run("decision_time", f, lang).sort_values("status").reset_index(drop=True)
+            kept = queries.decision_time(lang, f).sort_values("status").reset_index(drop=True)
+            pd.testing.assert_frame_equal(live, kept, check_dtype=False)
+        per_channel = queries.channel_service("en", f, 7).set_index("channel")["median_hours_to_answer"]
+        expected = con.execute(
+            "select name_en, round(median(hours_to_answer), 1) from participation join ref_channel "
+            "on code = channel where submitted_at >= ? and submitted_at < ? group by all",
+            list(rows),
+        ).fetchall()
+        assert {k: v for k, v in expected if v is not None} == per_channel.dropna().to_dict()
+
+    at = open_page(PAGES[0], lang="en")  # no dates in the URL: the default view
+    senders = next(m for m in at.metric if m.label == "Identified participants")
+    assert senders.value == f"{int(queries.kpis(default).iloc[0].senders):,}"
