@@ -51,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ETL_THREADS",
         "0",
-        "DuckDB threads for the ETL; 0 lets DuckDB use every core.",
+        "DuckDB threads and worker processes for the rules written in Python; 0: every core, 1: none.",
     ),
     Setting(
         "ETL_MEMORY_LIMIT",

@@ -4,4 +4,5 @@ import sys
 
 from etl.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # the ETL's worker processes import this module too
+    sys.exit(main())

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -279,26 +280,55 @@ def screens(reference_dir: Path) -> tuple[TermList, PatternList]:
     )
 
 
-FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script")
+FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script", "text_id")
 
 
-def features(texts: pa.Array | pa.ChunkedArray, ratings: pa.Array | pa.ChunkedArray, reference_dir: Path) -> pa.Table:
-    """Per record: theme, theme_confidence, sentiment, offensive_term, security_rule, cluster, script.
+def _per_text(texts: list[str], reference_dir: Path) -> list[tuple]:
+    """(theme, confidence, words' sentiment, offensive term, security rule, script) per text."""
+    _, sentiment_rules = rules(reference_dir)
+    offensive, security = screens(reference_dir)
+    out = []
+    for text in texts:
+        folded = fold(text)
+        words = sentiment_rules.words_label(folded, folded=True)
+        theme, confidence = theme_of(folded, words, reference_dir, folded=True)
+        out.append((theme, confidence, words, offensive.first(folded, folded=True), security.first(text), script(text)))
+    return out
 
-    Every rule runs once per distinct text; results reach the records through Arrow's dictionary
-    encoding. The rating enters only where the words say nothing. Clusters group near-identical
-    texts (``etl.similar``) under a stable key.
+
+PARALLEL_MIN = 20_000  # distinct texts below this are not worth a worker process
+
+
+def in_chunks(pool: Executor | None, fn: Callable[..., list], items: list, *args: object) -> Callable[[], list]:
+    """Start ``fn(chunk, *args)`` over ``items`` on ``pool`` (a few chunks per worker), or plan to
+    run it here when there is no pool or too little work; call the result to collect, in order."""
+    if pool is None or len(items) < PARALLEL_MIN:
+        return lambda: fn(items, *args)
+    step = -(-len(items) // 8)
+    futures = [pool.submit(fn, items[i : i + step], *args) for i in range(0, len(items), step)]
+    return lambda: [row for f in futures for row in f.result()]
+
+
+def features(
+    texts: pa.Array | pa.ChunkedArray,
+    ratings: pa.Array | pa.ChunkedArray,
+    reference_dir: Path,
+    pool: Executor | None = None,
+) -> pa.Table:
+    """Per record: theme, theme_confidence, sentiment, offensive_term, security_rule, cluster, script,
+    and text_id (the same number for the same text within this call; null for an empty text).
+
+    Every rule runs once per distinct text, on ``pool``'s worker processes when given (the rules
+    are Python, one core each), while near-identical clusters are found here; results reach the
+    records through Arrow's dictionary encoding. The rating enters only where the words say
+    nothing. Clusters group near-identical texts (``etl.similar``) under a stable key.
     """
     from etl.similar import cluster_key, clusters, skeleton
 
     flat = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
     distinct: list[str] = encoded.dictionary.to_pylist()
-    _, sentiment_rules = rules(reference_dir)
-    offensive, security = screens(reference_dir)
-    folded = [fold(t) for t in distinct]
-    words = [sentiment_rules.words_label(t, folded=True) for t in folded]
-    themed = [theme_of(t, w, reference_dir, folded=True) for t, w in zip(folded, words)]
+    collect = in_chunks(pool, _per_text, distinct, reference_dir)
     # Clusters depend on the order texts are compared in: always use the same (sorted) order.
     order = sorted(range(len(distinct)), key=distinct.__getitem__)
     sorted_skeletons = [skeleton(distinct[i]) for i in order]
@@ -307,14 +337,15 @@ def features(texts: pa.Array | pa.ChunkedArray, ratings: pa.Array | pa.ChunkedAr
     for pos, i in enumerate(order):
         c = cluster_sorted[pos]
         cluster_key_of[i] = cluster_key(sorted_skeletons[c]) if c >= 0 else None
+    theme, confidence, words, offensive, security, scripts = zip(*collect()) if distinct else ([],) * 6
     per_text = {
-        "theme": pa.array([t for t, _ in themed], pa.string()),
-        "theme_confidence": pa.array([c for _, c in themed], pa.float64()),
+        "theme": pa.array(theme, pa.string()),
+        "theme_confidence": pa.array(confidence, pa.float64()),
         "words": pa.array(words, pa.string()),
-        "offensive_term": pa.array([offensive.first(t, folded=True) for t in folded], pa.string()),
-        "security_rule": pa.array([security.first(t) for t in distinct], pa.string()),
+        "offensive_term": pa.array(offensive, pa.string()),
+        "security_rule": pa.array(security, pa.string()),
         "cluster": pa.array(cluster_key_of, pa.string()),
-        "script": pa.array([script(t) for t in distinct], pa.string()),
+        "script": pa.array(scripts, pa.string()),
     }
     idx = encoded.indices
     out = {k: v.take(idx) for k, v in per_text.items()}
@@ -325,4 +356,8 @@ def features(texts: pa.Array | pa.ChunkedArray, ratings: pa.Array | pa.ChunkedAr
         pc.if_else(pc.and_(pc.greater(r, 0), pc.less_equal(r, 2)), "negative", "neutral"),
     )
     out["sentiment"] = pc.coalesce(out.pop("words"), by_rating)
+    ids = pc.cast(idx, pa.int32())
+    if "" in distinct:  # an empty text is no text: it repeats nothing
+        ids = pc.if_else(pc.equal(ids, distinct.index("")), pa.scalar(None, pa.int32()), ids)
+    out["text_id"] = ids
     return pa.table({k: out[k] for k in FEATURES})

@@ -413,9 +413,12 @@ def extract_csv_native(
                     + " end"
                 )
         used = sorted({index[c] for how in fields.values() if not isinstance(how, str) for c in how})
+        # blank (only spaces, tabs, line breaks) or a null value: null. trim() with its own characters
+        # is slow on long texts, so it runs only on values that start with one of them.
         cleaned = (
             ", ".join(
-                f"case when trim(c{i}, ' \t\r\n') = '' or list_contains($nulls, c{i}) then null else c{i} end as c{i}"
+                f"case when c{i} = '' or (left(c{i}, 1) in (' ', chr(9), chr(13), chr(10)) "
+                f"and trim(c{i}, ' \t\r\n') = '') or list_contains($nulls, c{i}) then null else c{i} end as c{i}"
                 for i in used
             )
             or "null as _none"

@@ -16,15 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -214,26 +217,28 @@ def _build(
         _parse_dates(con, files)
         _code_lookup(con, files)
         con.execute("create temp table stg_participation as " + load_sql(SQL_DIR, "stg_participation"), {"now": now})
+        _release_raw(con)
         con.execute("create temp table stg_identified as " + load_sql(SQL_DIR, "stg_identified"))
+        _release_staging(con)
         timings["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        _text_stage(con)
+        records = _records(con)
+        records = _text_stage(records)
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        _sender_stage(con, salt)
-        _features_stage(con, reference_dir)
+        with _workers(threads) as pool:
+            records = _classify_stage(records, salt, pool)
+            found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool)
+        for name in found.column_names:
+            records = records.append_column(name, found.column(name))
+        _theme_overrides(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        con.execute(
-            "create table participation as " + load_sql(SQL_DIR, "participation"),
-            {
-                "min_senders": int(setting("CAMPAIGN_MIN_SENDERS")),
-                "window_hours": int(setting("CAMPAIGN_WINDOW_HOURS")),
-            },
-        )
+        _participation(con, records)
+        del records
         con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
         con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
         con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
@@ -370,7 +375,11 @@ def _parse_dates(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
         cleaned_params: list = []
         cleaned = []
         for c in date_cols:
-            cleaned.append(f"translate(trim({c}), '{_DIGITS_FROM}', '{_DIGITS_TO}') as s_{c}")
+            # translate() costs about a second per million values: only where there is a non-ASCII character
+            cleaned.append(
+                f"case when strlen({c}) <> length({c}) then translate(trim({c}), '{_DIGITS_FROM}', '{_DIGITS_TO}') "
+                f"else trim({c}) end as s_{c}"
+            )
             cleaned.append(f"regexp_matches(trim({c}), ?) as z_{c}")
             cleaned_params.append(_ISO_ZONED)
         params: list = []
@@ -428,48 +437,73 @@ def _code_lookup(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
         con.execute("insert into source_config values (?, ?)", [key, list(src.required)])
 
 
-# -- text ------------------------------------------------------------------------------------
-def _text_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """Redact, then normalise the redacted text (keys never hold personal data)."""
-    tbl = con.sql("select row_id, coalesce(text, '') as text from stg_identified where occurrence = 1").to_arrow_table()
-    text = tbl.column("text")
-    redacted, types = redact_array(text)
-    normalised = normalise_array(redacted)
-    out = pa.table(
-        {
-            "row_id": tbl.column("row_id"),
-            "text_redacted": pc.if_else(pc.equal(text, ""), None, redacted),
-            "text_normalized": normalised,
-            "pii_types": types,
-        }
+def _release_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep which sources were read and drop the extracted strings once they are typed: temporary
+    tables live in DuckDB's memory, and holding three copies of every row made the later steps
+    spill to disk."""
+    con.execute("create temp table raw_sources as select distinct source, mapping from raw_participation")
+    for table in ("parsed_dates", "raw_participation"):
+        con.execute(f"drop table {table}")
+
+
+def _release_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the rejected rows (for the quarantine) and drop the rest of the typed rows."""
+    con.execute(
+        "create temp table stg_rejected as select source, file, line, reasons from stg_participation "
+        "where len(reasons) > 0"
     )
-    con.register("_text", out)
-    con.execute("create temp table text_stage as select * from _text")
-    con.unregister("_text")
+    con.execute("drop table stg_participation")
 
 
-def _sender_stage(con: duckdb.DuckDBPyConnection, salt: str) -> None:
-    """Salted hashes of the senders' keys; the senders themselves never leave temporary tables."""
-    tbl = con.sql(
-        "select row_id, sender from stg_identified where occurrence = 1 and sender is not null"
-    ).to_arrow_table()
-    out = pa.table({"row_id": tbl.column("row_id"), "sender_hash": sender_hashes(tbl.column("sender"), salt)})
-    con.register("_senders", out)
-    con.execute("create temp table sender_stage as select * from _senders")
-    con.unregister("_senders")
+# -- text, senders, classification ------------------------------------------------------------
+RECORD_COLUMNS = (
+    "row_id, participation_id, source, record_key, channel, tool, submitted_at, language_code, region, "
+    "beneficiary_type, cast(rating_number as integer) as rating, attachments_count, attachment_names, "
+    "moderation_status, moderation_control, moderated_at, responded_at, poll_id, coalesce(text, '') as text, sender"
+)
 
 
-def _features_stage(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
-    """Theme, sentiment, screening terms and near-duplicate clusters (etl.classify), per record."""
-    tbl = con.sql(
-        "select t.row_id, t.text_normalized, cast(i.rating_number as integer) as rating "
-        "from text_stage as t inner join stg_identified as i on i.row_id = t.row_id"
-    ).to_arrow_table()
-    f = features(tbl.column("text_normalized"), tbl.column("rating"), reference_dir)
-    out = f.add_column(0, "row_id", tbl.column("row_id"))
-    con.register("_features", out)
-    con.execute("create temp table text_features as select * from _features")
-    con.unregister("_features")
+def _records(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The accepted records (first occurrences), numbered by ``pos``: the text, sender and
+    classification stages add columns to this one table, and the participation table is written
+    from it without joining the wide rows. The raw text and sender go no further than this
+    process's memory."""
+    tbl = con.sql(f"select {RECORD_COLUMNS} from stg_identified where occurrence = 1").to_arrow_table()
+    return tbl.append_column("pos", pa.array(np.arange(tbl.num_rows, dtype=np.int64)))
+
+
+def _text_stage(records: pa.Table) -> pa.Table:
+    """Redact, then normalise the redacted text (keys never hold personal data); the raw text goes."""
+    text = records.column("text")
+    redacted, types = redact_array(text)
+    records = records.drop_columns(["text"])
+    records = records.append_column("text_redacted", pc.if_else(pc.equal(text, ""), None, redacted))
+    records = records.append_column("text_normalized", normalise_array(redacted))
+    return records.append_column("pii_types", types)
+
+
+@contextmanager
+def _workers(threads: int) -> Iterator[Executor | None]:
+    """Worker processes for the rules written in Python (one per core, or ETL_THREADS), started by
+    a fork server: a clean process, not a fork of this one with DuckDB's threads in it."""
+    n = threads if threads > 0 else os.cpu_count() or 1
+    if n < 2:
+        yield None
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    # the server imports what the workers run, once; not the caller's __main__, which may be a script
+    ctx.set_forkserver_preload(["etl.classify", "etl.text"])
+    with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+        yield pool
+
+
+def _classify_stage(records: pa.Table, salt: str, pool: Executor | None) -> pa.Table:
+    """Salted hashes of the senders' keys in place of the senders."""
+    hashes = sender_hashes(records.column("sender"), salt, pool)
+    return records.drop_columns(["sender"]).append_column("sender_hash", hashes)
+
+
+def _theme_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
     overrides = read_overrides(reference_dir / "theme_overrides.csv")
     con.register(
         "_over",
@@ -482,12 +516,41 @@ def _features_stage(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None
     con.unregister("_over")
     unknown = con.execute(
         "select count(*) from theme_override where theme not in (select code from ref_theme)"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if unknown:
         raise ConfigError(
             f"{reference_dir / 'theme_overrides.csv'}: {unknown} override(s) name a theme "
             "not in themes.csv; fix the theme codes"
         )
+
+
+def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
+    """The participation table from the enriched records.
+
+    What links records to each other (repeats, campaigns) and the analyst's themes are found on
+    narrow columns (record_links.sql) and come back in the records' order, as columns; the wide
+    rows are then projected and sorted by time once, with no join (the three joins of the wide rows
+    and their materialisation cost more than the rest of the step, and spilled to disk).
+    """
+    con.register("records", records)
+    try:
+        links = con.sql(
+            load_sql(SQL_DIR, "record_links"),
+            params={
+                "min_senders": int(setting("CAMPAIGN_MIN_SENDERS")),
+                "window_hours": int(setting("CAMPAIGN_WINDOW_HOURS")),
+            },
+        ).to_arrow_table()
+        con.unregister("records")
+        if links.num_rows != records.num_rows:
+            raise CheckFailed("record links lost records; the previous warehouse keeps serving")
+        for name in ("duplicate_of", "duplicate_kind", "campaign_id", "override_theme"):
+            records = records.append_column(name, links.column(name))
+        del links
+        con.register("records", records)
+        con.execute("create table participation as " + load_sql(SQL_DIR, "participation"))
+    finally:
+        con.unregister("records")
 
 
 # -- improvement actions -----------------------------------------------------------------------

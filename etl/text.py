@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -274,12 +274,20 @@ def sender_key(sender: str) -> str:
     return f"+966{m.group(1)}" if m else key
 
 
-def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str) -> pa.Array:
-    """Salted SHA-256 of each sender's key (None for none); one hash per distinct sender."""
+def _hashes(senders: list[str], salt: str) -> list[str | None]:
+    out: list[str | None] = []
+    for s in senders:
+        key = sender_key(s)
+        out.append(hashlib.sha256((salt + key).encode("utf-8")).hexdigest() if key else None)
+    return out
+
+
+def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None) -> pa.Array:
+    """Salted SHA-256 of each sender's key (None for none); one hash per distinct sender, on
+    ``pool``'s worker processes when given."""
+    from etl.classify import in_chunks
+
     flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
     encoded = pc.dictionary_encode(flat)
-    hashes = []
-    for s in encoded.dictionary.to_pylist():
-        key = sender_key(s)
-        hashes.append(hashlib.sha256((salt + key).encode("utf-8")).hexdigest() if key else None)
+    hashes = in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)()
     return pa.array(hashes, pa.string()).take(encoded.indices)

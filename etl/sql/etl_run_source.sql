@@ -1,6 +1,6 @@
 -- Per-source outcome counts of this run ($run_id); rows_read and files are filled in from extraction.
 with sources as (
-    select distinct source, mapping from raw_participation
+    select source, mapping from raw_sources
     union
     select distinct source, mapping from raw_action
     union

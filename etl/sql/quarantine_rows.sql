@@ -3,7 +3,7 @@ with rejected as (
     select source, file, line, reason from extract_reject
     union all
     select source, file, line, array_to_string(reasons, '; ') as reason
-    from stg_participation where len(reasons) > 0
+    from stg_rejected
     union all
     select source, file, line, array_to_string(reasons, '; ') as reason
     from stg_action where len(reasons) > 0

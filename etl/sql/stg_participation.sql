@@ -1,7 +1,8 @@
 -- Typed, coded and checked participation rows: one per extracted row, with every reason it fails.
 -- Inputs (temporary tables): raw_participation (strings as extracted), parsed_dates (timestamps per
 -- row, Asia/Riyadh), code_lookup (raw value -> reference code per mapping and field), source_config.
--- $now: the run's clock, for the date range check.
+-- $now: the run's clock, for the date range check. translate() (Arabic-Indic digits) is slow: only
+-- values with a non-ASCII character go through it.
 with raw as (
     select * from raw_participation
 ),
@@ -33,9 +34,11 @@ coded as (
         raw.moderation_status as moderation_status_raw,
         moderation.code as moderation_code,
         raw.rating as rating_raw,
-        try_cast(translate(trim(raw.rating), '٠١٢٣٤٥٦٧٨٩', '0123456789') as double) as rating_number,
+        try_cast(case when strlen(raw.rating) = length(raw.rating) then trim(raw.rating)
+            else translate(trim(raw.rating), '٠١٢٣٤٥٦٧٨٩', '0123456789') end as double) as rating_number,
         raw.moderation_control as moderation_control_raw,
-        try_cast(translate(trim(raw.moderation_control), '٠١٢٣٤٥٦٧٨٩', '0123456789') as integer)
+        try_cast(case when strlen(raw.moderation_control) = length(raw.moderation_control) then trim(raw.moderation_control)
+            else translate(trim(raw.moderation_control), '٠١٢٣٤٥٦٧٨٩', '0123456789') end as integer)
             as moderation_control,
         raw.attachments_count as attachments_count_raw,
         coalesce(
