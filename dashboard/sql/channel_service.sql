@@ -32,7 +32,7 @@ select
     per_channel.average_rating,
     per_channel.share_answered,
     round(medians.median_hours_to_answer, 1) as median_hours_to_answer,
-    per_channel.last_participation,
+    strftime(per_channel.last_participation, '%Y-%m-%d') as last_participation,
     date_diff('day', per_channel.last_participation, newest.newest) as days_quiet,
     date_diff('day', per_channel.last_participation, newest.newest) > ? as quiet
 from per_channel

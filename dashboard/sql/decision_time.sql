@@ -6,7 +6,7 @@ with statuses as (
 select
     statuses.name as status,
     count(*) as decisions,
-    round(median(hours_to_decision), 1) as median_hours,
+    round(median(hours_to_decision), 1) as median_hours_decision,
     round(quantile_cont(hours_to_decision, 0.9), 1) as p90_hours
 from participation
 inner join statuses on statuses.code = participation.moderation_status

@@ -6,7 +6,7 @@ with statuses as (
 select
     statuses.name as status,
     mart_window.decisions,
-    round(mart_window.median_hours_to_decision, 1) as median_hours,
+    round(mart_window.median_hours_to_decision, 1) as median_hours_decision,
     round(mart_window.p90_hours_to_decision, 1) as p90_hours
 from mart_window
 inner join statuses on statuses.code = mart_window.code
