@@ -96,9 +96,7 @@ def sidebar_filters() -> Filters:
     if choices is not None and not span.empty and span.at[0, "last_day"] is not None:
         names = {(r.dimension, r.code): r.name for r in choices.itertuples()}
         codes = {d: [c for (dim, c) in names if dim == d] for d in DIMENSIONS}
-        first_day, last_day = (
-            d.date() if hasattr(d, "date") else d for d in (span.at[0, "first_day"], span.at[0, "last_day"])
-        )
+        first_day, last_day = span.at[0, "first_day"], span.at[0, "last_day"]
         if "filters_seeded" not in st.session_state:  # once per session: the URL decides the start
             url = from_query(st.query_params.to_dict(), {d: set(v) for d, v in codes.items()})
 
@@ -106,7 +104,7 @@ def sidebar_filters() -> Filters:
                 return min(max(d, first_day), last_day)
 
             st.session_state["f_period"] = (
-                clamp(url.start or last_day - dt.timedelta(days=89)),
+                clamp(url.start or last_day - dt.timedelta(days=int(settings.get("DEFAULT_PERIOD_DAYS")) - 1)),
                 clamp(url.end or last_day),
             )
             for d in DIMENSIONS:

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.settings import get as setting
 from core.sqlfiles import load_sql
 from dashboard import analysis, queries
 from dashboard.filters import Filters
@@ -43,6 +44,7 @@ COPY_TABLES = (
 # pages whose default view reads mart_window (the ETL's stored figures for the last 90 days and the
 # 90 before): measured again over another period, where they compute those figures from the rows
 LIVE_PAGES = ("overview", "channels", "moderation")
+DAYS = int(setting("DEFAULT_PERIOD_DAYS"))
 
 
 def scaled(src: Path, k: int) -> Path:
@@ -63,7 +65,8 @@ def scaled(src: Path, k: int) -> Path:
             con.execute(f"create table {name} as select * from src.{name}")
     # the marts, rebuilt from the scaled rows by the ETL's SQL
     for mart in ("mart_summary", "mart_daily", "mart_window"):
-        con.execute(f"create table {mart} as " + load_sql(ETL_SQL, mart))
+        sql = load_sql(ETL_SQL, mart)
+        con.execute(f"create table {mart} as " + sql, {"days": DAYS} if "$days" in sql else {})
     con.close()
     return dst
 
@@ -187,7 +190,7 @@ def measure(path: Path, label: str) -> list[str]:
 
     queries.query = direct  # the app's SQL, without Streamlit's cache
     last = con.execute("select cast(max(submitted_at) as date) from participation").fetchone()[0]
-    f = Filters(start=last - dt.timedelta(days=89), end=last)
+    f = Filters(start=last - dt.timedelta(days=DAYS - 1), end=last)  # the app's default view
     n = con.execute("select count(*) from participation").fetchone()[0]
     cols = [
         "submitted_at",

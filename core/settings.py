@@ -69,6 +69,12 @@ SETTINGS: tuple[Setting, ...] = (
         "... with no gap longer than this between two of them (and a week at most in all).",
     ),
     Setting(
+        "DEFAULT_PERIOD_DAYS",
+        "90",
+        "The period the internal app opens on: this many days up to the newest participation. The ETL "
+        "stores the figures that do not add up (senders, medians) for it and for the period before it.",
+    ),
+    Setting(
         "DEMO_ROWS",
         "50000",
         "How many demo records `make run` generates when there is no warehouse yet.",

@@ -49,8 +49,8 @@ def options(lang: str) -> pd.DataFrame:
 
 
 def data_span() -> pd.DataFrame:
-    """First and last submission day in the warehouse."""
-    return _run("data_span")
+    """First and last submission day in the warehouse, as dates."""
+    return _run("data_span").apply(lambda column: column.map(_as_date))
 
 
 def stored_period(filters: Filters) -> str | None:
@@ -73,13 +73,19 @@ def _as_date(value: object) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[return-value]
 
 
+def _stored_or_rows(name: str, filters: Filters, *before: object) -> pd.DataFrame:
+    """``name_stored.sql`` (its last parameter: the period) when ``filters`` are a period stored in
+    mart_window, else ``name.sql`` over the rows; parameters ``before`` come first in both."""
+    period = stored_period(filters)
+    return _run(f"{name}_stored", None, *before, period) if period else _run(name, filters, *before)
+
+
 def kpis(filters: Filters) -> pd.DataFrame:
     """The overview's headline figures for ``filters``: sums from the mart, and the two figures that
     do not add up (distinct senders, median time to answer) from ``mart_window`` for the default
     view, else from the time-ordered table."""
     additive = _run("kpis", filters)
-    period = stored_period(filters)
-    other = _run("kpis_distinct_stored", None, period) if period else _run("kpis_distinct", filters)
+    other = _stored_or_rows("kpis_distinct", filters)
     return pd.concat([additive, other], axis=1)
 
 
@@ -145,8 +151,7 @@ def removals_by_control(lang: str, filters: Filters) -> pd.DataFrame:
 
 
 def decision_time(lang: str, filters: Filters) -> pd.DataFrame:
-    period = stored_period(filters)
-    return _run("decision_time_stored", None, lang, period) if period else _run("decision_time", filters, lang)
+    return _stored_or_rows("decision_time", filters, lang)
 
 
 def pending_backlog(filters: Filters) -> pd.DataFrame:

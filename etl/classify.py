@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.parallel import in_chunks
 from etl.text import normalise_py
 
 CLITICS = r"(?:و|ف|ب|ل|ك)?(?:ال|لل)?"
@@ -294,19 +295,6 @@ def _per_text(texts: list[str], reference_dir: Path) -> list[tuple]:
         theme, confidence = theme_of(folded, words, reference_dir, folded=True)
         out.append((theme, confidence, words, offensive.first(folded, folded=True), security.first(text), script(text)))
     return out
-
-
-PARALLEL_MIN = 20_000  # distinct texts below this are not worth a worker process
-
-
-def in_chunks(pool: Executor | None, fn: Callable[..., list], items: list, *args: object) -> Callable[[], list]:
-    """Start ``fn(chunk, *args)`` over ``items`` on ``pool`` (a few chunks per worker), or plan to
-    run it here when there is no pool or too little work; call the result to collect, in order."""
-    if pool is None or len(items) < PARALLEL_MIN:
-        return lambda: fn(items, *args)
-    step = -(-len(items) // 8)
-    futures = [pool.submit(fn, items[i : i + step], *args) for i in range(0, len(items), step)]
-    return lambda: [row for f in futures for row in f.result()]
 
 
 def features(

@@ -16,12 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
-import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from etl import checks, reference
 from etl.classify import features, read_overrides
 from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
+from etl.parallel import worker_pool
 from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files
 from etl.text import normalise_array, normalise_py, redact_array, sender_hashes
 
@@ -228,11 +227,7 @@ def _build(
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        with _workers(threads) as pool:
-            records = _classify_stage(records, salt, pool)
-            found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool)
-        for name in found.column_names:
-            records = records.append_column(name, found.column(name))
+        records = _classify_stage(records, salt, reference_dir, threads)
         _theme_overrides(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
 
@@ -242,7 +237,10 @@ def _build(
         con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
         con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
         con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
-        con.execute("create table mart_window as " + load_sql(SQL_DIR, "mart_window"))
+        con.execute(
+            "create table mart_window as " + load_sql(SQL_DIR, "mart_window"),
+            {"days": int(setting("DEFAULT_PERIOD_DAYS"))},
+        )
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
         run_id = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)
@@ -457,7 +455,7 @@ def _release_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 # -- text, senders, classification ------------------------------------------------------------
 RECORD_COLUMNS = (
-    "row_id, participation_id, source, record_key, channel, tool, submitted_at, language_code, region, "
+    "participation_id, source, record_key, channel, tool, submitted_at, language_code, region, "
     "beneficiary_type, cast(rating_number as integer) as rating, attachments_count, attachment_names, "
     "moderation_status, moderation_control, moderated_at, responded_at, poll_id, coalesce(text, '') as text, sender"
 )
@@ -482,25 +480,16 @@ def _text_stage(records: pa.Table) -> pa.Table:
     return records.append_column("pii_types", types)
 
 
-@contextmanager
-def _workers(threads: int) -> Iterator[Executor | None]:
-    """Worker processes for the rules written in Python (one per core, or ETL_THREADS), started by
-    a fork server: a clean process, not a fork of this one with DuckDB's threads in it."""
-    n = threads if threads > 0 else os.cpu_count() or 1
-    if n < 2:
-        yield None
-        return
-    ctx = multiprocessing.get_context("forkserver")
-    # the server imports what the workers run, once; not the caller's __main__, which may be a script
-    ctx.set_forkserver_preload(["etl.classify", "etl.text"])
-    with ProcessPoolExecutor(n, mp_context=ctx) as pool:
-        yield pool
-
-
-def _classify_stage(records: pa.Table, salt: str, pool: Executor | None) -> pa.Table:
-    """Salted hashes of the senders' keys in place of the senders."""
-    hashes = sender_hashes(records.column("sender"), salt, pool)
-    return records.drop_columns(["sender"]).append_column("sender_hash", hashes)
+def _classify_stage(records: pa.Table, salt: str, reference_dir: Path, threads: int) -> pa.Table:
+    """Salted hashes of the senders' keys in place of the senders, then the features of each text
+    (etl.classify), the rules written in Python on worker processes."""
+    with worker_pool(threads) as pool:
+        hashes = sender_hashes(records.column("sender"), salt, pool)
+        records = records.drop_columns(["sender"]).append_column("sender_hash", hashes)
+        found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool)
+    for name in found.column_names:
+        records = records.append_column(name, found.column(name))
+    return records
 
 
 def _theme_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:

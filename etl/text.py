@@ -11,15 +11,15 @@ translates when it shows text; ``pii_types`` lists what was found per record.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Executor
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from etl.parallel import in_chunks, over_slices
 
 # -- normalisation ---------------------------------------------------------------------------
 _MARKS = "\u064b-\u065f\u0670\u0640"  # diacritics, superscript alef, tatweel
@@ -74,20 +74,9 @@ def _normalise_chunk(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim(out, " ")
 
 
-def _in_parallel(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any]) -> list[Any]:
-    """``fn`` over slices of ``arr`` on every core (Arrow's kernels release the GIL)."""
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    parts = max(1, min(os.cpu_count() or 1, len(arr) // 50_000))
-    if parts == 1:
-        return [fn(arr)]
-    step = -(-len(arr) // parts)
-    with ThreadPoolExecutor(parts) as pool:
-        return list(pool.map(fn, [arr.slice(i, step) for i in range(0, len(arr), step)]))
-
-
 def normalise_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Matching keys for a column of text: see ``normalise``."""
-    return pa.concat_arrays(_in_parallel(arr, _normalise_chunk))
+    return pa.concat_arrays(over_slices(arr, _normalise_chunk))
 
 
 def normalise(text: str | None) -> str:
@@ -205,7 +194,7 @@ def redact_array(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     if not len(rows):
         return arr, pa.ListArray.from_arrays(pa.array(offsets), pa.array([], pa.string()))
     subset = arr.take(pa.array(rows))
-    results = _in_parallel(subset, _redact_chunk)
+    results = over_slices(subset, _redact_chunk)
     redacted = pa.concat_arrays([r[0] for r in results])
     stacked = np.concatenate([r[1] for r in results])  # (len(subset), len(PII_KINDS)) booleans
     counts = np.zeros(len(arr), dtype=np.int32)
@@ -285,8 +274,6 @@ def _hashes(senders: list[str], salt: str) -> list[str | None]:
 def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None) -> pa.Array:
     """Salted SHA-256 of each sender's key (None for none); one hash per distinct sender, on
     ``pool``'s worker processes when given."""
-    from etl.classify import in_chunks
-
     flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
     encoded = pc.dictionary_encode(flat)
     hashes = in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)()

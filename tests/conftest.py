@@ -20,6 +20,18 @@ SEHHATY = SHARED / "datasets" / "sehhaty_reviews"
 END = dt.date(2026, 11, 27)
 SALT = "test-salt-0123456789abcdef"
 
+# Each page's title (Arabic, English), as people see it: the browser and AppTest tests check them.
+PAGE_TITLES = {
+    "overview": ("نظرة عامة على المشاركات", "Participation overview"),
+    "channels": ("القنوات والأدوات", "Channels and tools"),
+    "moderation": ("الإشراف على المشاركات", "Moderation"),
+    "themes": ("الموضوعات", "Themes"),
+    "actions": ("إجراءات تحسين الخدمات", "Service-improvement actions"),
+    "explorer": ("مستكشف المشاركات", "Explorer"),
+    "data_quality": ("جودة البيانات", "Data quality"),
+    "public": ("المشاركة الإلكترونية: ماذا سمعنا وماذا فعلنا", "E-participation: what we heard and what we did"),
+}
+
 
 def etl(input_dir: Path, warehouse: Path, **kw) -> RunResult:
     """The real ETL with the repository's mappings and reference data."""

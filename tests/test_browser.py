@@ -22,6 +22,7 @@ from dashboard import access
 from etl.publish import publish
 from scripts.browser import CHROMIUM_ARGS, chromium_path
 from scripts.browser import serve as start_app
+from tests.conftest import PAGE_TITLES as TITLES
 from tests.conftest import REFERENCE, ROOT, SALT, etl
 
 CHROMIUM = chromium_path()
@@ -30,16 +31,6 @@ pytestmark = pytest.mark.skipif(
 )
 ARGS = CHROMIUM_ARGS
 ARTIFACTS = ROOT / "artifacts" / "browser"
-TITLES = {
-    "overview": ("نظرة عامة على المشاركات", "Participation overview"),
-    "channels": ("القنوات والأدوات", "Channels and tools"),
-    "moderation": ("الإشراف على المشاركات", "Moderation"),
-    "themes": ("الموضوعات", "Themes"),
-    "actions": ("إجراءات تحسين الخدمات", "Service-improvement actions"),
-    "explorer": ("مستكشف المشاركات", "Explorer"),
-    "data_quality": ("جودة البيانات", "Data quality"),
-    "public": ("المشاركة الإلكترونية: ماذا سمعنا وماذا فعلنا", "E-participation: what we heard and what we did"),
-}
 
 
 @contextmanager

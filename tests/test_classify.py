@@ -110,13 +110,11 @@ def test_screening_features() -> None:
     assert f.column("script").to_pylist() == ["ar", "ar", "ar", "other", "other"]
 
 
-def test_worker_processes_give_the_same_features_and_hashes() -> None:
+def test_worker_processes_give_the_same_features_and_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks on a process pool come back in order and equal to the single-process results."""
-    from concurrent.futures import ProcessPoolExecutor
-
     import pyarrow as pa
 
-    import etl.classify as classify
+    from etl.parallel import worker_pool
     from etl.text import sender_hashes
 
     texts = pa.array(
@@ -125,13 +123,10 @@ def test_worker_processes_give_the_same_features_and_hashes() -> None:
     texts = pa.array([f"{t} {i % 7}" if t else t for i, t in enumerate(texts.to_pylist())])
     ratings = pa.array([i % 6 or None for i in range(len(texts))], pa.int64())
     senders = pa.array([f"user{i % 13}@x.sa" if i % 5 else None for i in range(len(texts))])
-    alone = classify.features(texts, ratings, REFERENCE), sender_hashes(senders, "salt" * 8)
-    classify.PARALLEL_MIN, before = 1, classify.PARALLEL_MIN
-    try:
-        with ProcessPoolExecutor(2) as pool:
-            pooled = classify.features(texts, ratings, REFERENCE, pool), sender_hashes(senders, "salt" * 8, pool)
-    finally:
-        classify.PARALLEL_MIN = before
+    alone = features(texts, ratings, REFERENCE), sender_hashes(senders, "salt" * 8)
+    monkeypatch.setattr("etl.parallel.PARALLEL_MIN", 1)
+    with worker_pool(2) as pool:
+        pooled = features(texts, ratings, REFERENCE, pool), sender_hashes(senders, "salt" * 8, pool)
     assert pooled[0].equals(alone[0]) and pooled[1].equals(alone[1])
     ids = alone[0].column("text_id").to_pylist()
     assert ids[2] is None and ids[0] == ids[35] != ids[1]  # an empty text has no id; equal texts share one
@@ -152,7 +147,7 @@ def test_repeats_campaigns_and_screening_in_the_warehouse(
     the same warehouse must come out."""
     monkeypatch.setenv("CAMPAIGN_MIN_SENDERS", "5")
     monkeypatch.setenv("ETL_THREADS", workers)
-    monkeypatch.setattr("etl.classify.PARALLEL_MIN", 1)
+    monkeypatch.setattr("etl.parallel.PARALLEL_MIN", 1)
     header = ["source_record_id", "channel", "tool", "submitted_at", "text", "sender", "attachment_names"]
     rows = [header]
     campaign = "نطالب بتمديد ساعات عمل مركز الاتصال خلال شهر رمضان"

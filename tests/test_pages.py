@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.analysis import MIN_COUNT, what_changed
-from tests.conftest import ROOT
+from tests.conftest import PAGE_TITLES, ROOT
 
 APP = str(ROOT / "app.py")
 PAGES = [
@@ -23,15 +23,7 @@ PAGES = [
     "app_pages/actions.py",
     "app_pages/explorer.py",
 ]
-TITLES = {
-    "app_pages/overview.py": ("نظرة عامة على المشاركات", "Participation overview"),
-    "app_pages/channels.py": ("القنوات والأدوات", "Channels and tools"),
-    "app_pages/data_quality.py": ("جودة البيانات", "Data quality"),
-    "app_pages/moderation.py": ("الإشراف على المشاركات", "Moderation"),
-    "app_pages/themes.py": ("الموضوعات", "Themes"),
-    "app_pages/actions.py": ("إجراءات تحسين الخدمات", "Service-improvement actions"),
-    "app_pages/explorer.py": ("مستكشف المشاركات", "Explorer"),
-}
+TITLES = {f"app_pages/{key}.py": titles for key, titles in PAGE_TITLES.items()}
 
 
 @pytest.fixture
@@ -195,12 +187,14 @@ def test_default_view_reads_stored_figures_that_match_the_rows(wh: Path) -> None
     they must be the figures the rows give, and any other filter must compute them from the rows."""
     import datetime as dt
 
+    from core import settings
     from dashboard import queries
     from dashboard.filters import Filters
 
     con = duckdb.connect(str(wh), read_only=True)
     last = con.execute("select cast(max(submitted_at) as date) from participation").fetchone()[0]
-    default = Filters(start=last - dt.timedelta(days=89), end=last)
+    days = int(settings.get("DEFAULT_PERIOD_DAYS"))
+    default = Filters(start=last - dt.timedelta(days=days - 1), end=last)
     assert queries.stored_period(default) == "current"
     assert queries.stored_period(default.previous()) == "previous"
     assert queries.stored_period(Filters(start=default.start, end=default.end, channel=("email",))) is None

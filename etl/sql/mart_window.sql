@@ -1,6 +1,6 @@
 -- The figures that do not add up across days (distinct senders, medians, a percentile) for the app's
--- default view, computed once here: the last 90 days up to the newest participation ('current') and
--- the 90 days before them ('previous'), with no other filter. The app reads a row here only when its
+-- default view, computed once here: the last $days days (DEFAULT_PERIOD_DAYS) up to the newest
+-- participation ('current') and the $days days before them ('previous'), with no other filter. The app reads a row here only when its
 -- filters are exactly one of these periods; any other period or filter computes the same figures
 -- from participation (same definitions, checked in checks.py).
 with bounds as (
@@ -8,9 +8,10 @@ with bounds as (
 ),
 
 periods as (
-    select 'current' as period, last_day - 89 as period_start, last_day as period_end from bounds
+    select 'current' as period, last_day - ($days - 1) as period_start, last_day as period_end from bounds
     union all
-    select 'previous' as period, last_day - 179 as period_start, last_day - 90 as period_end from bounds
+    select 'previous' as period, last_day - (2 * $days - 1) as period_start, last_day - $days as period_end
+    from bounds
 ),
 
 rows as (

@@ -3,7 +3,6 @@
 -- and classification stages and record_links.sql added).
 with wide as (
     select
-        records.row_id,
         records.participation_id,
         records.source,
         records.record_key as source_record_id,

@@ -1,0 +1,56 @@
+"""The ETL's parallel work, in one place.
+
+- ``over_slices``: an Arrow function over slices of a column on threads (Arrow's kernels release
+  the GIL), for the text stage's regexes.
+- ``worker_pool`` and ``in_chunks``: the rules written in Python (themes, sentiment, screens, sender
+  hashes) hold the GIL, so they run on worker processes, one per core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+
+PARALLEL_MIN = 20_000  # items below this are not worth a worker process
+
+
+def over_slices(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any]) -> list[Any]:
+    """``fn`` over slices of ``arr`` on every core (Arrow's kernels release the GIL)."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    parts = max(1, min(os.cpu_count() or 1, len(arr) // 50_000))
+    if parts == 1:
+        return [fn(arr)]
+    step = -(-len(arr) // parts)
+    with ThreadPoolExecutor(parts) as pool:
+        return list(pool.map(fn, [arr.slice(i, step) for i in range(0, len(arr), step)]))
+
+
+@contextmanager
+def worker_pool(threads: int) -> Iterator[Executor | None]:
+    """Worker processes (one per core, or ``threads`` when over 0; None below two), started by a
+    fork server: a clean process, not a fork of the caller with DuckDB's threads in it. Like any
+    spawned worker they import the caller's main module: a script must guard its entry point."""
+    n = threads if threads > 0 else os.cpu_count() or 1
+    if n < 2:
+        yield None
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["etl.classify", "etl.text"])  # what the workers run, imported once
+    with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+        yield pool
+
+
+def in_chunks(pool: Executor | None, fn: Callable[..., list], items: list, *args: object) -> Callable[[], list]:
+    """Start ``fn(chunk, *args)`` over ``items`` on ``pool`` (a few chunks per worker), or plan to
+    run it here when there is no pool or too little work; call the result to collect, in order."""
+    if pool is None or len(items) < PARALLEL_MIN:
+        return lambda: fn(items, *args)
+    step = -(-len(items) // 8)
+    futures = [pool.submit(fn, items[i : i + step], *args) for i in range(0, len(items), step)]
+    return lambda: [row for f in futures for row in f.result()]
