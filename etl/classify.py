@@ -272,6 +272,12 @@ def rules(reference_dir: Path) -> tuple[ThemeRules, SentimentRules]:
     return ThemeRules.load(reference_dir), SentimentRules.load(reference_dir)
 
 
+def load_rules(reference_dir: Path) -> None:
+    """Load and compile every rule (a worker process does it once, when it starts)."""
+    rules(reference_dir)
+    screens(reference_dir)
+
+
 @cache
 def screens(reference_dir: Path) -> tuple[TermList, PatternList]:
     """Offensive terms (control 2) and security-information patterns (control 6)."""

@@ -18,12 +18,13 @@ from typing import Any
 import pyarrow as pa
 
 PARALLEL_MIN = 20_000  # items below this are not worth a worker process
+SLICE_MIN = 10_000  # rows below this are not worth a thread
 
 
 def over_slices(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any]) -> list[Any]:
     """``fn`` over slices of ``arr`` on every core (Arrow's kernels release the GIL)."""
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    parts = max(1, min(os.cpu_count() or 1, len(arr) // 50_000))
+    parts = max(1, min(os.cpu_count() or 1, len(arr) // SLICE_MIN))
     if parts == 1:
         return [fn(arr)]
     step = -(-len(arr) // parts)
@@ -32,17 +33,25 @@ def over_slices(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any]) 
 
 
 @contextmanager
-def worker_pool(threads: int) -> Iterator[Executor | None]:
+def worker_pool(
+    threads: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> Iterator[Executor | None]:
     """Worker processes (one per core, or ``threads`` when over 0; None below two), started by a
     fork server: a clean process, not a fork of the caller with DuckDB's threads in it. Like any
-    spawned worker they import the caller's main module: a script must guard its entry point."""
+    spawned worker they import the caller's main module: a script must guard its entry point.
+
+    The workers start at once and run ``initializer(*initargs)`` (loading their rules, say) while
+    the caller goes on: opened before a long step, the pool is ready when the step ends.
+    """
     n = threads if threads > 0 else os.cpu_count() or 1
     if n < 2:
         yield None
         return
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["etl.classify", "etl.text"])  # what the workers run, imported once
-    with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
+        for _ in range(n):  # one submission starts one worker: start them all now
+            pool.submit(int)
         yield pool
 
 

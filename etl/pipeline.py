@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import pyarrow.compute as pc
 from core.settings import get as setting
 from core.sqlfiles import load_sql
 from etl import checks, reference
-from etl.classify import features, read_overrides
+from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.parallel import worker_pool
@@ -128,16 +129,19 @@ def run(
         tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
         _remove(tmp)
         try:
-            result = _build(
-                tmp,
-                warehouse,
-                input_dir,
-                files,
-                reference_dir,
-                salt,
-                progress,
-                now or dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None),
-            )
+            # The Python rules' workers start (and load the rules) while DuckDB reads the exports.
+            with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,)) as pool:
+                result = _build(
+                    tmp,
+                    warehouse,
+                    input_dir,
+                    files,
+                    reference_dir,
+                    salt,
+                    progress,
+                    now or dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None),
+                    pool,
+                )
             _fsync(tmp)
             shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
             os.replace(tmp, warehouse)
@@ -193,6 +197,7 @@ def _build(
     salt: str,
     progress: Progress,
     now: dt.datetime,
+    pool: Executor | None,
 ) -> RunResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -218,16 +223,16 @@ def _build(
         con.execute("create temp table stg_participation as " + load_sql(SQL_DIR, "stg_participation"), {"now": now})
         _release_raw(con)
         con.execute("create temp table stg_identified as " + load_sql(SQL_DIR, "stg_identified"))
-        _release_staging(con)
         timings["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
         records = _records(con)
+        _release_staging(con)
         records = _text_stage(records)
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        records = _classify_stage(records, salt, reference_dir, threads)
+        records = _classify_stage(records, salt, reference_dir, pool)
         _theme_overrides(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
 
@@ -455,9 +460,10 @@ def _release_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 # -- text, senders, classification ------------------------------------------------------------
 RECORD_COLUMNS = (
-    "participation_id, source, record_key, channel, tool, submitted_at, language_code, region, "
+    "ids.participation_id, typed.source, ids.record_key, channel, tool, submitted_at, language_code, region, "
     "beneficiary_type, cast(rating_number as integer) as rating, attachments_count, attachment_names, "
-    "moderation_status, moderation_control, moderated_at, responded_at, poll_id, coalesce(text, '') as text, sender"
+    "moderation_status, moderation_control, moderated_at, responded_at, typed.poll_id, "
+    "coalesce(text, '') as text, sender"
 )
 
 
@@ -466,27 +472,37 @@ def _records(con: duckdb.DuckDBPyConnection) -> pa.Table:
     classification stages add columns to this one table, and the participation table is written
     from it without joining the wide rows. The raw text and sender go no further than this
     process's memory."""
-    tbl = con.sql(f"select {RECORD_COLUMNS} from stg_identified where occurrence = 1").to_arrow_table()
+    tbl = con.sql(
+        f"select {RECORD_COLUMNS} from stg_identified as ids "
+        "inner join stg_participation as typed on typed.row_id = ids.row_id where ids.occurrence = 1"
+    ).to_arrow_table()
     return tbl.append_column("pos", pa.array(np.arange(tbl.num_rows, dtype=np.int64)))
 
 
 def _text_stage(records: pa.Table) -> pa.Table:
-    """Redact, then normalise the redacted text (keys never hold personal data); the raw text goes."""
-    text = records.column("text")
-    redacted, types = redact_array(text)
+    """Redact, then normalise the redacted text (keys never hold personal data); the raw text goes.
+
+    Both are functions of the text alone, so they run once per distinct text (Arrow's dictionary
+    encoding) and reach the records by index: short replies ("شكرا") and campaigns repeat a lot.
+    """
+    encoded = pc.dictionary_encode(records.column("text").combine_chunks())
+    distinct = encoded.dictionary
+    redacted, types = redact_array(distinct)
+    normalized = normalise_array(redacted)
+    redacted = pc.if_else(pc.equal(distinct, ""), None, redacted)
+    idx = encoded.indices
     records = records.drop_columns(["text"])
-    records = records.append_column("text_redacted", pc.if_else(pc.equal(text, ""), None, redacted))
-    records = records.append_column("text_normalized", normalise_array(redacted))
-    return records.append_column("pii_types", types)
+    records = records.append_column("text_redacted", redacted.take(idx))
+    records = records.append_column("text_normalized", normalized.take(idx))
+    return records.append_column("pii_types", types.take(idx))
 
 
-def _classify_stage(records: pa.Table, salt: str, reference_dir: Path, threads: int) -> pa.Table:
+def _classify_stage(records: pa.Table, salt: str, reference_dir: Path, pool: Executor | None) -> pa.Table:
     """Salted hashes of the senders' keys in place of the senders, then the features of each text
-    (etl.classify), the rules written in Python on worker processes."""
-    with worker_pool(threads) as pool:
-        hashes = sender_hashes(records.column("sender"), salt, pool)
-        records = records.drop_columns(["sender"]).append_column("sender_hash", hashes)
-        found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool)
+    (etl.classify), the rules written in Python on ``pool``'s worker processes."""
+    hashes = sender_hashes(records.column("sender"), salt, pool)
+    records = records.drop_columns(["sender"]).append_column("sender_hash", hashes)
+    found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool)
     for name in found.column_names:
         records = records.append_column(name, found.column(name))
     return records

@@ -57,20 +57,12 @@ def clusters(texts: list[str]) -> list[int]:
     """Cluster number per text (-1: short, or alike to no other text). Numbers are stable: the
     index of the cluster's first text in ``texts``."""
     n = len(texts)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    idx = [i for i, t in enumerate(texts) if len(t) >= MIN_CHARS]
+    idx = np.array([i for i, t in enumerate(texts) if len(t) >= MIN_CHARS], dtype=np.int64)
     if len(idx) < 2:
         return [-1] * n
     sig = signatures([texts[i] for i in idx])
     rows = PERMS // BANDS
-    linked = np.zeros(n, dtype=bool)
+    pairs = []
     for band in range(BANDS):
         part = sig[:, band * rows : (band + 1) * rows]
         keys = part[:, 0]
@@ -80,12 +72,33 @@ def clusters(texts: list[str]) -> list[int]:
         same = keys[order][1:] == keys[order][:-1]  # neighbours in a bucket: candidate pairs
         left, right = order[:-1][same], order[1:][same]
         agree = (sig[left] == sig[right]).mean(axis=1) >= MIN_AGREEMENT
-        for x, y in zip(left[agree].tolist(), right[agree].tolist()):
-            ra, rb = find(idx[x]), find(idx[y])
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-            linked[idx[x]] = linked[idx[y]] = True
-    return [find(i) if linked[i] else -1 for i in range(n)]
+        pairs.append((idx[left[agree]], idx[right[agree]]))
+    u = np.concatenate([p[0] for p in pairs])
+    v = np.concatenate([p[1] for p in pairs])
+    first = _first_of_component(n, u, v)
+    linked = np.zeros(n, dtype=bool)
+    linked[u] = linked[v] = True
+    return np.where(linked, first, -1).tolist()
+
+
+def _first_of_component(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """For each of n nodes, the smallest node joined to it by the edges (u, v): each node takes
+    the smaller label across its edges, then labels jump to their label's label, until no change
+    (whole-array steps instead of a union-find loop in Python)."""
+    label = np.arange(n, dtype=np.int64)
+    while True:
+        m = np.minimum(label[u], label[v])
+        new = label.copy()
+        np.minimum.at(new, u, m)
+        np.minimum.at(new, v, m)
+        while True:  # pointer jumping: a label's label is in the same component, and smaller
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 def cluster_key(text: str) -> str:

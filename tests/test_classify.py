@@ -99,6 +99,30 @@ def test_near_duplicates_cluster_and_short_texts_do_not() -> None:
     assert c[3] == -1 and c[4] == -1 and c[5] == -1
 
 
+def test_cluster_numbers_are_the_first_text_of_each_connected_group() -> None:
+    """The whole-array labelling gives what a union-find gives: each node's smallest connected node."""
+    import numpy as np
+
+    from etl.similar import _first_of_component
+
+    rng = np.random.default_rng(3)
+    n = 2_000
+    u, v = rng.integers(0, n, 1_500), rng.integers(0, n, 1_500)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in zip(u.tolist(), v.tolist()):
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    assert _first_of_component(n, u, v).tolist() == [find(i) for i in range(n)]
+    chain = np.arange(1, 50)  # a long chain, linked from its far end: labels must travel all the way
+    assert set(_first_of_component(50, chain[::-1], chain[::-1] - 1).tolist()) == {0}
+
+
 def test_screening_features() -> None:
     import pyarrow as pa
 

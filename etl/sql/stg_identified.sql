@@ -1,21 +1,23 @@
--- Accepted rows with stable ids. A record without an id of its own gets a hash of its content and
--- its occurrence in the file (so identical reviews stay distinct, and a re-export maps to the same
--- ids); a record exported twice (same source and id) is numbered: occurrence > 1 is a duplicate row.
--- Only rows that need it pay for it: the content hash for rows without an id, the numbering for
--- ids that appear more than once.
+-- The stable id of every accepted row, narrow (the wide typed rows stay in stg_participation and
+-- are joined by row_id once, when the records are read: materialising them again cost more than
+-- the rest of the step). A record without an id of its own gets a hash of its content and its
+-- occurrence in the file (so identical reviews stay distinct, and a re-export maps to the same
+-- ids); a record exported twice (same source and id) is numbered: occurrence > 1 is a duplicate
+-- row. Only rows that need it pay for it: the content hash for rows without an id, the numbering
+-- for ids that appear more than once. Poll answers come along (poll_answer.sql reads them here).
 with accepted as (
     select * from stg_participation where len(reasons) = 0
 ),
 
-with_id as (
-    select *, source_record_id as record_key
-    from accepted
-    where source_record_id is not null
-),
-
 hashed as (
     select
-        *,
+        row_id,
+        source,
+        file,
+        line,
+        poll_id,
+        question,
+        answer,
         md5(concat_ws(chr(31),
             coalesce(channel_raw, ''), coalesce(tool_raw, ''), coalesce(submitted_at_raw, ''),
             coalesce(text, ''), coalesce(rating_raw, ''), coalesce(language_raw, ''),
@@ -27,18 +29,22 @@ hashed as (
     where source_record_id is null
 ),
 
-without_id as (
+keyed as materialized (
+    select row_id, source, file, line, poll_id, question, answer, source_record_id as record_key
+    from accepted
+    where source_record_id is not null
+    union all
     select
-        * exclude (content_hash),
+        row_id,
+        source,
+        file,
+        line,
+        poll_id,
+        question,
+        answer,
         'h' || substr(content_hash, 1, 16) || '-'
         || row_number() over (partition by source, file, content_hash order by line) as record_key
     from hashed
-),
-
-keyed as (
-    select * from with_id
-    union all by name
-    select * from without_id
 ),
 
 repeated_keys as (
@@ -52,7 +58,7 @@ numbered as (
     select keyed.*, 1 as occurrence
     from keyed
     anti join repeated_keys using (source, record_key)
-    union all by name
+    union all
     select
         keyed.*,
         row_number() over (partition by keyed.source, keyed.record_key order by keyed.file, keyed.line)
@@ -62,6 +68,14 @@ numbered as (
 )
 
 select
-    *,
+    row_id,
+    source,
+    file,
+    line,
+    poll_id,
+    question,
+    answer,
+    record_key,
+    occurrence,
     substr(md5(source || chr(31) || record_key), 1, 20) as participation_id
 from numbered
