@@ -41,6 +41,7 @@ from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source
 from etl.text import normalise_array, normalise_py, redact_array, sender_hashes
 
 SQL_DIR = Path(__file__).parent / "sql"
+SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
 SCHEMA_VERSION = 2
 HISTORY_TABLES = ("etl_run", "etl_run_source")
 
@@ -468,13 +469,14 @@ RECORD_COLUMNS = (
 
 
 def _records(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The accepted records (first occurrences), numbered by ``pos``: the text, sender and
-    classification stages add columns to this one table, and the participation table is written
-    from it without joining the wide rows. The raw text and sender go no further than this
-    process's memory."""
+    """The accepted records (first occurrences) in time order, numbered by ``pos``: the text, sender
+    and classification stages add columns to this one table, and the participation table is written
+    from it in this order, without joining or sorting the wide rows again. The raw text and sender
+    go no further than this process's memory."""
     tbl = con.sql(
         f"select {RECORD_COLUMNS} from stg_identified as ids "
-        "inner join stg_participation as typed on typed.row_id = ids.row_id where ids.occurrence = 1"
+        "inner join stg_participation as typed on typed.row_id = ids.row_id where ids.occurrence = 1 "
+        "order by submitted_at, ids.participation_id"
     ).to_arrow_table()
     return tbl.append_column("pos", pa.array(np.arange(tbl.num_rows, dtype=np.int64)))
 
@@ -534,8 +536,8 @@ def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 
     What links records to each other (repeats, campaigns) and the analyst's themes are found on
     narrow columns (record_links.sql) and come back in the records' order, as columns; the wide
-    rows are then projected and sorted by time once, with no join (the three joins of the wide rows
-    and their materialisation cost more than the rest of the step, and spilled to disk).
+    rows are then projected in the records' order (time order, see ``_records``), with no join and
+    no sort (joins, materialisation and a sort of the wide rows cost more than the rest of the step).
     """
     con.register("records", records)
     try:
@@ -552,8 +554,13 @@ def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
         for name in ("duplicate_of", "duplicate_kind", "campaign_id", "override_theme"):
             records = records.append_column(name, links.column(name))
         del links
-        con.register("records", records)
-        con.execute("create table participation as " + load_sql(SQL_DIR, "participation"))
+        # Batches of a row group each: DuckDB scans them on every thread (and keeps their order).
+        con.register("records", pa.Table.from_batches(records.to_batches(max_chunksize=SCAN_BATCH_ROWS)))
+        con.execute("set preserve_insertion_order = true")  # the rows stay in the records' time order
+        try:
+            con.execute("create table participation as " + load_sql(SQL_DIR, "participation"))
+        finally:
+            con.execute("set preserve_insertion_order = false")
     finally:
         con.unregister("records")
 

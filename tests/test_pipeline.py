@@ -85,6 +85,22 @@ def test_duplicate_rows_point_at_the_loaded_record(built) -> None:
     assert orphans == 0
 
 
+def test_participation_is_stored_in_time_order(tmp_path: Path, landing: Path, monkeypatch) -> None:
+    """Pages read a period through zone maps: the rows must lie in (submitted_at, id) order, also
+    when DuckDB reads the records in many batches on every thread (small batches here)."""
+    monkeypatch.setattr(pipeline, "SCAN_BATCH_ROWS", 64)
+    wh = tmp_path / "w.duckdb"
+    etl(landing, wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    out_of_order = con.execute(
+        "select count(*) from (select submitted_at, participation_id, "
+        "lag(submitted_at) over (order by rowid) as t0, lag(participation_id) over (order by rowid) as id0 "
+        "from participation) where t0 is not null and (t0, id0) > (submitted_at, participation_id)"
+    ).fetchone()[0]
+    assert out_of_order == 0
+    assert con.execute("select count(*) from participation").fetchone()[0] > 1_000
+
+
 def test_second_run_changes_nothing(serving) -> None:
     landing, wh, _ = serving
     before = duckdb.connect(str(wh), read_only=True)

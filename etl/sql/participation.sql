@@ -1,6 +1,8 @@
 -- The participation table: one row per accepted record, text redacted, sender hashed, classified
 -- and screened; a projection of `records` (the accepted records with the columns the text, sender
 -- and classification stages and record_links.sql added).
+-- Stored in time order, the order of `records` (the ETL keeps insertion order for this statement):
+-- DuckDB's zone maps then skip every row group outside a chosen period.
 with wide as (
     select
         records.participation_id,
@@ -103,5 +105,3 @@ select
     attachment_types,
     poll_id is not null as is_poll_answer
 from wide
--- Stored in time order: DuckDB's zone maps then skip every row group outside a chosen period.
-order by submitted_at, participation_id
