@@ -394,8 +394,13 @@ def extract_csv_native(
             "source": source_name,
             "mapping": src.key,
             "file": rel,
-            "nulls": list(src.null_values) or [""],
         }
+        # each null value its own parameter: a comparison per value is cheaper than list_contains
+        params.update({f"null{j}": v for j, v in enumerate(src.null_values)})
+
+        def is_null_value(col: str) -> str:
+            return "".join(f" or {col} = $null{j}" for j in range(len(src.null_values)))
+
         exprs = []
         for k, how in enumerate(fields.values()):
             if isinstance(how, str):
@@ -418,13 +423,14 @@ def extract_csv_native(
         cleaned = (
             ", ".join(
                 f"case when c{i} = '' or (left(c{i}, 1) in (' ', chr(9), chr(13), chr(10)) "
-                f"and trim(c{i}, ' \t\r\n') = '') or list_contains($nulls, c{i}) then null else c{i} end as c{i}"
+                f"and trim(c{i}, ' \t\r\n') = ''){is_null_value(f'c{i}')} then null else c{i} end as c{i}"
                 for i in used
             )
             or "null as _none"
         )
-        newlines = " + ".join(
-            f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(names))
+        newlines = " + ".join(  # counted only in values that have one (a search is cheaper than a copy)
+            f"case when contains(c{i}, chr(10)) then strlen(c{i}) - strlen(replace(c{i}, chr(10), '')) else 0 end"
+            for i in range(len(names))
         )
         breaks, count = con.execute(f"select coalesce(sum({newlines}), 0), count(*) from _native").fetchone()
         file_breaks, ends_with_break = _line_breaks(path)
