@@ -157,6 +157,7 @@ class SentimentRules:
     questions: set[str] = field(default_factory=set)
     phrase_pattern: re.Pattern[str] | None = None  # every phrase, longest first: compiled once in load()
     phrase_polarity: dict[str, float] = field(default_factory=dict)
+    _known: dict[str, float | None] = field(default_factory=dict, repr=False)  # token -> polarity, as met
 
     @classmethod
     def load(cls, reference_dir: Path) -> SentimentRules:
@@ -189,6 +190,10 @@ class SentimentRules:
         return rules
 
     def _polarity(self, token: str) -> float | None:
+        """A word's polarity, also behind a clitic or the article; remembered per token (a few
+        thousand words make up most texts)."""
+        if token in self._known:
+            return self._known[token]
         p = self.words.get(token)
         if p is None and len(token) > 3 and token[0] in "وفبلك":
             p = self.words.get(token[1:])
@@ -196,33 +201,39 @@ class SentimentRules:
             p = self.words.get(token[2:])
         if p is None and token.startswith(("وال", "بال", "فال")) and len(token) > 5:
             p = self.words.get(token[3:])
+        self._known[token] = p
         return p
 
     def score(self, text: str, folded: bool = False) -> tuple[float, bool]:
         """(score, leans neutral) of a normalised text (``folded``: already through ``fold``)."""
-        polar: list[float] = []  # phrase polarities, by placeholder index
+        polar: dict[str, float] = {}  # placeholder token -> its phrase's polarity
 
         def placeholder(m: re.Match[str]) -> str:
             polarity = self.phrase_polarity[m.group(1)]
             if polarity == 0:  # a multi-word modifier ("لا بأس", "إلا أن") reads as one token
                 return m.group(1).replace(" ", "_")
-            polar.append(polarity)
-            return f"qphrase{len(polar) - 1}q"
+            token = f"qphrase{len(polar)}q"
+            polar[token] = polarity
+            return token
 
         t = text if folded else fold(text)
         if self.phrase_pattern is not None:
             t = self.phrase_pattern.sub(placeholder, t)
         tokens = _TOKEN.findall(t)
-        contrast_at = max((i for i, tok in enumerate(tokens) if tok in self.contrasts), default=-1)
-        leans_neutral = any(tok in self.neutral or tok in self.questions or tok in ("?", "؟") for tok in tokens)
+        contrast_at = -1
+        if not self.contrasts.isdisjoint(tokens):
+            contrast_at = max(i for i, tok in enumerate(tokens) if tok in self.contrasts)
+        leans_neutral = not (self.neutral.isdisjoint(tokens) and self.questions.isdisjoint(tokens)) or (
+            "?" in tokens or "؟" in tokens
+        )
         score = 0.0
         negated_until = -1  # a negator reaches the first polar word within the next two tokens
         for i, tok in enumerate(tokens):
             if tok in self.negators:
                 negated_until = i + 2
                 continue
-            if tok.startswith("qphrase") and tok.endswith("q"):
-                p = polar[int(tok[7:-1])]  # a phrase carries its own negation ("ما عجبني")
+            if tok in polar:
+                p = polar[tok]  # a phrase carries its own negation ("ما عجبني")
             else:
                 p = self._polarity(tok)
                 if p is None:
@@ -230,7 +241,10 @@ class SentimentRules:
                 if i <= negated_until:
                     p = -max(1.0, 1.5 * p) if p > 0 else -0.5 * p  # "ما يفتح": clearly negative
             negated_until = -1
-            if any(w in self.intensifiers for w in tokens[max(0, i - 2) : i] + tokens[i + 1 : i + 3]):
+            if not (
+                self.intensifiers.isdisjoint(tokens[max(0, i - 2) : i])
+                and self.intensifiers.isdisjoint(tokens[i + 1 : i + 3])
+            ):
                 p *= 1.5
             if contrast_at >= 0:
                 p *= 2.0 if i > contrast_at else 0.5

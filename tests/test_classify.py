@@ -85,6 +85,14 @@ def test_theme_confidence_is_a_share() -> None:
     assert THEMES.theme("") == ("other", 0.0)
 
 
+def test_a_text_that_looks_like_the_phrase_marker_is_just_words() -> None:
+    """Phrases are swapped for marker tokens while scoring; a participant writing such a token
+    ("qphraseq", "qphrase7q") once stopped the whole ETL with ValueError/IndexError."""
+    assert SENTIMENT.score("qphraseq") == (0.0, False)
+    assert SENTIMENT.score("qphrase7q ممتاز") == SENTIMENT.score("ممتاز")
+    assert SENTIMENT.words_label(normalise("ما عجبني qphrase0q")) == "negative"
+
+
 def test_the_trie_of_terms_matches_what_the_terms_listed_longest_first_match() -> None:
     """Themes, offensive terms and phrases are matched through a trie: the same matches as the
     plain alternation, longest term first, on texts where terms overlap and nest."""
