@@ -38,7 +38,7 @@ from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.parallel import worker_pool
 from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files
-from etl.text import normalise_array, normalise_py, redact_array, sender_hashes
+from etl.text import normalise_array, normalise_py, redact_array, start_sender_hashes
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
@@ -229,11 +229,14 @@ def _build(
         t = time.perf_counter()
         records = _records(con)
         _release_staging(con)
-        records = _text_stage(records)
+        # the workers hash the senders while this process redacts and normalises the texts
+        hashes = start_sender_hashes(records.column("sender"), salt, pool)
+        records = _text_stage(records.drop_columns(["sender"]))
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        records = _classify_stage(records, salt, reference_dir, pool)
+        records = records.append_column("sender_hash", hashes())
+        records = _classify_stage(records, reference_dir, pool)
         _theme_overrides(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
 
@@ -508,11 +511,9 @@ def _text_stage(records: pa.Table) -> pa.Table:
     return records.append_column("pii_types", types.take(idx))
 
 
-def _classify_stage(records: pa.Table, salt: str, reference_dir: Path, pool: Executor | None) -> pa.Table:
-    """Salted hashes of the senders' keys in place of the senders, then the features of each text
-    (etl.classify), the rules written in Python on ``pool``'s worker processes."""
-    hashes = sender_hashes(records.column("sender"), salt, pool)
-    records = records.drop_columns(["sender"]).append_column("sender_hash", hashes)
+def _classify_stage(records: pa.Table, reference_dir: Path, pool: Executor | None) -> pa.Table:
+    """The features of each text (etl.classify): the rules written in Python, on ``pool``'s worker
+    processes."""
     found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool)
     for name in found.column_names:
         records = records.append_column(name, found.column(name))

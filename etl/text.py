@@ -283,7 +283,15 @@ def _hashes(senders: list[str], salt: str) -> list[str | None]:
 def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None) -> pa.Array:
     """Salted SHA-256 of each sender's key (None for none); one hash per distinct sender, on
     ``pool``'s worker processes when given."""
+    return start_sender_hashes(senders, salt, pool)()
+
+
+def start_sender_hashes(
+    senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None
+) -> Callable[[], pa.Array]:
+    """``sender_hashes`` started on ``pool`` (the caller goes on with other work); call the
+    result to collect the hashes."""
     flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
     encoded = pc.dictionary_encode(flat)
-    hashes = in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)()
-    return pa.array(hashes, pa.string()).take(encoded.indices)
+    collect = in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)
+    return lambda: pa.array(collect(), pa.string()).take(encoded.indices)
