@@ -91,3 +91,17 @@ def test_redaction_is_stable_and_never_grows_personal_data(rows: list[str]) -> N
     again, _ = redact_array(pa.array(out, pa.string()))
     assert again.to_pylist() == out  # redacting redacted text finds nothing more to change
     assert len(types.to_pylist()) == len(rows)
+
+
+@SETTINGS
+@given(st.lists(text, max_size=20))
+def test_the_script_counts_letters_as_a_person_would(rows: list[str]) -> None:
+    """Arrow's letter counts (RE2, code points) give what counting in Python gives."""
+    from etl.classify import scripts
+
+    def by_hand(t: str) -> str:
+        arabic = sum("\u0621" <= c <= "\u064a" or "\u066e" <= c <= "\u06d3" for c in t)
+        latin = sum(c.isascii() and c.isalpha() for c in t)
+        return "other" if not arabic and not latin else "ar" if arabic >= latin else "en"
+
+    assert scripts(pa.array(rows, pa.string())).to_pylist() == [by_hand(r) for r in rows]
