@@ -350,15 +350,23 @@ def features(
     records through Arrow's dictionary encoding. The rating enters only where the words say
     nothing. Clusters group near-identical texts (``etl.similar``) under a stable key.
     """
-    from etl.similar import cluster_key, clusters, skeleton
+    from etl.similar import cluster_key, clusters, skeletons
 
     flat = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
+    if pa.types.is_dictionary(flat.type) and flat.indices.null_count == 0:
+        # already encoded (the text stage's): encode its few values, not every record again
+        inner = pc.dictionary_encode(pc.fill_null(flat.dictionary, ""))
+        encoded = pa.DictionaryArray.from_arrays(inner.indices.take(flat.indices), inner.dictionary)
+    else:
+        if pa.types.is_dictionary(flat.type):
+            flat = flat.dictionary_decode()
+        encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
     distinct: list[str] = encoded.dictionary.to_pylist()
     collect = in_chunks(pool, _per_text, distinct, reference_dir)
     # Clusters depend on the order texts are compared in: always use the same (sorted) order.
     order = sorted(range(len(distinct)), key=distinct.__getitem__)
-    sorted_skeletons = [skeleton(distinct[i]) for i in order]
+    skeleton_of = skeletons(encoded.dictionary).to_pylist()
+    sorted_skeletons = [skeleton_of[i] for i in order]
     cluster_sorted = clusters(sorted_skeletons)
     cluster_key_of = [""] * len(distinct)
     for pos, i in enumerate(order):

@@ -497,7 +497,8 @@ def _text_stage(records: pa.Table) -> pa.Table:
     """Redact, then normalise the redacted text (keys never hold personal data); the raw text goes.
 
     Both are functions of the text alone, so they run once per distinct text (Arrow's dictionary
-    encoding) and reach the records by index: short replies ("شكرا") and campaigns repeat a lot.
+    encoding) and stay dictionary-encoded: short replies ("شكرا") and campaigns repeat a lot, and
+    the rules (``features``) and DuckDB read the encoded columns as they are.
     """
     encoded = pc.dictionary_encode(records.column("text").combine_chunks())
     distinct = encoded.dictionary
@@ -506,8 +507,8 @@ def _text_stage(records: pa.Table) -> pa.Table:
     redacted = pc.if_else(pc.equal(distinct, ""), None, redacted)
     idx = encoded.indices
     records = records.drop_columns(["text"])
-    records = records.append_column("text_redacted", redacted.take(idx))
-    records = records.append_column("text_normalized", normalized.take(idx))
+    records = records.append_column("text_redacted", pa.DictionaryArray.from_arrays(idx, redacted))
+    records = records.append_column("text_normalized", pa.DictionaryArray.from_arrays(idx, normalized))
     return records.append_column("pii_types", types.take(idx))
 
 

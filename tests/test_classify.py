@@ -163,6 +163,19 @@ def test_screening_features() -> None:
     assert f.column("script").to_pylist() == ["ar", "ar", "ar", "other", "other"]
 
 
+def test_features_of_dictionary_encoded_texts_are_those_of_the_plain_texts() -> None:
+    """The text stage hands over dictionary-encoded texts (one entry per distinct raw text, two of
+    which may normalise alike): the features, text ids included, are those of the plain column."""
+    import pyarrow as pa
+
+    plain = pa.array([normalise(t) for t in ["شكرا", "شكراً", "الخدمة سيئة", "", "شكرا", "يا غبي"]])
+    encoded = pa.DictionaryArray.from_arrays(
+        pa.array([0, 1, 2, 3, 0, 4], pa.int32()), pa.array(["شكرا", "شكرا", "الخدمه سيئه", "", "يا غبي"])
+    )
+    ratings = pa.array([5, None, 1, 2, None, None], pa.int64())
+    assert features(encoded, ratings, REFERENCE).equals(features(plain, ratings, REFERENCE))
+
+
 def test_worker_processes_give_the_same_features_and_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks on a process pool come back in order and equal to the single-process results."""
     import pyarrow as pa
