@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -354,15 +354,60 @@ def _line_breaks(path: Path) -> tuple[int, bool]:
     return n, last == b"\n"
 
 
+def _cleaned(col: str, null_test: str) -> str:
+    """``col`` as null when blank (only spaces, tabs, line breaks) or a null value (``null_test``,
+    appended as ' or ...'). trim() with its own characters is slow on long texts, so it runs only on
+    values that start with one of them."""
+    return (
+        f"case when {col} = '' or (left({col}, 1) in (' ', chr(9), chr(13), chr(10)) "
+        f"and trim({col}, ' \t\r\n') = ''){null_test} then null else {col} end"
+    )
+
+
+def _mapped(
+    fields: dict[str, Any], index: dict[str, int], value: Callable[[int], str], const: Callable[[int], str]
+) -> str:
+    """The SQL select list of the mapping's fields: ``value(i)`` reads cleaned column c<i>,
+    ``const(k)`` the k-th field's constant; fields from several columns are joined by a space."""
+    exprs = []
+    for k, how in enumerate(fields.values()):
+        if isinstance(how, str):
+            exprs.append(const(k))
+        elif len(how) == 1:
+            exprs.append(value(index[how[0]]))
+        else:
+            parts = [value(index[c]) for c in how]
+            exprs.append(
+                "case when "
+                + " or ".join(f"{p} is null" for p in parts)
+                + " then null else "
+                + " || ' ' || ".join(parts)
+                + " end"
+            )
+    return ", ".join(f"{e} as {name}" for e, name in zip(exprs, fields))
+
+
 def extract_csv_native(
-    con: Any, path: Path, rel: str, src: Source, source_name: str, first_row_id: int, target: str
+    con: Any,
+    path: Path,
+    rel: str,
+    src: Source,
+    source_name: str,
+    first_row_id: int,
+    target: str,
+    keep: str | None = None,
 ) -> int | None:
-    """Load a UTF-8 CSV with DuckDB's reader straight into ``target``; the rows it added.
+    """Load a UTF-8 CSV with DuckDB's reader into ``target``; the rows it added.
 
     None when the file needs the Python reader: another encoding, or any row DuckDB rejects (the
     Python reader then gives each its physical line and reason). Columns are named c0..cN here,
     so nothing from the file's header is ever part of the SQL. A record's line is its position
     plus the line breaks inside earlier records' quoted fields.
+
+    With ``keep`` (a table name the caller chose), a file without line breaks inside its fields is
+    not copied: the rows as read stay in table ``keep`` and view ``keep``_rows gives them in
+    ``target``'s columns (cleaned and mapped as a copy would be; the file's constants come from
+    table ``native_file``). Copying every string once more cost more than the cleaning it does.
     """
     if src.format != "csv" or src.encoding.lower() not in NATIVE_ENCODINGS or src.calendar != "gregorian":
         return None
@@ -397,33 +442,11 @@ def extract_csv_native(
         }
         # each null value its own parameter: a comparison per value is cheaper than list_contains
         params.update({f"null{j}": v for j, v in enumerate(src.null_values)})
-
-        def is_null_value(col: str) -> str:
-            return "".join(f" or {col} = $null{j}" for j in range(len(src.null_values)))
-
-        exprs = []
-        for k, how in enumerate(fields.values()):
-            if isinstance(how, str):
-                exprs.append(f"$k{k}")
-                params[f"k{k}"] = how
-            elif len(how) == 1:
-                exprs.append(f"c{index[how[0]]}")
-            else:
-                parts = [f"c{index[c]}" for c in how]
-                exprs.append(
-                    "case when "
-                    + " or ".join(f"{p} is null" for p in parts)
-                    + " then null else "
-                    + " || ' ' || ".join(parts)
-                    + " end"
-                )
+        params.update({f"k{k}": how for k, how in enumerate(fields.values()) if isinstance(how, str)})
         used = sorted({index[c] for how in fields.values() if not isinstance(how, str) for c in how})
-        # blank (only spaces, tabs, line breaks) or a null value: null. trim() with its own characters
-        # is slow on long texts, so it runs only on values that start with one of them.
         cleaned = (
             ", ".join(
-                f"case when c{i} = '' or (left(c{i}, 1) in (' ', chr(9), chr(13), chr(10)) "
-                f"and trim(c{i}, ' \t\r\n') = ''){is_null_value(f'c{i}')} then null else c{i} end as c{i}"
+                _cleaned(f"c{i}", "".join(f" or c{i} = $null{j}" for j in range(len(src.null_values)))) + f" as c{i}"
                 for i in used
             )
             or "null as _none"
@@ -444,7 +467,10 @@ def extract_csv_native(
             if breaks
             else "2 + r"
         )
-        select_fields = ", ".join(f"{e} as {name}" for e, name in zip(exprs, fields))
+        select_fields = _mapped(fields, index, lambda i: f"c{i}", lambda k: f"$k{k}")
+        if keep is not None and not breaks:
+            _keep_rows(con, keep, src, fields, index, params)
+            return int(count)
         n = con.execute(
             f"insert into {target} (row_id, source, mapping, file, line, {', '.join(fields)}) "
             f"with numbered as (select rowid as r, {newlines if breaks else '0'} as breaks, * from _native), "
@@ -459,3 +485,41 @@ def extract_csv_native(
         con.execute("drop table if exists _native")
         con.execute("drop table if exists _native_rejects")
         con.execute("drop table if exists _native_scans")
+
+
+def _keep_rows(
+    con: Any, keep: str, src: Source, fields: dict[str, Any], index: dict[str, int], params: dict[str, Any]
+) -> None:
+    """Keep ``_native`` as table ``keep`` and define view ``keep``_rows over it (see
+    extract_csv_native). The view holds no value from the file or its mapping: the source, file,
+    first row id, null values and constant fields are one row of ``native_file``, bound."""
+    if not keep.isidentifier():
+        raise ValueError(f"not a table name: {keep!r}")
+    consts = [how if isinstance(how, str) else None for how in fields.values()]
+    con.execute(
+        "create temp table if not exists native_file (name varchar, first_row_id bigint, source varchar, "
+        "mapping varchar, file varchar, nulls varchar[], consts varchar[])"
+    )
+    con.execute(
+        "insert into native_file values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            keep,
+            params["first_row_id"],
+            params["source"],
+            params["mapping"],
+            params["file"],
+            list(src.null_values),
+            consts,
+        ],
+    )
+    con.execute(f"alter table _native rename to {keep}")
+
+    def value(i: int) -> str:
+        return "(" + _cleaned(f"n.c{i}", f" or list_contains(f.nulls, n.c{i})" if src.null_values else "") + ")"
+
+    select_fields = _mapped(fields, index, value, lambda k: f"f.consts[{k + 1}]")
+    con.execute(
+        f"create temp view {keep}_rows as select f.first_row_id + n.rowid as row_id, f.source, f.mapping, "
+        f"f.file, 2 + n.rowid as line, {select_fields} from {keep} as n, native_file as f "
+        f"where f.name = '{keep}'"
+    )

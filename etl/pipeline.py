@@ -283,12 +283,13 @@ def _extract_all(
     cols_p = ", ".join(f"{f} varchar" for f in PARTICIPATION_FIELDS)
     cols_a = ", ".join(f"{f} varchar" for f in ACTION_FIELDS)
     base = "row_id bigint, source varchar, mapping varchar, file varchar, line bigint"
-    con.execute(f"create temp table raw_participation ({base}, {cols_p})")
+    con.execute(f"create temp table raw_participation_read ({base}, {cols_p})")
     con.execute(f"create temp table raw_action ({base}, {cols_a})")
     con.execute(
         "create temp table extract_reject (source varchar, mapping varchar, file varchar, line bigint, reason varchar)"
     )
     stats: dict[str, SourceStats] = {}
+    kept: list[str] = []  # plain CSV files read by DuckDB and not copied (see extract_csv_native)
     total_bytes = sum(p.stat().st_size for p, _ in files)
     done_bytes = 0
     next_id = 0
@@ -297,8 +298,11 @@ def _extract_all(
         progress(f"extract {rel}", done_bytes, total_bytes)
         name = _source_name(path, src)
         s = stats.setdefault(name, SourceStats(name, src.key, src.name_ar, src.name_en))
-        target = "raw_participation" if src.kind == "participation" else "raw_action"
-        added = extract_csv_native(con, path, rel, src, name, next_id, target)
+        target = "raw_participation_read" if src.kind == "participation" else "raw_action"
+        keep = f"raw_file_{len(kept)}" if src.kind == "participation" else None
+        added = extract_csv_native(con, path, rel, src, name, next_id, target, keep)
+        if keep and _is_view(con, f"{keep}_rows"):
+            kept.append(keep)
         if added is None:  # not a plain UTF-8 CSV, or rows that need their reasons: the Python reader
             ex = extract(path, rel, src, name)
             next_id = _append(con, ex, src, next_id)
@@ -309,7 +313,16 @@ def _extract_all(
         s.files += 1
         done_bytes += path.stat().st_size
         progress(f"extract {rel}", done_bytes, total_bytes)
+    # Every extracted participation row, under one name: the rows copied in, and the kept files.
+    con.execute(
+        "create temp view raw_participation as select * from raw_participation_read"
+        + "".join(f" union all by name select * from {k}_rows" for k in kept)
+    )
     return stats
+
+
+def _is_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("select count(*) from duckdb_views() where view_name = ?", [name]).fetchall()[0][0])
 
 
 def _append(con: duckdb.DuckDBPyConnection, ex: Extracted, src: Source, next_id: int) -> int:
@@ -317,7 +330,7 @@ def _append(con: duckdb.DuckDBPyConnection, ex: Extracted, src: Source, next_id:
     n = table.num_rows
     table = table.append_column("mapping", pa.array([src.key] * n, pa.string()))
     table = table.append_column("row_id", pa.array(range(next_id, next_id + n), pa.int64()))
-    target = "raw_participation" if src.kind == "participation" else "raw_action"
+    target = "raw_participation_read" if src.kind == "participation" else "raw_action"
     con.register("_batch", table)
     con.execute(f"insert into {target} by name select * from _batch")
     con.unregister("_batch")
@@ -422,15 +435,17 @@ def _code_lookup(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
         table = "raw_participation" if src.kind == "participation" else "raw_action"
         fields = coded if src.kind == "participation" else ("status", "theme")
         own = {f: {normalise_py(a): c for a, c in m.items()} for f, m in src.values.items()}
-        for f in fields:
-            values = con.execute(
-                f"select distinct {f} from {table} where mapping = ? and {f} is not null", [key]
-            ).fetchall()
-            for (raw,) in values:
-                k = normalise_py(raw)
-                code = own.get(f, {}).get(k) or aliases.get((f, k))
-                if code is not None:
-                    rows.append((key, f, raw, code))
+        cols = ", ".join(fields)
+        values = con.execute(  # every field's distinct values in one scan (unpivot leaves out nulls)
+            f"select distinct field, value from (unpivot (select {cols} from {table} where mapping = ?) "
+            f"on {cols} into name field value value)",
+            [key],
+        ).fetchall()
+        for f, raw in values:
+            k = normalise_py(raw)
+            code = own.get(f, {}).get(k) or aliases.get((f, k))
+            if code is not None:
+                rows.append((key, f, raw, code))
     con.register(
         "_lookup",
         pa.table(
@@ -458,7 +473,11 @@ def _release_raw(con: duckdb.DuckDBPyConnection) -> None:
     tables live in DuckDB's memory, and holding three copies of every row made the later steps
     spill to disk."""
     con.execute("create temp table raw_sources as select distinct source, mapping from raw_participation")
-    for table in ("parsed_dates", "raw_participation"):
+    con.execute("drop view raw_participation")
+    for (view,) in con.execute("select view_name from duckdb_views() where view_name like 'raw_file_%'").fetchall():
+        con.execute(f"drop view {view}")
+        con.execute(f"drop table {view.removesuffix('_rows')}")
+    for table in ("parsed_dates", "raw_participation_read"):
         con.execute(f"drop table {table}")
 
 

@@ -354,3 +354,65 @@ def test_native_and_python_readers_agree_on_lines(tmp_path: Path, monkeypatch) -
         fh.write("E,email,direct_contact\n")  # too few fields: DuckDB rejects it, Python reports it
     etl(tmp_path / "in", tmp_path / "mixed.duckdb")
     assert quarantine(tmp_path / "mixed.duckdb")[-1] == (9, "expected 6 fields, found 3")
+
+
+def test_files_read_in_place_give_what_the_python_reader_gives(tmp_path: Path, monkeypatch) -> None:
+    """A plain CSV read by DuckDB is not copied but kept and read through a view that cleans and
+    maps it: null values, fields joined from several columns and constant fields included, the
+    warehouse must hold what the Python reader gives."""
+    from etl.pipeline import run
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  split_dates:\n"
+        "    name_ar: تجربة\n"
+        "    name_en: Trial\n"
+        "    format: csv\n"
+        '    pattern: "trial/*.csv"\n'
+        "    encoding: utf-8\n"
+        '    null_values: ["NA", "-"]\n'
+        '    date_formats: ["%Y %m %d %H:%M"]\n'
+        "    constants: {channel: email, tool: direct_contact, moderation_status: published}\n"
+        "    columns:\n"
+        '      source_record_id: "id"\n'
+        '      submitted_at: ["year", "month", "day", "time"]\n'
+        '      text: "body"\n'
+        '      rating: "stars"\n'
+        '      region: "area"\n',
+        encoding="utf-8",
+    )
+    d = tmp_path / "in" / "trial"
+    d.mkdir(parents=True)
+    _write_csv(
+        d / "a.csv",
+        [
+            ["id", "year", "month", "day", "time", "body", "stars", "area"],
+            ["1", "2026", "01", "05", "10:00", "شكرا لكم", "5", "NA"],
+            ["2", "2026", "01", "06", "NA", "   ", "-", "الرياض"],
+            ["3", "2026", "02", "07", "09:30", "الخدمة بطيئة", "2", ""],
+            ["4", "NA", "02", "08", "09:30", "NA", "9", "-"],
+        ],
+        "utf-8",
+    )
+    tables = ("participation", "quarantine", "etl_run_source")
+
+    def build(name: str) -> dict[str, list]:
+        wh = tmp_path / f"{name}.duckdb"
+        run(tmp_path / "in", wh, sources, ROOT / "data" / "reference", SALT)
+        con = duckdb.connect(str(wh), read_only=True)
+        return {
+            t: con.execute(f"select * exclude (run_id) from {t} order by all").fetchall()
+            if t != "participation"
+            else con.execute(f"select * from {t} order by all").fetchall()
+            for t in tables
+        }
+
+    kept: list[bool] = []
+    real = pipeline._is_view
+    monkeypatch.setattr(pipeline, "_is_view", lambda con, name: kept.append(real(con, name)) or kept[-1])
+    native = build("native")
+    assert kept == [True]  # the file was read in place
+    monkeypatch.setattr(pipeline, "extract_csv_native", lambda *a: None)
+    assert native == build("python")
+    assert len(native["participation"]) == 2 and len(native["quarantine"]) == 2

@@ -1,5 +1,5 @@
 -- Typed, coded and checked participation rows: one per extracted row, with every reason it fails.
--- Inputs (temporary tables): raw_participation (strings as extracted), parsed_dates (timestamps per
+-- Inputs (temporary): raw_participation (a view: strings as extracted), parsed_dates (timestamps per
 -- row, Asia/Riyadh), code_lookup (raw value -> reference code per mapping and field), source_config.
 -- $now: the run's clock, for the date range check. translate() (Arabic-Indic digits) is slow: only
 -- values with a non-ASCII character go through it.
