@@ -4,7 +4,8 @@
 -- occurrence in the file (so identical reviews stay distinct, and a re-export maps to the same
 -- ids); a record exported twice (same source and id) is numbered: occurrence > 1 is a duplicate
 -- row. Only rows that need it pay for it: the content hash for rows without an id, the numbering
--- for ids that appear more than once. Poll answers come along (poll_answer.sql reads them here).
+-- for ids that appear more than once (stg_participation.sql hashes the content of rows without an
+-- id). Poll answers come along (poll_answer.sql reads them here).
 with accepted as (
     select * from stg_participation where len(reasons) = 0
 ),
@@ -18,13 +19,7 @@ hashed as (
         poll_id,
         question,
         answer,
-        md5(concat_ws(chr(31),
-            coalesce(channel_raw, ''), coalesce(tool_raw, ''), coalesce(submitted_at_raw, ''),
-            coalesce(text, ''), coalesce(rating_raw, ''), coalesce(language_raw, ''),
-            coalesce(region_raw, ''), coalesce(beneficiary_type_raw, ''), coalesce(sender, ''),
-            coalesce(moderation_status_raw, ''), coalesce(moderated_at_raw, ''),
-            coalesce(responded_at_raw, ''), coalesce(poll_id, ''), coalesce(answer, '')
-        )) as content_hash
+        content_hash
     from accepted
     where source_record_id is null
 ),

@@ -118,8 +118,39 @@ checked as (
     from coded
 )
 
+-- Only what later steps read is kept (the table is a copy of every row): the raw strings of coded
+-- and typed fields go once the reasons are known, except as the content hash of a record without
+-- an id of its own (stg_identified.sql numbers those).
 select
-    *,
+    row_id,
+    source,
+    file,
+    line,
+    source_record_id,
+    text,
+    sender,
+    attachment_names,
+    poll_id,
+    question,
+    answer,
+    channel,
+    tool,
+    region,
+    language_code,
+    rating_number,
+    moderation_control,
+    attachments_count,
+    submitted_at,
+    moderated_at,
+    responded_at,
+    reasons,
     coalesce(beneficiary_code, 'unknown') as beneficiary_type,
-    coalesce(moderation_code, 'pending') as moderation_status
+    coalesce(moderation_code, 'pending') as moderation_status,
+    case when source_record_id is null then md5(concat_ws(chr(31),
+        coalesce(channel_raw, ''), coalesce(tool_raw, ''), coalesce(submitted_at_raw, ''),
+        coalesce(text, ''), coalesce(rating_raw, ''), coalesce(language_raw, ''),
+        coalesce(region_raw, ''), coalesce(beneficiary_type_raw, ''), coalesce(sender, ''),
+        coalesce(moderation_status_raw, ''), coalesce(moderated_at_raw, ''),
+        coalesce(responded_at_raw, ''), coalesce(poll_id, ''), coalesce(answer, '')
+    )) end as content_hash
 from checked
