@@ -38,7 +38,7 @@ from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.parallel import worker_pool
 from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files
-from etl.text import normalise_array, normalise_py, redact_array, start_sender_hashes
+from etl.text import normalise_array, normalise_py, redact_array, sender_numbers, start_sender_hashes
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
@@ -235,7 +235,9 @@ def _build(
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        records = records.append_column("sender_hash", hashes())
+        hashed = hashes()
+        records = records.append_column("sender_hash", hashed.dictionary_decode())
+        records = records.append_column("sender_no", sender_numbers(hashed))
         records = _classify_stage(records, reference_dir, pool)
         _theme_overrides(con, reference_dir)
         timings["classify"] = time.perf_counter() - t

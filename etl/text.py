@@ -283,15 +283,22 @@ def _hashes(senders: list[str], salt: str) -> list[str | None]:
 def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None) -> pa.Array:
     """Salted SHA-256 of each sender's key (None for none); one hash per distinct sender, on
     ``pool``'s worker processes when given."""
-    return start_sender_hashes(senders, salt, pool)()
+    return start_sender_hashes(senders, salt, pool)().dictionary_decode()
 
 
 def start_sender_hashes(
     senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None
 ) -> Callable[[], pa.Array]:
     """``sender_hashes`` started on ``pool`` (the caller goes on with other work); call the
-    result to collect the hashes."""
+    result to collect the hashes, dictionary-encoded (one entry per distinct sender as written)."""
     flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
     encoded = pc.dictionary_encode(flat)
     collect = in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)
-    return lambda: pa.array(collect(), pa.string()).take(encoded.indices)
+    return lambda: pa.DictionaryArray.from_arrays(encoded.indices, pa.array(collect(), pa.string()))
+
+
+def sender_numbers(hashes: pa.DictionaryArray) -> pa.Array:
+    """A number per sender (equal hashes, equal numbers; None for none): what repeats and campaigns
+    compare, cheaper to group by than 64-character hashes."""
+    numbers = pc.dictionary_encode(hashes.dictionary).indices
+    return numbers.take(hashes.indices)

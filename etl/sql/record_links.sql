@@ -1,10 +1,11 @@
 -- What links a record to others, per record of `records` in its order (pos): the first
 -- participation it repeats (control 7), the campaign it belongs to, and the analyst's theme for it.
--- Narrow: no text is carried through the aggregates (text_id numbers the distinct normalised texts
--- of this run; null for an empty text). A campaign: $min_senders or more senders, near-identical
--- text, no gap over $window_hours, a week at most, most of its text's volume.
+-- Narrow: no text or hash is carried through the aggregates (text_id numbers the distinct
+-- normalised texts of this run, null for an empty text; sender_no numbers the senders' hashes). A
+-- campaign: $min_senders or more senders, near-identical text, no gap over $window_hours, a week at
+-- most, most of its text's volume.
 with keys as (
-    select pos, participation_id, submitted_at, sender_hash, cluster as text_cluster, text_id
+    select pos, participation_id, submitted_at, sender_no, cluster as text_cluster, text_id
     from records
 ),
 
@@ -12,13 +13,13 @@ with keys as (
 -- A text in a near-duplicate cluster is grouped by its cluster, any other by its exact text.
 firsts as (
     select
-        sender_hash,
+        sender_no,
         text_cluster,
         case when text_cluster is null then text_id end as exact_text,
         arg_min(participation_id, (submitted_at, participation_id)) as first_of_kind,
         arg_min(text_id, (submitted_at, participation_id)) as first_text_id
     from keys
-    where sender_hash is not null and text_id is not null
+    where sender_no is not null and text_id is not null
     group by all
     having count(*) > 1
 ),
@@ -34,7 +35,7 @@ repeats as (
         end as duplicate_kind
     from keys
     inner join firsts
-        on firsts.sender_hash = keys.sender_hash
+        on firsts.sender_no = keys.sender_no
         and firsts.text_cluster is not distinct from keys.text_cluster
         and firsts.exact_text is not distinct from (case when keys.text_cluster is null then keys.text_id end)
     where keys.text_id is not null
@@ -68,7 +69,7 @@ gaps as (
         participation_id,
         text_cluster,
         submitted_at,
-        sender_hash,
+        sender_no,
         case when submitted_at - lag(submitted_at) over (
             partition by text_cluster order by submitted_at, participation_id
         ) > to_hours(cast($window_hours as bigint)) then 1 else 0 end as new_island
@@ -91,7 +92,7 @@ island_sizes as (
         island,
         count(*) as n,
         sum(count(*)) over (partition by text_cluster) as cluster_n,
-        count(distinct sender_hash) as senders,
+        count(distinct sender_no) as senders,
         min(submitted_at) as first_at,
         max(submitted_at) as last_at
     from islands
