@@ -361,12 +361,14 @@ def _date_expr(col: str, src: Source, params: list) -> str:
     """A SQL expression parsing the cleaned column ``s_<col>`` into Asia/Riyadh local time.
 
     The mapping's formats are tried first (bound parameters); ISO 8601 is always understood too
-    (XLSX date cells and converted Hijri dates arrive as ISO). ``z_<col>`` says the value carries an
-    offset or Z. A source already in Asia/Riyadh time needs no conversion: the zone has had one
-    offset (+03) and no daylight saving since 1947, so the round trip through UTC is the identity
-    and costs half the parsing time.
+    (XLSX date cells and converted Hijri dates arrive as ISO), last: whether the trimmed value
+    ``t_<col>`` carries an offset or Z is asked only of the values no format read.
+
+    A source already in Asia/Riyadh time needs no conversion: the zone has had one offset (+03)
+    and no daylight saving since 1947, so the round trip through UTC is the identity and costs
+    half the parsing time.
     """
-    s, zoned = f"s_{col}", f"z_{col}"
+    s, t = f"s_{col}", f"t_{col}"
     local = src.timezone == "Asia/Riyadh"
     parts = []
     for fmt in src.date_formats:
@@ -381,11 +383,14 @@ def _date_expr(col: str, src: Source, params: list) -> str:
         else:
             parts.append(f"timezone('Asia/Riyadh', timezone(?, try_strptime({s}, ?)))")
             params += [src.timezone, fmt]
-    parts.append(f"case when {zoned} then timezone('Asia/Riyadh', try_cast({s} as timestamptz)) end")
-    if local:
-        parts.append(f"case when not {zoned} then try_cast({s} as timestamp) end")
-    else:
-        parts.append(f"case when not {zoned} then timezone('Asia/Riyadh', timezone(?, try_cast({s} as timestamp))) end")
+    naive = (
+        f"try_cast({s} as timestamp)" if local else f"timezone('Asia/Riyadh', timezone(?, try_cast({s} as timestamp)))"
+    )
+    parts.append(
+        f"case when regexp_matches({t}, ?) then timezone('Asia/Riyadh', try_cast({s} as timestamptz)) else {naive} end"
+    )
+    params.append(_ISO_ZONED)
+    if not local:
         params.append(src.timezone)
     return "coalesce(" + ", ".join(parts) + ")"
 
@@ -403,7 +408,6 @@ def _parse_dates(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
             continue
         seen.add(src.key)
         date_cols = [f for f in src.fields if f in DATE_FIELDS]
-        cleaned_params: list = []
         cleaned = []
         for c in date_cols:
             # translate() costs about a second per million values: only where there is a non-ASCII character
@@ -411,8 +415,7 @@ def _parse_dates(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
                 f"case when strlen({c}) <> length({c}) then translate(trim({c}), '{_DIGITS_FROM}', '{_DIGITS_TO}') "
                 f"else trim({c}) end as s_{c}"
             )
-            cleaned.append(f"regexp_matches(trim({c}), ?) as z_{c}")
-            cleaned_params.append(_ISO_ZONED)
+            cleaned.append(f"trim({c}) as t_{c}")
         params: list = []
         exprs = ", ".join(f"{_date_expr(c, src, params)} as {c}" for c in date_cols)
         target = "parsed_dates" if src.kind == "participation" else "parsed_action_dates"
@@ -420,7 +423,7 @@ def _parse_dates(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
         con.execute(
             f"insert into {target} select row_id, {exprs} from "
             f"(select row_id, {', '.join(cleaned)} from {raw} where mapping = ?)",
-            [*params, *cleaned_params, src.key],  # in the order the placeholders appear
+            [*params, src.key],  # in the order the placeholders appear
         )
 
 
