@@ -407,7 +407,8 @@ def extract_csv_native(
     With ``keep`` (a table name the caller chose), a file without line breaks inside its fields is
     not copied: the rows as read stay in table ``keep`` and view ``keep``_rows gives them in
     ``target``'s columns (cleaned and mapped as a copy would be; the file's constants come from
-    table ``native_file``). Copying every string once more cost more than the cleaning it does.
+    table ``native_file``, which the caller creates). Copying every string once more cost more
+    than the cleaning it does.
     """
     if src.format != "csv" or src.encoding.lower() not in NATIVE_ENCODINGS or src.calendar != "gregorian":
         return None
@@ -467,10 +468,10 @@ def extract_csv_native(
             if breaks
             else "2 + r"
         )
-        select_fields = _mapped(fields, index, lambda i: f"c{i}", lambda k: f"$k{k}")
         if keep is not None and not breaks:
             _keep_rows(con, keep, src, fields, index, params)
             return int(count)
+        select_fields = _mapped(fields, index, lambda i: f"c{i}", lambda k: f"$k{k}")
         n = con.execute(
             f"insert into {target} (row_id, source, mapping, file, line, {', '.join(fields)}) "
             f"with numbered as (select rowid as r, {newlines if breaks else '0'} as breaks, * from _native), "
@@ -496,10 +497,6 @@ def _keep_rows(
     if not keep.isidentifier():
         raise ValueError(f"not a table name: {keep!r}")
     consts = [how if isinstance(how, str) else None for how in fields.values()]
-    con.execute(
-        "create temp table if not exists native_file (name varchar, first_row_id bigint, source varchar, "
-        "mapping varchar, file varchar, nulls varchar[], consts varchar[])"
-    )
     con.execute(
         "insert into native_file values (?, ?, ?, ?, ?, ?, ?)",
         [

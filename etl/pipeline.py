@@ -290,21 +290,23 @@ def _extract_all(
     con.execute(
         "create temp table extract_reject (source varchar, mapping varchar, file varchar, line bigint, reason varchar)"
     )
+    # the plain CSV files read in place, not copied (see extract_csv_native): one row each
+    con.execute(
+        "create temp table native_file (name varchar, first_row_id bigint, source varchar, "
+        "mapping varchar, file varchar, nulls varchar[], consts varchar[])"
+    )
     stats: dict[str, SourceStats] = {}
-    kept: list[str] = []  # plain CSV files read by DuckDB and not copied (see extract_csv_native)
     total_bytes = sum(p.stat().st_size for p, _ in files)
     done_bytes = 0
     next_id = 0
-    for path, src in files:
+    for n, (path, src) in enumerate(files):
         rel = path.relative_to(input_dir).as_posix()
         progress(f"extract {rel}", done_bytes, total_bytes)
         name = _source_name(path, src)
         s = stats.setdefault(name, SourceStats(name, src.key, src.name_ar, src.name_en))
         target = "raw_participation_read" if src.kind == "participation" else "raw_action"
-        keep = f"raw_file_{len(kept)}" if src.kind == "participation" else None
+        keep = f"raw_file_{n}" if src.kind == "participation" else None
         added = extract_csv_native(con, path, rel, src, name, next_id, target, keep)
-        if keep and _is_view(con, f"{keep}_rows"):
-            kept.append(keep)
         if added is None:  # not a plain UTF-8 CSV, or rows that need their reasons: the Python reader
             ex = extract(path, rel, src, name)
             next_id = _append(con, ex, src, next_id)
@@ -315,16 +317,16 @@ def _extract_all(
         s.files += 1
         done_bytes += path.stat().st_size
         progress(f"extract {rel}", done_bytes, total_bytes)
-    # Every extracted participation row, under one name: the rows copied in, and the kept files.
+    # Every extracted participation row, under one name: the rows copied in, and the files read in place.
     con.execute(
         "create temp view raw_participation as select * from raw_participation_read"
-        + "".join(f" union all by name select * from {k}_rows" for k in kept)
+        + "".join(f" union all by name select * from {k}_rows" for k in _read_in_place(con))
     )
     return stats
 
 
-def _is_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_views() where view_name = ?", [name]).fetchall()[0][0])
+def _read_in_place(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [name for (name,) in con.execute("select name from native_file order by first_row_id").fetchall()]
 
 
 def _append(con: duckdb.DuckDBPyConnection, ex: Extracted, src: Source, next_id: int) -> int:
@@ -479,10 +481,10 @@ def _release_raw(con: duckdb.DuckDBPyConnection) -> None:
     spill to disk."""
     con.execute("create temp table raw_sources as select distinct source, mapping from raw_participation")
     con.execute("drop view raw_participation")
-    for (view,) in con.execute("select view_name from duckdb_views() where view_name like 'raw_file_%'").fetchall():
-        con.execute(f"drop view {view}")
-        con.execute(f"drop table {view.removesuffix('_rows')}")
-    for table in ("parsed_dates", "raw_participation_read"):
+    for name in _read_in_place(con):
+        con.execute(f"drop view {name}_rows")
+        con.execute(f"drop table {name}")
+    for table in ("parsed_dates", "raw_participation_read", "native_file"):
         con.execute(f"drop table {table}")
 
 

@@ -3,25 +3,11 @@
 -- the rest of the step). A record without an id of its own gets a hash of its content and its
 -- occurrence in the file (so identical reviews stay distinct, and a re-export maps to the same
 -- ids); a record exported twice (same source and id) is numbered: occurrence > 1 is a duplicate
--- row. Only rows that need it pay for it: the content hash for rows without an id, the numbering
--- for ids that appear more than once (stg_participation.sql hashes the content of rows without an
--- id). Poll answers come along (poll_answer.sql reads them here).
+-- row. Only rows that need it pay for it: the content hash (stg_participation.sql) and its numbering
+-- for rows without an id, the numbering of occurrences for ids that appear more than once. Poll
+-- answers come along (poll_answer.sql reads them here).
 with accepted as (
     select * from stg_participation where len(reasons) = 0
-),
-
-hashed as (
-    select
-        row_id,
-        source,
-        file,
-        line,
-        poll_id,
-        question,
-        answer,
-        content_hash
-    from accepted
-    where source_record_id is null
 ),
 
 keyed as materialized (
@@ -39,7 +25,8 @@ keyed as materialized (
         answer,
         'h' || substr(content_hash, 1, 16) || '-'
         || row_number() over (partition by source, file, content_hash order by line) as record_key
-    from hashed
+    from accepted
+    where source_record_id is null
 ),
 
 repeated_keys as (
