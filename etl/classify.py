@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -291,13 +292,27 @@ def theme_and_sentiment(text: str, rating: int | None, reference_dir: Path) -> t
     return theme, confidence, words or rating_label(rating)
 
 
+ARABIC_LETTER, LATIN_LETTER = "[\u0621-\u064a\u066e-\u06d3]", "[A-Za-z]"
+
+
 def scripts(texts: pa.Array) -> pa.Array:
-    """The language each text is written in, by its letters: ar, en, or other (none of either).
-    Letters are counted by Arrow over the whole column (a regex per text in Python cost more)."""
-    arabic = pc.count_substring_regex(texts, "[\u0621-\u064a\u066e-\u06d3]")
-    latin = pc.count_substring_regex(texts, "[A-Za-z]")
-    neither = pc.and_(pc.equal(arabic, 0), pc.equal(latin, 0))
-    return pc.if_else(neither, "other", pc.if_else(pc.greater_equal(arabic, latin), "ar", "en"))
+    """The language each text is written in, by its letters: ar, en, or other (none of either; a
+    text with as many Arabic letters as Latin ones is ar). Arrow's regexes (RE2) over the whole
+    column: most texts hold one script, and only texts with both have their letters counted (as
+    the length that removing them takes away: one match per run of letters, not per letter)."""
+    has_arabic = pc.match_substring_regex(texts, ARABIC_LETTER)
+    has_latin = pc.match_substring_regex(texts, LATIN_LETTER)
+    out = pc.if_else(has_arabic, "ar", pc.if_else(has_latin, "en", "other"))
+    both = np.flatnonzero(pc.fill_null(pc.and_(has_arabic, has_latin), False).to_numpy(zero_copy_only=False))
+    if not len(both):
+        return out
+    mixed = texts.take(pa.array(both))
+    length = pc.utf8_length(mixed)
+    arabic = pc.subtract(length, pc.utf8_length(pc.replace_substring_regex(mixed, ARABIC_LETTER + "+", "")))
+    latin = pc.subtract(length, pc.utf8_length(pc.replace_substring_regex(mixed, LATIN_LETTER + "+", "")))
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[both] = True
+    return pc.replace_with_mask(out, pa.array(mask), pc.if_else(pc.greater_equal(arabic, latin), "ar", "en"))
 
 
 @cache
@@ -317,6 +332,21 @@ def screens(reference_dir: Path) -> tuple[TermList, PatternList]:
     return (
         TermList.load(reference_dir / "offensive_terms.csv"),
         PatternList.load(reference_dir / "security_patterns.csv"),
+    )
+
+
+SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def _sentiments(words: Iterable[str | None], idx: pa.Array, ratings: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Each record's sentiment: its text's words' (``words``, per distinct text, which ``idx``
+    points into), else its rating's (``rating_label``), as codes into SENTIMENTS."""
+    code = {label: i for i, label in enumerate(SENTIMENTS)}
+    by_words = np.array([code[w] if w else -1 for w in words], dtype=np.int8)[idx.to_numpy()]
+    r = pc.fill_null(pc.cast(ratings, pa.int64()), 0).to_numpy()
+    by_rating = np.where(r >= 4, code["positive"], np.where((r > 0) & (r <= 2), code["negative"], code["neutral"]))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.where(by_words >= 0, by_words, by_rating).astype(np.int8)), pa.array(SENTIMENTS)
     )
 
 
@@ -372,25 +402,24 @@ def features(
     for pos, i in enumerate(order):
         c = cluster_sorted[pos]
         cluster_key_of[i] = cluster_key(sorted_skeletons[c]) if c >= 0 else None
+    script = scripts(encoded.dictionary)
     theme, confidence, words, offensive, security = zip(*collect()) if distinct else ([],) * 5
-    per_text = {
-        "theme": pa.array(theme, pa.string()),
-        "theme_confidence": pa.array(confidence, pa.float64()),
-        "words": pa.array(words, pa.string()),
-        "offensive_term": pa.array(offensive, pa.string()),
-        "security_rule": pa.array(security, pa.string()),
-        "cluster": pa.array(cluster_key_of, pa.string()),
-        "script": scripts(encoded.dictionary),
-    }
     idx = encoded.indices
-    out = {k: v.take(idx) for k, v in per_text.items()}
-    r = pc.fill_null(pc.cast(ratings, pa.int64()), 0)
-    by_rating = pc.if_else(
-        pc.greater_equal(r, 4),
-        "positive",
-        pc.if_else(pc.and_(pc.greater(r, 0), pc.less_equal(r, 2)), "negative", "neutral"),
-    )
-    out["sentiment"] = pc.coalesce(out.pop("words"), by_rating)
+
+    def per_record(values: list | pa.Array) -> pa.DictionaryArray:  # each record points at its text's value
+        return pa.DictionaryArray.from_arrays(
+            idx, values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+        )
+
+    out = {
+        "theme": per_record(theme),
+        "theme_confidence": pa.array(confidence, pa.float64()).take(idx),
+        "offensive_term": per_record(offensive),
+        "security_rule": per_record(security),
+        "cluster": per_record(cluster_key_of),
+        "script": per_record(script),
+        "sentiment": _sentiments(words, idx, ratings),
+    }
     ids = pc.cast(idx, pa.int32())
     if "" in distinct:  # an empty text is no text: it repeats nothing
         ids = pc.if_else(pc.equal(ids, distinct.index("")), pa.scalar(None, pa.int32()), ids)

@@ -38,7 +38,7 @@ from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.parallel import worker_pool
 from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files
-from etl.text import normalise_array, normalise_py, redact_array, sender_numbers, start_sender_hashes
+from etl.text import normalise_array, normalise_py, redact_array, sender_key
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
@@ -227,17 +227,17 @@ def _build(
         timings["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        texts, hashes = _distinct_values(con, salt)
         records = _records(con)
         _release_staging(con)
-        # the workers hash the senders while this process redacts and normalises the texts
-        hashes = start_sender_hashes(records.column("sender"), salt, pool)
-        records = _text_stage(records.drop_columns(["sender"]))
+        records = _text_stage(records, texts)
+        del texts
+        # each record points at its sender's hash (DuckDB reads the dictionary as it is)
+        hashed = pa.DictionaryArray.from_arrays(records.column("sender_index").combine_chunks(), hashes)
+        records = records.drop_columns(["sender_index"]).append_column("sender_hash", hashed)
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        hashed = hashes()
-        records = records.append_column("sender_hash", hashed.dictionary_decode())
-        records = records.append_column("sender_no", sender_numbers(hashed))
         records = _classify_stage(records, reference_dir, pool)
         _theme_overrides(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
@@ -489,12 +489,14 @@ def _release_raw(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _release_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep the rejected rows (for the quarantine) and drop the rest of the typed rows."""
+    """Keep the rejected rows (for the quarantine) and drop the rest of the typed rows, texts and
+    senders."""
     con.execute(
         "create temp table stg_rejected as select source, file, line, reasons from stg_participation "
         "where len(reasons) > 0"
     )
-    con.execute("drop table stg_participation")
+    for table in ("stg_participation", "record_text", "record_sender"):
+        con.execute(f"drop table {table}")
 
 
 # -- text, senders, classification ------------------------------------------------------------
@@ -502,37 +504,74 @@ RECORD_COLUMNS = (
     "ids.participation_id, typed.source, ids.record_key, channel, tool, submitted_at, language_code, region, "
     "beneficiary_type, cast(rating_number as integer) as rating, attachments_count, attachment_names, "
     "moderation_status, moderation_control, moderated_at, responded_at, typed.poll_id, "
-    "coalesce(text, '') as text, sender"
+    "record_text.text_index, record_sender.sender_index, record_sender.sender_no"
 )
+ASCII_WHITESPACE = "".join(c for c in map(chr, range(128)) if c.isspace())  # what str.strip() strips
+
+
+def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Array, pa.Array]:
+    """The distinct texts (no text: "") and senders' hashes of the accepted records, each in the
+    order of the numbers that temporary tables record_text and record_sender give them (``_records``
+    joins those numbers to the records).
+
+    The text stage works on the distinct texts alone: short replies ("شكرا"), campaigns and repeat
+    senders make them far fewer than the records. DuckDB finds them, and hashes the senders, on
+    every core (record_sender.sql); only the key of a sender not written in ASCII comes from here."""
+    accepted = "row_id in (select row_id from stg_identified where occurrence = 1)"
+    con.execute(
+        "create temp table record_text as select text, cast(row_number() over () - 1 as integer) as text_index "
+        f"from (select distinct coalesce(text, '') as text from stg_participation where {accepted})"
+    )
+    con.execute(
+        "create temp table sender_distinct as select sender, strlen(sender) = length(sender) as ascii "
+        f"from (select distinct sender from stg_participation where sender is not null and {accepted})"
+    )
+    others = [s for (s,) in con.execute("select sender from sender_distinct where not ascii").fetchall()]
+    keys = pa.table(
+        {"sender": pa.array(others, pa.string()), "sender_key": pa.array(map(sender_key, others), pa.string())}
+    )
+    con.register("sender_python_key", keys)
+    try:
+        con.execute(
+            "create temp table record_sender as " + load_sql(SQL_DIR, "record_sender"),
+            {"salt": salt, "strip": f"^[{ASCII_WHITESPACE}]+|[{ASCII_WHITESPACE}]+$"},
+        )
+    finally:
+        con.unregister("sender_python_key")
+    con.execute("drop table sender_distinct")
+    texts = con.sql("select text from record_text order by text_index").to_arrow_table().column(0)
+    hashes = con.sql("select sender_hash from record_sender order by sender_index").to_arrow_table().column(0)
+    return texts.combine_chunks(), hashes.combine_chunks()
 
 
 def _records(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The accepted records (first occurrences) in time order, numbered by ``pos``: the text, sender
     and classification stages add columns to this one table, and the participation table is written
-    from it in this order, without joining or sorting the wide rows again. The raw text and sender
-    go no further than this process's memory."""
+    from it in this order, without joining or sorting the wide rows again. Each record's text and
+    sender are numbers (``_distinct_values``): the raw text and sender go no further than this
+    process's memory, once each."""
     tbl = con.sql(
         f"select {RECORD_COLUMNS} from stg_identified as ids "
-        "inner join stg_participation as typed on typed.row_id = ids.row_id where ids.occurrence = 1 "
-        "order by submitted_at, ids.participation_id"
+        "inner join stg_participation as typed on typed.row_id = ids.row_id "
+        "left join record_text on record_text.text = coalesce(typed.text, '') "
+        "left join record_sender on record_sender.sender = typed.sender "
+        "where ids.occurrence = 1 order by submitted_at, ids.participation_id"
     ).to_arrow_table()
     return tbl.append_column("pos", pa.array(np.arange(tbl.num_rows, dtype=np.int64)))
 
 
-def _text_stage(records: pa.Table) -> pa.Table:
+def _text_stage(records: pa.Table, distinct: pa.Array) -> pa.Table:
     """Redact, then normalise the redacted text (keys never hold personal data); the raw text goes.
 
-    Both are functions of the text alone, so they run once per distinct text (Arrow's dictionary
-    encoding) and stay dictionary-encoded: short replies ("شكرا") and campaigns repeat a lot, and
-    the rules (``features``) and DuckDB read the encoded columns as they are.
+    Both are functions of the text alone, so they run once per distinct text (``distinct``, which
+    each record's ``text_index`` points into) and stay dictionary-encoded: the rules (``features``)
+    and DuckDB read the encoded columns as they are.
     """
-    encoded = pc.dictionary_encode(records.column("text").combine_chunks())
-    distinct = encoded.dictionary
     redacted, types = redact_array(distinct)
     normalized = normalise_array(redacted)
     redacted = pc.if_else(pc.equal(distinct, ""), None, redacted)
-    idx = encoded.indices
-    records = records.drop_columns(["text"])
+    idx = records.column("text_index").combine_chunks()
+    records = records.drop_columns(["text_index"])
     records = records.append_column("text_redacted", pa.DictionaryArray.from_arrays(idx, redacted))
     records = records.append_column("text_normalized", pa.DictionaryArray.from_arrays(idx, normalized))
     return records.append_column("pii_types", types.take(idx))

@@ -266,7 +266,8 @@ _MOBILE = re.compile(r"(?:\+?966|00966|0)(5\d{8})")
 
 def sender_key(sender: str) -> str:
     """What identifies a sender: lower case, digits in ASCII, no separators; a Saudi mobile number
-    in any form (05…, +966 5…, 00966 5…) becomes +9665…."""
+    in any form (05…, +966 5…, 00966 5…) becomes +9665…. etl/sql/record_sender.sql repeats this
+    for senders written in ASCII: change both."""
     key = sender.strip().lower().translate(_SENDER_TABLE)
     m = _MOBILE.fullmatch(key)
     return f"+966{m.group(1)}" if m else key
@@ -282,23 +283,9 @@ def _hashes(senders: list[str], salt: str) -> list[str | None]:
 
 def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None) -> pa.Array:
     """Salted SHA-256 of each sender's key (None for none); one hash per distinct sender, on
-    ``pool``'s worker processes when given."""
-    return start_sender_hashes(senders, salt, pool)().dictionary_decode()
-
-
-def start_sender_hashes(
-    senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None
-) -> Callable[[], pa.Array]:
-    """``sender_hashes`` started on ``pool`` (the caller goes on with other work); call the
-    result to collect the hashes, dictionary-encoded (one entry per distinct sender as written)."""
+    ``pool``'s worker processes when given. The definition: the ETL computes the same hashes in
+    DuckDB (etl/sql/record_sender.sql), and a property test compares the two."""
     flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
     encoded = pc.dictionary_encode(flat)
-    collect = in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)
-    return lambda: pa.DictionaryArray.from_arrays(encoded.indices, pa.array(collect(), pa.string()))
-
-
-def sender_numbers(hashes: pa.DictionaryArray) -> pa.Array:
-    """A number per sender (equal hashes, equal numbers; None for none): what repeats and campaigns
-    compare, cheaper to group by than 64-character hashes."""
-    numbers = pc.dictionary_encode(hashes.dictionary).indices
-    return numbers.take(hashes.indices)
+    hashes = pa.array(in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)(), pa.string())
+    return pa.DictionaryArray.from_arrays(encoded.indices, hashes).dictionary_decode()

@@ -94,9 +94,14 @@ def test_redaction_is_stable_and_never_grows_personal_data(rows: list[str]) -> N
 
 
 @SETTINGS
-@given(st.lists(text, max_size=20))
+@given(
+    st.lists(
+        st.one_of(text, st.text(alphabet=st.one_of(ARABIC, st.sampled_from("abXY 1٢.")), max_size=30)), max_size=20
+    )
+)
 def test_the_script_counts_letters_as_a_person_would(rows: list[str]) -> None:
-    """Arrow's letter counts (RE2, code points) give what counting in Python gives."""
+    """Arrow's letter counts (RE2, code points) give what counting in Python gives: texts of both
+    scripts, in any proportion, included."""
     from etl.classify import scripts
 
     def by_hand(t: str) -> str:
@@ -105,3 +110,40 @@ def test_the_script_counts_letters_as_a_person_would(rows: list[str]) -> None:
         return "other" if not arabic and not latin else "ar" if arabic >= latin else "en"
 
     assert scripts(pa.array(rows, pa.string())).to_pylist() == [by_hand(r) for r in rows]
+
+
+ascii_sender = st.text(alphabet=st.sampled_from("0123456789 +-().\t\n\x0b\x0c\r\x1c\x1fAbZ@_"), max_size=20)
+phone_sender = st.builds(
+    lambda prefix, sep, digits, pad: f"{pad}{prefix}{sep}5{sep.join(digits)}{pad}",
+    st.sampled_from(["0", "966", "+966", "00966", "+96", "9660", ""]),
+    st.sampled_from(["", " ", "-", "(", ".", "\t"]),
+    st.lists(st.sampled_from("01234567890123456789٠١٢٣٤٥٦٧٨٩۰۱"), min_size=7, max_size=9),
+    st.sampled_from(["", " ", "\x1c", "\n "]),
+)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(ascii_sender, phone_sender, text, st.emails()), min_size=1, max_size=30))
+def test_duckdb_hashes_senders_as_python_does(senders: list[str]) -> None:
+    """The ETL hashes ASCII senders in DuckDB (record_sender.sql), others in Python
+    (etl.text.sender_key): every sender's hash is the Python definition's, across separators,
+    whitespace Python strips, Saudi mobile forms and non-ASCII text."""
+    import duckdb
+
+    from etl.pipeline import _distinct_values
+    from etl.text import sender_hashes
+
+    con = duckdb.connect()
+    con.execute(
+        "create table stg_participation as select *, '' as text from unnest(?) with ordinality as t(sender, row_id)",
+        [senders],
+    )
+    con.execute("create table stg_identified as select row_id, 1 as occurrence from stg_participation")
+    _, hashes = _distinct_values(con, "salt" * 8)
+    index = dict(con.execute("select sender, sender_index from record_sender").fetchall())
+    expected = sender_hashes(pa.array(senders, pa.string()), "salt" * 8).to_pylist()
+    assert [hashes[index[s]].as_py() for s in senders] == expected
+    # sender_no: one number per hash, none without
+    numbers = con.execute("select sender_hash, list(distinct sender_no) from record_sender group by all").fetchall()
+    assert all(n == [None] if h is None else len(n) == 1 for h, n in numbers)
+    assert len({n[0] for h, n in numbers if h is not None}) == sum(h is not None for h, _ in numbers)
