@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,8 +41,9 @@ def worker_pool(
     fork server: a clean process, not a fork of the caller with DuckDB's threads in it. Like any
     spawned worker they import the caller's main module: a script must guard its entry point.
 
-    The workers start at once and run ``initializer(*initargs)`` (loading their rules, say) while
-    the caller goes on: opened before a long step, the pool is ready when the step ends.
+    The workers start at once, from a thread, and run ``initializer(*initargs)`` (loading their
+    rules, say) while the caller goes on: opened before a long step, the pool is ready when the step
+    ends (starting the fork server and the workers takes about a third of a second).
     """
     n = threads if threads > 0 else os.cpu_count() or 1
     if n < 2:
@@ -50,9 +52,13 @@ def worker_pool(
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["etl.classify", "etl.text"])  # what the workers run, imported once
     with ProcessPoolExecutor(n, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
-        for _ in range(n):  # one submission starts one worker: start them all now
-            pool.submit(int)
-        yield pool
+        # one submission starts one worker: start them all now (submit is thread-safe)
+        starter = threading.Thread(target=lambda: [pool.submit(int) for _ in range(n)], daemon=True)
+        starter.start()
+        try:
+            yield pool
+        finally:
+            starter.join()
 
 
 def in_chunks(pool: Executor | None, fn: Callable[..., list], items: list, *args: object) -> Callable[[], list]:
