@@ -442,17 +442,15 @@ def _code_lookup(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Source]
         table = "raw_participation" if src.kind == "participation" else "raw_action"
         fields = coded if src.kind == "participation" else ("status", "theme")
         own = {f: {normalise_py(a): c for a, c in m.items()} for f, m in src.values.items()}
-        cols = ", ".join(fields)
-        values = con.execute(  # every field's distinct values in one scan (unpivot leaves out nulls)
-            f"select distinct field, value from (unpivot (select {cols} from {table} where mapping = ?) "
-            f"on {cols} into name field value value)",
-            [key],
-        ).fetchall()
-        for f, raw in values:
-            k = normalise_py(raw)
-            code = own.get(f, {}).get(k) or aliases.get((f, k))
-            if code is not None:
-                rows.append((key, f, raw, code))
+        lists = ", ".join(f"list(distinct {f}) filter (where {f} is not null)" for f in fields)
+        # every field's distinct values in one scan
+        found = con.execute(f"select {lists} from {table} where mapping = ?", [key]).fetchall()[0]
+        for f, values in zip(fields, found):
+            for raw in values or ():  # None: no rows
+                k = normalise_py(raw)
+                code = own.get(f, {}).get(k) or aliases.get((f, k))
+                if code is not None:
+                    rows.append((key, f, raw, code))
     con.register(
         "_lookup",
         pa.table(
