@@ -109,6 +109,129 @@ class PatternList:
                 return rule_id
         return None
 
+    def candidates(self, texts: pa.Array) -> np.ndarray:
+        """Which of ``texts`` may match a pattern (``first`` need not look at the others): one
+        RE2 pass over the whole column, with each pattern widened by ``re2_superset``, rules out
+        texts that match none. Texts with a character outside UNCASED_RANGES (where Python's and
+        RE2's case-insensitive matching may differ), and every text when a pattern cannot be
+        widened, stay candidates."""
+        widened = [re2_superset(p.pattern) for _, p in self.patterns]
+        if not self.patterns or None in widened:
+            return np.full(len(texts), bool(self.patterns))
+        combined = "(?i)" + "|".join(f"(?:{w})" for w in widened)
+        may = pc.or_kleene(pc.match_substring_regex(texts, combined), pc.match_substring_regex(texts, _OUTSIDE_UNCASED))
+        return pc.fill_null(may, True).to_numpy(zero_copy_only=False)
+
+
+# ASCII, and blocks without a cased character (a test checks): Arabic, general punctuation,
+# arrows to box drawing (not the enclosed letters), variation selectors, emoji.
+UNCASED_RANGES = (
+    (0x600, 0x6FF),
+    (0x2000, 0x206F),
+    (0x2190, 0x245F),
+    (0x2500, 0x2BFF),
+    (0xFE00, 0xFE0F),
+    (0x1F000, 0x1FAFF),
+)
+_OUTSIDE_UNCASED = "[^\\x00-\\x7f" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in UNCASED_RANGES) + "]"
+# Python's classes (str patterns) in RE2, as wide or wider: \d is Unicode category Nd; \w is what
+# str.isalnum() accepts, and _ (marks added); \s is what str.isspace() accepts.
+_WIDE_CLASS = {"d": r"\p{Nd}", "w": r"\p{L}\p{N}\p{M}_", "s": r"\s\p{Z}\x{1c}-\x{1f}\x{85}"}
+_PLAIN_ESCAPES = set("nrtfva") | set(".^$*+?{}[]()|\\/-#&~ '\"<>=:,!@%;`")
+
+
+def re2_superset(pattern: str) -> str | None:
+    """An RE2 pattern (used with (?i)) that matches every text of ASCII and UNCASED_RANGES
+    characters that ``pattern`` (Python, re.IGNORECASE) matches, and maybe more: word boundaries
+    are dropped, Python's Unicode classes are written out, $ also takes a final newline. None for
+    what RE2 has no equal of or this does not read (look-arounds, back-references, inline flags,
+    \\N{...}, a cased letter outside ASCII: the two engines fold case differently)."""
+    if any(ch.lower() != ch or ch.upper() != ch for ch in pattern if not ch.isascii()):
+        return None
+    out: list[str] = []
+    i, n = 0, len(pattern)
+
+    def escape(e: str, in_class: bool, negated: bool) -> str | None:
+        if e in _WIDE_CLASS:
+            if not in_class:
+                return f"[{_WIDE_CLASS[e]}]"
+            return "\\" + e if negated else _WIDE_CLASS[e]  # RE2's ASCII sense: a narrower exclusion
+        if e in "DWS":
+            return None if negated else "\\" + e  # RE2's ASCII sense excludes less
+        if e in _PLAIN_ESCAPES:
+            return "\\" + e
+        return None
+
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 >= n:
+                return None
+            e = pattern[i + 1]
+            i += 2
+            if e in "bB":
+                continue  # an assertion dropped: more matches, never fewer
+            if e == "x" and re.fullmatch(r"[0-9A-Fa-f]{2}", pattern[i : i + 2]):
+                out.append(f"\\x{{{pattern[i : i + 2]}}}")
+                i += 2
+                continue
+            if e in "uU":
+                digits = 4 if e == "u" else 8
+                if not re.fullmatch(f"[0-9A-Fa-f]{{{digits}}}", pattern[i : i + digits]):
+                    return None
+                out.append(f"\\x{{{pattern[i : i + digits]}}}")
+                i += digits
+                continue
+            piece = escape(e, False, False)
+            if piece is None:
+                return None
+            out.append(piece)
+        elif c == "[":
+            j = i + 1
+            negated = pattern[j : j + 1] == "^"
+            j += negated
+            members = []
+            first = True
+            while j < n and (pattern[j] != "]" or first):
+                first = False
+                if pattern[j] == "\\":
+                    if j + 1 >= n or pattern[j + 1] in "bBuUxN" or pattern[j + 1].isdigit():
+                        return None
+                    piece = escape(pattern[j + 1], True, negated)
+                    if piece is None:
+                        return None
+                    members.append(piece)
+                    j += 2
+                elif pattern[j] == "[":
+                    return None  # POSIX classes in RE2, a literal [ in Python
+                else:
+                    members.append(re.escape(pattern[j]) if pattern[j] not in "-" else "-")
+                    j += 1
+            if j >= n:
+                return None
+            out.append("[" + "^" * negated + "".join(members) + "]")
+            i = j + 1
+        elif c == "(" and pattern[i + 1 : i + 2] == "?":
+            if pattern[i + 2 : i + 3] == ":" or pattern[i + 2 : i + 4] == "P<":
+                out.append(c)
+                i += 1
+            else:
+                return None  # look-arounds, back-references, inline flags, comments, atomic groups
+        elif c == "$":
+            out.append("(?:\\n?\\z)")
+            i += 1
+        elif c == "{" and pattern[i + 1 : i + 2] == ",":
+            return None  # {,n}: Python's, not RE2's
+        else:
+            out.append(c)
+            i += 1
+    widened = "".join(out)
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), "(?i)" + widened)
+    except pa.ArrowInvalid:
+        return None
+    return widened
+
 
 # -- themes ------------------------------------------------------------------------------------
 @dataclass
@@ -353,16 +476,18 @@ def _sentiments(words: Iterable[str | None], idx: pa.Array, ratings: pa.Array | 
 FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script", "text_id")
 
 
-def _per_text(texts: list[str], reference_dir: Path) -> list[tuple]:
-    """(theme, confidence, words' sentiment, offensive term, security rule) per text."""
+def _per_text(items: list[tuple[str, bool]], reference_dir: Path) -> list[tuple]:
+    """(theme, confidence, words' sentiment, offensive term, security rule) per (text, whether a
+    security pattern may match it)."""
     _, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
     out = []
-    for text in texts:
+    for text, may_be_security in items:
         folded = fold(text)
         words = sentiment_rules.words_label(folded, folded=True)
         theme, confidence = theme_of(folded, words, reference_dir, folded=True)
-        out.append((theme, confidence, words, offensive.first(folded, folded=True), security.first(text)))
+        rule = security.first(text) if may_be_security else None
+        out.append((theme, confidence, words, offensive.first(folded, folded=True), rule))
     return out
 
 
@@ -392,7 +517,8 @@ def features(
             flat = flat.dictionary_decode()
         encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
     distinct: list[str] = encoded.dictionary.to_pylist()
-    collect = in_chunks(pool, _per_text, distinct, reference_dir)
+    may_be_security = screens(reference_dir)[1].candidates(encoded.dictionary).tolist()
+    collect = in_chunks(pool, _per_text, list(zip(distinct, may_be_security)), reference_dir)
     # Clusters depend on the order texts are compared in: always use the same (sorted) order.
     order = sorted(range(len(distinct)), key=distinct.__getitem__)
     skeleton_of = skeletons(encoded.dictionary).to_pylist()

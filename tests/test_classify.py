@@ -320,3 +320,35 @@ def test_sentiment_meets_its_target_on_real_held_out_reviews() -> None:
     assert m["held_out"]["sentiment_macro_f1"] >= 0.75
     assert m["held_out"]["sentiment_macro_f1"] > m["held_out"]["rating_only_macro_f1"] + 0.15
     assert m["held_out"]["theme_accuracy"] >= 0.75
+
+
+def test_the_security_prefilter_leaves_only_texts_a_pattern_may_match() -> None:
+    """RE2 over the column rules out texts that no security pattern matches (emoji and all); a
+    text with a cased letter outside ASCII, or any text when a pattern has no RE2 equal, is left to
+    Python."""
+    import re
+
+    import pyarrow as pa
+
+    from etl.classify import PatternList, re2_superset, screens
+
+    texts = pa.array(
+        ["شكرا على الخدمه", "good service", "كلمه المرور هي ١٢٣٤", "ip 10.0.0.1", "😀 شكرا", "Émile", None]
+    )
+    assert screens(REFERENCE)[1].candidates(texts).tolist() == [False, False, True, True, False, True, True]
+    lookahead = PatternList([("x", re.compile(r"pass(?=word)", re.IGNORECASE))])
+    assert lookahead.candidates(texts).all()
+    assert re2_superset("ıp") is None  # Python's and RE2's case folding differ outside ASCII
+
+
+def test_the_prefilters_uncased_ranges_hold_no_cased_character() -> None:
+    """What the security prefilter trusts RE2 with: no character of UNCASED_RANGES has a case."""
+    from etl.classify import UNCASED_RANGES
+
+    cased = [
+        c
+        for a, b in UNCASED_RANGES
+        for c in map(chr, range(a, b + 1))
+        if len({c, c.lower(), c.upper(), c.casefold()}) > 1
+    ]
+    assert cased == []
