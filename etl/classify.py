@@ -81,16 +81,27 @@ class TermList:
     """A list of terms from a reference CSV (column ``term``), matched like theme keywords."""
 
     pattern: re.Pattern[str] | None
+    terms: tuple[str, ...] = ()  # normalised and folded
 
     @classmethod
     def load(cls, path: Path) -> TermList:
-        return cls(term_pattern(fold(normalise_py(r["term"])) for r in _read(path)))
+        terms = tuple(t for t in (fold(normalise_py(r["term"])) for r in _read(path)) if t)
+        return cls(term_pattern(terms), terms)
 
     def first(self, text: str, folded: bool = False) -> str | None:
         if not text or self.pattern is None:
             return None
         m = self.pattern.search(text if folded else fold(text))
         return m.group(1) if m else None
+
+    def candidates(self, texts: pa.Array) -> np.ndarray:
+        """Which of ``texts`` (normalised, not folded) ``first`` may find a term in: one RE2 pass
+        over the column for the terms' letters in a row, each letter's run (what ``fold`` shortens)
+        and U+FE0F (what it drops) allowed; word starts and clitics are left to ``first``."""
+        if not self.terms:
+            return np.zeros(len(texts), dtype=bool)
+        runs = "|".join("".join(f"{re.escape(c)}[{re.escape(c)}\\x{{fe0f}}]*" for c in t) for t in self.terms)
+        return pc.fill_null(pc.match_substring_regex(texts, runs), True).to_numpy(zero_copy_only=False)
 
 
 @dataclass
@@ -476,18 +487,19 @@ def _sentiments(words: Iterable[str | None], idx: pa.Array, ratings: pa.Array | 
 FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script", "text_id")
 
 
-def _per_text(items: list[tuple[str, bool]], reference_dir: Path) -> list[tuple]:
-    """(theme, confidence, words' sentiment, offensive term, security rule) per (text, whether a
-    security pattern may match it)."""
+def _per_text(items: list[tuple[str, bool, bool]], reference_dir: Path) -> list[tuple]:
+    """(theme, confidence, words' sentiment, offensive term, security rule) per (text, whether an
+    offensive term may be in it, whether a security pattern may match it)."""
     _, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
     out = []
-    for text, may_be_security in items:
+    for text, may_be_offensive, may_be_security in items:
         folded = fold(text)
         words = sentiment_rules.words_label(folded, folded=True)
         theme, confidence = theme_of(folded, words, reference_dir, folded=True)
+        term = offensive.first(folded, folded=True) if may_be_offensive else None
         rule = security.first(text) if may_be_security else None
-        out.append((theme, confidence, words, offensive.first(folded, folded=True), rule))
+        out.append((theme, confidence, words, term, rule))
     return out
 
 
@@ -517,8 +529,9 @@ def features(
             flat = flat.dictionary_decode()
         encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
     distinct: list[str] = encoded.dictionary.to_pylist()
-    may_be_security = screens(reference_dir)[1].candidates(encoded.dictionary).tolist()
-    collect = in_chunks(pool, _per_text, list(zip(distinct, may_be_security)), reference_dir)
+    # the screens' RE2 prefilters: most texts need neither screen's Python patterns
+    may_be = [screen.candidates(encoded.dictionary).tolist() for screen in screens(reference_dir)]
+    collect = in_chunks(pool, _per_text, list(zip(distinct, *may_be)), reference_dir)
     # Clusters depend on the order texts are compared in: always use the same (sorted) order.
     order = sorted(range(len(distinct)), key=distinct.__getitem__)
     skeleton_of = skeletons(encoded.dictionary).to_pylist()

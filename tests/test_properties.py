@@ -199,3 +199,25 @@ def test_the_security_prefilter_never_rules_out_a_match(texts: list[str]) -> Non
         one = PatternList([rule])
         for text, candidate in zip(texts, one.candidates(pa.array(texts, pa.string()))):
             assert candidate or one.first(text) is None, (rule[1].pattern, text)
+
+
+term_text = st.text(alphabet=st.sampled_from("غبيتافهكلحمرsStupidI \ufe0f.،"), max_size=30)
+
+
+@SETTINGS
+@given(
+    st.lists(term_text, min_size=1, max_size=20),
+    st.lists(st.text(alphabet=st.sampled_from("غبيتكلs"), min_size=1, max_size=4), max_size=3),
+)
+@example(["غغغبببي", "غ\ufe0fبي", "يا غبيييي", "وللغبي"], [])
+def test_the_offensive_prefilter_never_rules_out_a_term(texts: list[str], more_terms: list[str]) -> None:
+    """TermList.candidates (RE2 over the normalised column) keeps every text whose folded form
+    TermList.first finds a term in: stretched letters, U+FE0F, clitics; the shipped terms and
+    random ones."""
+    from etl.classify import TermList, fold, screens, term_pattern
+
+    shipped = screens(Path(__file__).parents[1] / "data/reference")[0]
+    terms = tuple(dict.fromkeys(shipped.terms + tuple(fold(t) for t in more_terms)))
+    for screen in (shipped, TermList(term_pattern(terms), terms)):
+        for text, candidate in zip(texts, screen.candidates(pa.array(texts, pa.string()))):
+            assert candidate or screen.first(text) is None, text
