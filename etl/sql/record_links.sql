@@ -1,5 +1,6 @@
 -- What links a record to others, per record of `records` in its order (pos): the first
 -- participation it repeats (control 7), the campaign it belongs to, and the analyst's theme for it.
+-- pos is the time order, by (submitted_at, participation_id): "first" and "before" compare pos.
 -- Narrow: no text or hash is carried through the aggregates (text_id numbers the distinct
 -- normalised texts of this run, null for an empty text; sender_no numbers the senders' hashes). A
 -- campaign: $min_senders or more senders, near-identical text, no gap over $window_hours, a week at
@@ -16,8 +17,8 @@ firsts as (
         sender_no,
         text_cluster,
         case when text_cluster is null then text_id end as exact_text,
-        arg_min(participation_id, (submitted_at, participation_id)) as first_of_kind,
-        arg_min(text_id, (submitted_at, participation_id)) as first_text_id
+        arg_min(participation_id, pos) as first_of_kind,
+        arg_min(text_id, pos) as first_text_id
     from keys
     where sender_no is not null and text_id is not null
     group by all
@@ -71,7 +72,7 @@ gaps as (
         submitted_at,
         sender_no,
         case when submitted_at - lag(submitted_at) over (
-            partition by text_cluster order by submitted_at, participation_id
+            partition by text_cluster order by pos
         ) > to_hours(cast($window_hours as bigint)) then 1 else 0 end as new_island
     from keys
     semi join candidates using (text_cluster)
@@ -81,7 +82,7 @@ islands as (
     select
         *,
         sum(new_island) over (
-            partition by text_cluster order by submitted_at, participation_id rows unbounded preceding
+            partition by text_cluster order by pos rows unbounded preceding
         ) as island
     from gaps
 ),
