@@ -508,9 +508,9 @@ ASCII_WHITESPACE = "".join(c for c in map(chr, range(128)) if c.isspace())  # wh
 
 
 def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Array, pa.Array]:
-    """The distinct texts (no text: "") and senders' hashes of the accepted records, each in the
-    order of the numbers that temporary tables record_text and record_sender give them (``_records``
-    joins those numbers to the records).
+    """The distinct texts (no text: "") of the accepted records, and the hashes of the distinct
+    senders of valid rows, each in the order of the numbers that temporary tables record_text and
+    record_sender give them (``_records`` joins those numbers to the records).
 
     The text stage works on the distinct texts alone: short replies ("شكرا"), campaigns and repeat
     senders make them far fewer than the records. DuckDB finds them, and hashes the senders, on
@@ -520,9 +520,9 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Arra
         "create temp table record_text as select text, cast(row_number() over () - 1 as integer) as text_index "
         f"from (select distinct coalesce(text, '') as text from stg_participation where {accepted})"
     )
-    con.execute(
+    con.execute(  # every valid row's sender (a repeated row's too: a hash nobody reads costs less than the join)
         "create temp table sender_distinct as select sender, strlen(sender) = length(sender) as ascii "
-        f"from (select distinct sender from stg_participation where sender is not null and {accepted})"
+        "from (select distinct sender from stg_participation where sender is not null and len(reasons) = 0)"
     )
     others = [s for (s,) in con.execute("select sender from sender_distinct where not ascii").fetchall()]
     keys = pa.table(

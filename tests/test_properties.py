@@ -136,7 +136,8 @@ def test_duckdb_hashes_senders_as_python_does(senders: list[str]) -> None:
 
     con = duckdb.connect()
     con.execute(
-        "create table stg_participation as select *, '' as text from unnest(?) with ordinality as t(sender, row_id)",
+        "create table stg_participation as select *, '' as text, []::varchar[] as reasons "
+        "from unnest(?) with ordinality as t(sender, row_id)",
         [senders],
     )
     con.execute("create table stg_identified as select row_id, 1 as occurrence from stg_participation")

@@ -1,4 +1,4 @@
--- The distinct senders of the accepted records (sender_distinct: sender, ascii), numbered
+-- The distinct senders of valid rows (sender_distinct: sender, ascii), numbered
 -- (sender_index), with their salted hash, SHA-256 of $salt and the sender's key as hex (no key, no
 -- hash), and sender_no: the same number for the same hash (what repeats and campaigns compare,
 -- cheaper than the hash). etl.text.sender_key defines the key. For a sender written in ASCII
