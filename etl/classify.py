@@ -101,7 +101,7 @@ class TermList:
         if not self.terms:
             return np.zeros(len(texts), dtype=bool)
         runs = "|".join("".join(f"{re.escape(c)}[{re.escape(c)}\\x{{fe0f}}]*" for c in t) for t in self.terms)
-        return pc.fill_null(pc.match_substring_regex(texts, runs), True).to_numpy(zero_copy_only=False)
+        return _may_match(texts, runs)
 
 
 @dataclass
@@ -130,8 +130,12 @@ class PatternList:
         if not self.patterns or None in widened:
             return np.full(len(texts), bool(self.patterns))
         combined = "(?i)" + "|".join(f"(?:{w})" for w in widened)
-        may = pc.or_kleene(pc.match_substring_regex(texts, combined), pc.match_substring_regex(texts, _OUTSIDE_UNCASED))
-        return pc.fill_null(may, True).to_numpy(zero_copy_only=False)
+        return _may_match(texts, combined) | _may_match(texts, _OUTSIDE_UNCASED)
+
+
+def _may_match(texts: pa.Array, regex: str) -> np.ndarray:
+    """Whether each text matches ``regex`` (RE2, Arrow); a null text may match anything."""
+    return pc.fill_null(pc.match_substring_regex(texts, regex), True).to_numpy(zero_copy_only=False)
 
 
 # ASCII, and blocks without a cased character (a test checks): Arabic, general punctuation,
@@ -545,10 +549,8 @@ def features(
     theme, confidence, words, offensive, security = zip(*collect()) if distinct else ([],) * 5
     idx = encoded.indices
 
-    def per_record(values: list | pa.Array) -> pa.DictionaryArray:  # each record points at its text's value
-        return pa.DictionaryArray.from_arrays(
-            idx, values if isinstance(values, pa.Array) else pa.array(values, pa.string())
-        )
+    def per_record(values: list | tuple) -> pa.DictionaryArray:  # each record points at its text's value
+        return pa.DictionaryArray.from_arrays(idx, pa.array(values, pa.string()))
 
     out = {
         "theme": per_record(theme),
@@ -556,7 +558,7 @@ def features(
         "offensive_term": per_record(offensive),
         "security_rule": per_record(security),
         "cluster": per_record(cluster_key_of),
-        "script": per_record(script),
+        "script": pa.DictionaryArray.from_arrays(idx, script),
         "sentiment": _sentiments(words, idx, ratings),
     }
     ids = pc.cast(idx, pa.int32())

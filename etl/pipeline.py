@@ -228,13 +228,10 @@ def _build(
 
         t = time.perf_counter()
         texts, hashes = _distinct_values(con, salt)
-        records = _records(con)
+        records = _records(con, hashes)
         _release_staging(con)
         records = _text_stage(records, texts)
-        del texts
-        # each record points at its sender's hash (DuckDB reads the dictionary as it is)
-        hashed = pa.DictionaryArray.from_arrays(records.column("sender_index").combine_chunks(), hashes)
-        records = records.drop_columns(["sender_index"]).append_column("sender_hash", hashed)
+        del texts, hashes
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -526,7 +523,7 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Arra
     )
     others = [s for (s,) in con.execute("select sender from sender_distinct where not ascii").fetchall()]
     keys = pa.table(
-        {"sender": pa.array(others, pa.string()), "sender_key": pa.array(map(sender_key, others), pa.string())}
+        {"sender": pa.array(others, pa.string()), "sender_key": pa.array([sender_key(s) for s in others], pa.string())}
     )
     con.register("sender_python_key", keys)
     try:
@@ -542,12 +539,13 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Arra
     return texts.combine_chunks(), hashes.combine_chunks()
 
 
-def _records(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def _records(con: duckdb.DuckDBPyConnection, hashes: pa.Array) -> pa.Table:
     """The accepted records (first occurrences) in time order, numbered by ``pos``: the text, sender
     and classification stages add columns to this one table, and the participation table is written
     from it in this order, without joining or sorting the wide rows again. Each record's text and
     sender are numbers (``_distinct_values``): the raw text and sender go no further than this
-    process's memory, once each."""
+    process's memory, once each. The sender's number points into ``hashes``: sender_hash, kept
+    dictionary-encoded (DuckDB reads it as it is)."""
     tbl = con.sql(
         f"select {RECORD_COLUMNS} from stg_identified as ids "
         "inner join stg_participation as typed on typed.row_id = ids.row_id "
@@ -555,6 +553,8 @@ def _records(con: duckdb.DuckDBPyConnection) -> pa.Table:
         "left join record_sender on record_sender.sender = typed.sender "
         "where ids.occurrence = 1 order by submitted_at, ids.participation_id"
     ).to_arrow_table()
+    hashed = pa.DictionaryArray.from_arrays(tbl.column("sender_index").combine_chunks(), hashes)
+    tbl = tbl.drop_columns(["sender_index"]).append_column("sender_hash", hashed)
     return tbl.append_column("pos", pa.array(np.arange(tbl.num_rows, dtype=np.int64)))
 
 

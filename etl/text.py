@@ -287,5 +287,4 @@ def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor
     DuckDB (etl/sql/record_sender.sql), and a property test compares the two."""
     flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
     encoded = pc.dictionary_encode(flat)
-    hashes = pa.array(in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)(), pa.string())
-    return pa.DictionaryArray.from_arrays(encoded.indices, hashes).dictionary_decode()
+    return pa.array(in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)(), pa.string()).take(encoded.indices)

@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pyarrow as pa
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from etl.text import normalise, normalise_array, normalise_py, redact, redact_array
+from tests.conftest import REFERENCE
 
 ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
 MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640"
@@ -193,7 +193,7 @@ def test_the_security_prefilter_never_rules_out_a_match(texts: list[str]) -> Non
     outside ASCII."""
     from etl.classify import PatternList, re2_superset
 
-    shipped = PatternList.load(Path(__file__).parents[1] / "data/reference/security_patterns.csv")
+    shipped = PatternList.load(REFERENCE / "security_patterns.csv")
     tricky = [(str(i), re.compile(p, re.IGNORECASE)) for i, p in enumerate(TRICKY_PATTERNS)]
     for rule in shipped.patterns + tricky:  # one at a time: together, one pattern's catch hides another's miss
         assert re2_superset(rule[1].pattern) is not None, rule[1].pattern
@@ -217,7 +217,7 @@ def test_the_offensive_prefilter_never_rules_out_a_term(texts: list[str], more_t
     random ones."""
     from etl.classify import TermList, fold, screens, term_pattern
 
-    shipped = screens(Path(__file__).parents[1] / "data/reference")[0]
+    shipped = screens(REFERENCE)[0]
     terms = tuple(dict.fromkeys(shipped.terms + tuple(fold(t) for t in more_terms)))
     for screen in (shipped, TermList(term_pattern(terms), terms)):
         for text, candidate in zip(texts, screen.candidates(pa.array(texts, pa.string()))):
