@@ -87,14 +87,13 @@ def sidebar_filters() -> Filters:
     from dashboard.db import WarehouseMissing
 
     try:
-        choices = queries.options(lang)
+        names = queries.names(lang)
         span = queries.data_span()
     except WarehouseMissing:
-        choices, span = None, None
+        names, span = None, None
 
     filters = Filters()
-    if choices is not None and not span.empty and span.at[0, "last_day"] is not None:
-        names = {(r.dimension, r.code): r.name for r in choices.itertuples()}
+    if names is not None and not span.empty and span.at[0, "last_day"] is not None:
         codes = {d: [c for (dim, c) in names if dim == d] for d in DIMENSIONS}
         first_day, last_day = span.at[0, "first_day"], span.at[0, "last_day"]
         if "filters_seeded" not in st.session_state:  # once per session: the URL decides the start

@@ -5,9 +5,9 @@ with formula-like cells neutralised. It always says how many rows match and how 
 import streamlit as st
 
 from dashboard import queries
-from dashboard.components import page_start
+from dashboard.components import page_start, show_table
 from dashboard.exports import XLSX_MAX_ROWS, localise_markers, to_csv, to_xlsx
-from dashboard.i18n import number, t
+from dashboard.i18n import named, number, t
 from etl.text import normalise
 
 PAGE_SIZE = 50
@@ -30,9 +30,19 @@ page = st.number_input(
 )
 rows = queries.explorer_rows(filters, search, PAGE_SIZE, (page - 1) * PAGE_SIZE)
 rows = rows.assign(text_redacted=rows["text_redacted"].map(lambda x: localise_markers(x, lang)))
+CODED = {  # column -> its dimension in queries.names
+    "channel": "channel",
+    "tool": "tool",
+    "region": "region",
+    "theme": "theme",
+    "sentiment": "sentiment",
+    "moderation_status": "status",
+    "language": "language",
+}
 HEADERS = {
     "participation_id": "col_id",
     "submitted_at": "col_submitted",
+    "text_redacted": "col_text",
     "channel": "col_channel",
     "tool": "col_tool",
     "region": "col_region",
@@ -44,10 +54,11 @@ HEADERS = {
     "screening_controls": "col_screening",
     "responded_at": "col_responded",
     "language": "col_language",
-    "text_redacted": "col_text",
 }
+# Codes read as names in the interface language; the downloads below keep the codes.
+rows = named(rows, queries.names(lang), CODED)
 # Plain text cells: a dataframe never renders Markdown or HTML. Downloads keep the field names.
-st.dataframe(rows.rename(columns={c: t(lang, k) for c, k in HEADERS.items()}), hide_index=True, width="stretch")
+show_table(rows.rename(columns={c: t(lang, k) for c, k in HEADERS.items()}))
 
 exported = min(total, EXPORT_LIMIT)
 st.caption(

@@ -4,7 +4,7 @@ what changed most, with a guard against noise on small numbers."""
 import streamlit as st
 
 from dashboard import analysis, charts, queries
-from dashboard.components import chart_with_table, page_start
+from dashboard.components import chart_with_table, page_start, show_table
 from dashboard.i18n import headers, hijri, number, percent, t
 
 lang, filters = page_start("overview_title")
@@ -116,4 +116,4 @@ if previous:
                 "change_pct": "%",
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table)

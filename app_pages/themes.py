@@ -4,9 +4,9 @@ theme's own baseline); coordinated campaigns; a sample of redacted texts, shown 
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table, page_start
+from dashboard.components import chart_with_table, page_start, show_table
 from dashboard.exports import localise_markers
-from dashboard.i18n import headers, t
+from dashboard.i18n import headers, named, t
 
 lang, filters = page_start("themes_title")
 dist = queries.theme_distribution(lang, filters)
@@ -79,10 +79,7 @@ if filters.end:
     if emerging.empty:
         st.info(t(lang, "no_emerging"))
     else:
-        st.dataframe(
-            emerging.pipe(headers, lang),
-            hide_index=True,
-        )
+        show_table(emerging.pipe(headers, lang))
 
 st.subheader(t(lang, "campaigns"))
 st.caption(t(lang, "campaigns_caption"))
@@ -90,28 +87,23 @@ camp = queries.campaigns(lang, filters)
 if camp.empty:
     st.info(t(lang, "no_campaigns"))
 else:
-    st.dataframe(
+    show_table(
         camp.assign(sample_text_redacted=camp["sample_text_redacted"].map(lambda x: localise_markers(x, lang))).pipe(
             headers, lang
         ),
-        hide_index=True,
-        width="stretch",
     )
 
 st.subheader(t(lang, "theme_samples"))
-options = queries.options(lang)
-themes = options[options["dimension"] == "theme"]
-names = dict(zip(themes["code"], themes["name"]))
-chosen = st.selectbox(t(lang, "choose_theme"), list(names), format_func=names.get, key="sample_theme")
-samples = queries.theme_samples(chosen, filters)
+names = queries.names(lang)
+themes = {code: name for (dimension, code), name in names.items() if dimension == "theme"}
+chosen = st.selectbox(t(lang, "choose_theme"), list(themes), format_func=themes.get, key="sample_theme")
+samples = named(queries.theme_samples(chosen, filters), names, {"sentiment": "sentiment"})
 if samples.empty:
     st.info(t(lang, "empty_filtered"))
 else:
     # Plain text only: a dataframe cell never renders Markdown or HTML.
-    st.dataframe(
+    show_table(
         samples.assign(text_redacted=samples["text_redacted"].map(lambda x: localise_markers(x, lang))).pipe(
             headers, lang
         ),
-        hide_index=True,
-        width="stretch",
     )

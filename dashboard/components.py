@@ -1,8 +1,8 @@
 """Reusable page parts (they call st.*; chart builders in charts.py never do).
 
 ``chart_with_table``: every chart has its table a click away and a download, and an empty result
-says why it is empty. Participants' text is shown only through ``st.dataframe``/``st.text``,
-never as Markdown or HTML.
+says why it is empty; ``show_table`` shows any table, missing values as "—". Participants' text is
+shown only through ``st.dataframe``/``st.text``, never as Markdown or HTML.
 """
 
 from __future__ import annotations
@@ -16,17 +16,25 @@ from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.state import current_filters, current_lang
 
+MISSING = "—"  # a missing value in a table, in either language (Streamlit's own is "None")
+
+
+def show_table(table: pd.DataFrame) -> None:
+    """A table with missing values shown as "—", not as Streamlit's English "None". Plain cells:
+    ``st.dataframe`` never renders Markdown or HTML."""
+    st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING)
+
 
 def chart_with_table(lang: str, chart: alt.Chart | None, table: pd.DataFrame, key: str, filename: str) -> None:
     if table.empty:
         st.info(t(lang, "empty_filtered"))
         return
     if chart is None:  # a table is the figure itself
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table)
     else:
         st.altair_chart(chart, width="stretch")
         with st.expander(t(lang, "show_table")):
-            st.dataframe(table, hide_index=True, width="stretch")
+            show_table(table)
     st.download_button(
         t(lang, "download_csv"),
         table.to_csv(index=False).encode("utf-8-sig"),

@@ -53,6 +53,12 @@ def percent(value: float | None) -> str:
     return "—" if value is None or value != value else f"{value:.1%}"
 
 
+def named(df: pd.DataFrame, names: dict[tuple[str, str], str], columns: dict[str, str]) -> pd.DataFrame:
+    """The frame with coded columns shown by name: ``columns`` maps a column to its dimension in
+    ``names`` ((dimension, code) -> name, from ``queries.names``); a code with no name stays."""
+    return df.assign(**{c: df[c].map(lambda v, d=d: names.get((d, v), v)) for c, d in columns.items() if c in df})
+
+
 def headers(df: pd.DataFrame, lang: str, **keys: str) -> pd.DataFrame:
     """The frame with each column labelled from the locale files: ``col_<column>``, or the key given
     for it in ``keys``; a column with no label keeps its name. Use as ``df.pipe(headers, lang)``."""

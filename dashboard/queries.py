@@ -43,9 +43,10 @@ def headline() -> pd.DataFrame:
     return _run("headline")
 
 
-def options(lang: str) -> pd.DataFrame:
-    """Every filter's choices: dimension, code, name in ``lang``."""
-    return _run("filter_options", None, lang)
+def names(lang: str) -> dict[tuple[str, str], str]:
+    """(dimension, code) -> name in ``lang`` for every coded field: the filters' choices (channel,
+    tool, region, theme, status, language), sentiment and beneficiary type."""
+    return {(r.dimension, r.code): r.name for r in _run("code_names", None, lang).itertuples()}
 
 
 def data_span() -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.analysis import MIN_COUNT, what_changed
+from dashboard.i18n import t
 from tests.conftest import PAGE_TITLES, ROOT
 
 APP = str(ROOT / "app.py")
@@ -50,6 +51,8 @@ def test_every_page_renders_in_each_language(wh: Path, page: str, lang: str) -> 
     at = open_page(page, lang=lang, start="2025-01-01", end="2026-11-27")
     assert at.title[0].value == TITLES[page][0 if lang == "ar" else 1]
     assert at.dataframe or at.metric
+    # a missing value reads "—" in every table, never Streamlit's English "None"
+    assert all(d.proto.placeholder == "—" for d in at.dataframe)
 
 
 def _count(wh: Path, where: str = "true", params: list | None = None) -> int:
@@ -164,6 +167,24 @@ def test_explorer_search_ignores_diacritics_and_hamza(wh: Path) -> None:
     assert at.caption[0].value == plain and plain.split()[0] != "0"
     at.toggle(key="prepare_export").set_value(True).run()
     assert not at.exception
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_explorer_shows_names_in_the_interface_language(wh: Path, lang: str) -> None:
+    at = open_page("app_pages/explorer.py", lang=lang, start="2024-01-01", end="2026-11-27")
+    rows = at.dataframe[0].value
+    con = duckdb.connect(str(wh), read_only=True)
+    for field, ref in [
+        ("channel", "ref_channel"),
+        ("tool", "ref_tool"),
+        ("theme", "ref_theme"),
+        ("sentiment", "ref_sentiment"),
+        ("status", "ref_moderation_status"),
+        ("language", "ref_language"),
+    ]:
+        names = {name for (name,) in con.execute(f"select name_{lang} from {ref}").fetchall()}
+        shown = set(rows[t(lang, f"col_{field}")].dropna())
+        assert shown and shown <= names, (field, shown - names)
 
 
 def test_screening_agreement_from_the_mart_matches_the_rows(wh: Path) -> None:

@@ -1,7 +1,9 @@
 -- The matching participations, newest first: one page of them (?: search twice, limit, offset).
+-- The text comes third, so it is in view beside its date without scrolling the table.
 select
     participation_id,
     submitted_at,
+    text_redacted,
     channel,
     tool,
     region,
@@ -12,8 +14,7 @@ select
     moderation_control,
     screening_controls,
     responded_at,
-    language,
-    text_redacted
+    language
 from participation
 where {where} and (? = '' or contains(text_normalized, ?))
 order by submitted_at desc, participation_id
