@@ -109,6 +109,11 @@ def sidebar_filters() -> Filters:
             for d in DIMENSIONS:
                 st.session_state[f"f_{d}"] = list(getattr(url, d))
             st.session_state["filters_seeded"] = True
+        # Streamlit drops a widget's state on a run that does not draw it (the public summary's):
+        # the last values drawn come back, so the filters survive a visit there.
+        for key, value in st.session_state.get("filters_drawn", {}).items():
+            if key not in st.session_state:
+                st.session_state[key] = value
         with st.sidebar:
             st.subheader(t(lang, "filters"))
             st.date_input(t(lang, "period"), key="f_period", min_value=first_day, max_value=last_day)
@@ -120,6 +125,9 @@ def sidebar_filters() -> Filters:
                     placeholder=t(lang, "all"),
                     format_func=lambda code, d=d: names[(d, code)],
                 )
+        st.session_state["filters_drawn"] = {
+            k: st.session_state[k] for k in ("f_period", *(f"f_{d}" for d in DIMENSIONS))
+        }
         period = st.session_state["f_period"]
         start, end = period if isinstance(period, tuple | list) and len(period) == 2 else (None, None)
         filters = Filters(start=start, end=end, **{d: tuple(st.session_state[f"f_{d}"]) for d in DIMENSIONS})
@@ -132,15 +140,17 @@ except access.AccessError as exc:
     st.error(t(lang, "access_error", error=exc))
     st.stop()
 allowed = access.pages_for(session_role)
-filters = sidebar_filters() if any(p.key != "public" for p in allowed) else Filters()
+# One flat list: Streamlit's sectioned navigation puts <div>s directly in its <ul>, which axe-core
+# reports as a serious accessibility violation (list/listitem); a flat list is valid markup.
+pages = {
+    spec.key: st.Page(spec.path, title=t(lang, f"page_{spec.key}"), icon=spec.icon, default=spec is allowed[0])
+    for spec in allowed
+}
+current = st.navigation(list(pages.values()))
+# The public summary shows a published snapshot's period, not the warehouse: the filters would not apply.
+on_public = "public" in pages and current.url_path == pages["public"].url_path
+filters = Filters() if on_public else sidebar_filters()
 st.session_state["filters"] = filters
 kept = {"period": st.query_params["period"]} if "period" in st.query_params else {}  # the public page's
 st.query_params.from_dict({"lang": lang, **to_query(filters), **kept})
-
-# One flat list: Streamlit's sectioned navigation puts <div>s directly in its <ul>, which axe-core
-# reports as a serious accessibility violation (list/listitem); a flat list is valid markup.
-pages = [
-    st.Page(spec.path, title=t(lang, f"page_{spec.key}"), icon=spec.icon, default=spec is allowed[0])
-    for spec in allowed
-]
-st.navigation(pages).run()
+current.run()

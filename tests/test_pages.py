@@ -3,6 +3,7 @@ built by the real ETL; at least one interaction per page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -76,6 +77,16 @@ def test_overview_filter_interaction(wh: Path) -> None:
     at.multiselect(key="f_channel").set_value(["website"]).run()
     website = _count(wh, "channel = 'website' and submitted_at >= '2025-01-01'")
     assert at.metric[0].value == f"{website:,}" != everything
+
+
+def test_public_summary_hides_the_filters_and_keeps_them(wh: Path) -> None:
+    at = open_page(PAGES[0], lang="en", start="2026-01-01", end="2026-03-31", channel="email")
+    at.switch_page("app_pages/public.py").run()
+    assert not at.exception and not at.sidebar.multiselect and not at.sidebar.date_input  # they would not apply
+    assert "channel" not in at.query_params
+    at.switch_page(PAGES[0]).run()
+    assert at.multiselect(key="f_channel").value == ["email"]
+    assert at.date_input(key="f_period").value == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 
 
 def test_unknown_codes_in_the_url_are_ignored(wh: Path) -> None:
