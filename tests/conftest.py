@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,15 @@ PAGE_TITLES = {
     "data_quality": ("جودة البيانات", "Data quality"),
     "public": ("المشاركة الإلكترونية: ماذا سمعنا وماذا فعلنا", "E-participation: what we heard and what we did"),
 }
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module() -> Iterator[None]:
+    """AppTest runs app.py as ``__main__`` and leaves it installed; a later test's worker processes
+    (forkserver) would then run the whole app script on start. Each test gets the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 def etl(input_dir: Path, warehouse: Path, **kw) -> RunResult:
