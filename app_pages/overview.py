@@ -87,10 +87,13 @@ figure(row2[2], "actions_completed", number(done_now, lang), analysis.delta(done
 
 st.subheader(t(lang, "weekly_trend"))
 weekly = queries.weekly_volume(filters)
+whole = analysis.whole_weeks(weekly, filters.start, filters.end)
+if len(whole) < len(weekly):
+    st.caption(t(lang, "partial_weeks"))
 chart_with_table(
     lang,
     charts.line(
-        weekly, "week", "participations", t(lang, "col_week"), t(lang, "col_participations"), t(lang, "weekly_trend")
+        whole, "week", "participations", t(lang, "col_week"), t(lang, "col_participations"), t(lang, "weekly_trend")
     ),
     weekly.pipe(headers, lang),
     "weekly",

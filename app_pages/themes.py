@@ -3,7 +3,7 @@ theme's own baseline); coordinated campaigns; a sample of redacted texts, shown 
 
 import streamlit as st
 
-from dashboard import charts, queries
+from dashboard import analysis, charts, queries
 from dashboard.components import chart_with_table, page_start, show_table
 from dashboard.exports import localise_markers
 from dashboard.i18n import headers, named, t
@@ -55,10 +55,13 @@ with right:
 
 st.subheader(t(lang, "theme_trend"))
 weekly = queries.theme_weekly(lang, filters)
+whole = analysis.whole_weeks(weekly, filters.start, filters.end)
+if len(whole) < len(weekly):
+    st.caption(t(lang, "partial_weeks"))
 chart_with_table(
     lang,
     charts.line(
-        weekly,
+        whole,
         "week",
         "participations",
         t(lang, "col_week"),

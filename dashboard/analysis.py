@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -33,3 +34,18 @@ def delta(now: float | None, before: float | None) -> float | None:
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return None
     return now - before
+
+
+def whole_weeks(df: pd.DataFrame, start: dt.date | None, end: dt.date | None, column: str = "week") -> pd.DataFrame:
+    """The rows whose week (a Monday, as SQL's date_trunc('week') gives) lies wholly inside the period
+    [start, end]. A week the period cuts holds only some of its days and would draw as a dip at either
+    end of a weekly line. All the rows when no week is whole: a short period shows what it has."""
+    if df.empty:
+        return df
+    monday = pd.to_datetime(df[column]).dt.date
+    inside = pd.Series(True, index=df.index)
+    if start is not None:
+        inside &= monday >= start
+    if end is not None:
+        inside &= monday.map(lambda d: d + dt.timedelta(days=6)) <= end
+    return df[inside] if inside.any() else df

@@ -9,7 +9,39 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dashboard.i18n import isolate
+from dashboard.i18n import isolate, t
+
+
+def localised(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+    """The chart with its dates in ``lang``: month and day names from the locale files, so a time
+    axis and its tooltips read "30 أغسطس" on the Arabic page, not "Aug 30" (Vega's default is
+    American English)."""
+    names = {k: t(lang, f"time_{k}").split() for k in ("months", "short_months", "days", "short_days", "periods")}
+    time = alt.TimeLocale(
+        dateTime="%x %X",
+        date="%Y/%m/%d",
+        time="%H:%M:%S",
+        periods=names["periods"],
+        days=names["days"],
+        shortDays=names["short_days"],
+        months=names["months"],
+        shortMonths=names["short_months"],
+    )
+    return chart.configure(locale=alt.Locale(time=time))
+
+
+DAY = "%Y/%m/%d"  # a day in a tooltip: unambiguous in both languages
+
+
+def _time_axis(dates: pd.Series) -> alt.Axis:
+    """Up to half a year: a tick on each of the data's own days (the weeks' Mondays, not Vega's
+    Sundays), labelled by day and month ("31 أغسطس", "31 Aug"); beyond, month and year. Vega's own
+    labels mix day names, months and days from one tick to the next."""
+    days = pd.to_datetime(dates)
+    if days.empty or (days.max() - days.min()).days > 183:
+        return alt.Axis(format="%b %Y", labelOverlap=True)
+    ticks = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in sorted(days.dt.date.unique())]
+    return alt.Axis(format="%-d %b", values=ticks, labelOverlap=True)
 
 
 def bar(
@@ -45,9 +77,12 @@ def line(
     """A time series (one line per ``color`` value when given)."""
     data = df.assign(**{color: df[color].map(isolate)}) if color else df
     enc = {
-        "x": alt.X(f"{x}:T", title=x_title),
+        "x": alt.X(f"{x}:T", title=x_title, axis=_time_axis(df[x])),
         "y": alt.Y(f"{y}:Q", title=y_title),
-        "tooltip": [alt.Tooltip(f"{x}:T", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=",")],
+        "tooltip": [
+            alt.Tooltip(f"{x}:T", title=x_title, format=DAY),
+            alt.Tooltip(f"{y}:Q", title=y_title, format=","),
+        ],
     }
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320))
@@ -77,17 +112,18 @@ def stacked_bar(
     """
     data = df.assign(**{color: df[color].map(isolate)})
     scale = alt.Scale(domain=[isolate(k) for k in palette], range=list(palette.values())) if palette else alt.Undefined
-    x_type = "T" if pd.api.types.is_datetime64_any_dtype(df[x]) or x == "week" else "N"
+    timed = pd.api.types.is_datetime64_any_dtype(df[x]) or x == "week"
+    x_type = "T" if timed else "N"
     return (
         alt.Chart(data, description=description)
         .mark_bar()
         .encode(
-            x=alt.X(f"{x}:{x_type}", title=x_title),
+            x=alt.X(f"{x}:{x_type}", title=x_title, axis=_time_axis(df[x]) if timed else alt.Undefined),
             y=alt.Y(f"{y}:Q", title=y_title, stack=True),
             color=alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320), scale=scale),
             tooltip=[
                 alt.Tooltip(f"{color}:N", title=color_title),
-                alt.Tooltip(f"{x}:{x_type}", title=x_title),
+                alt.Tooltip(f"{x}:{x_type}", title=x_title, format=DAY if timed else alt.Undefined),
                 alt.Tooltip(f"{y}:Q", title=y_title, format=","),
             ],
         )

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import charts
 from dashboard.db import WarehouseMissing, warehouse_path, warehouse_version
 from dashboard.filters import Filters
 from dashboard.i18n import t
@@ -32,7 +33,7 @@ def chart_with_table(lang: str, chart: alt.Chart | None, table: pd.DataFrame, ke
     if chart is None:  # a table is the figure itself
         show_table(table)
     else:
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(charts.localised(chart, lang), width="stretch")
         with st.expander(t(lang, "show_table")):
             show_table(table)
     st.download_button(

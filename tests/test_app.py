@@ -95,3 +95,21 @@ def test_sentiment_keeps_its_colours_in_every_language() -> None:
     scale = spec["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"])) == {isolate(k): v for k, v in palette.items()}
     assert SENTIMENT_COLORS["negative"] == "#c62828" and SENTIMENT_COLORS["positive"] == "#2e7d32"
+
+
+@pytest.mark.parametrize(("lang", "august"), [("ar", "أغسطس"), ("en", "Aug")])
+def test_weekly_charts_read_dates_in_the_page_language(lang: str, august: str) -> None:
+    import pandas as pd
+
+    weeks = pd.DataFrame({"week": pd.to_datetime(["2026-08-31", "2026-09-07", "2026-09-14"]), "n": [5, 6, 7]})
+    spec = charts.localised(charts.line(weeks, "week", "n", "w", "n", "d"), lang).to_dict()
+    time = spec["config"]["locale"]["time"]
+    assert len(time["months"]) == len(time["shortMonths"]) == 12 and len(time["days"]) == 7
+    assert august in time["shortMonths"][7]  # the axis format %b names the month in the page's language
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["format"] == "%-d %b"
+    # a tick on each week's Monday, where the points are (Vega's own week ticks fall on Sundays)
+    assert [(v["year"], v["month"], v["date"]) for v in axis["values"]] == [(2026, 8, 31), (2026, 9, 7), (2026, 9, 14)]
+    assert spec["encoding"]["tooltip"][0]["format"] == "%Y/%m/%d"
+    years = pd.DataFrame({"week": pd.to_datetime(["2025-01-06", "2026-01-05"]), "n": [1, 2]})
+    assert charts.line(years, "week", "n", "w", "n", "d").to_dict()["encoding"]["x"]["axis"]["format"] == "%b %Y"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.analysis import MIN_COUNT, what_changed
-from dashboard.i18n import t
+from dashboard.analysis import MIN_COUNT, what_changed, whole_weeks
+from dashboard.i18n import strings, t
 from tests.conftest import PAGE_TITLES, ROOT
 
 APP = str(ROOT / "app.py")
@@ -134,6 +134,27 @@ def test_what_changed_guards_against_noise() -> None:
     assert list(out["direction"]) == ["up", "up"] and out.loc[0, "change_pct"] == 1.0
     assert what_changed(df.assign(now=df["before"])).empty
     assert MIN_COUNT >= 10
+
+
+def test_whole_weeks_leave_out_the_weeks_a_period_cuts() -> None:
+    weeks = pd.DataFrame(
+        {"week": pd.to_datetime(["2026-08-24", "2026-08-31", "2026-09-07", "2026-11-23"]), "n": [1, 9, 9, 4]}
+    )
+    # Sunday 30 August to Friday 27 November: the first and the last week are cut
+    kept = whole_weeks(weeks, dt.date(2026, 8, 30), dt.date(2026, 11, 27))
+    assert list(kept["n"]) == [9, 9]
+    assert list(whole_weeks(weeks, dt.date(2026, 8, 24), dt.date(2026, 11, 29))["n"]) == [1, 9, 9, 4]
+    assert list(whole_weeks(weeks, None, None)["n"]) == [1, 9, 9, 4]
+    # a period with no whole week shows what it has
+    assert len(whole_weeks(weeks.head(1), dt.date(2026, 8, 26), dt.date(2026, 8, 28))) == 1
+
+
+def test_overview_says_when_cut_weeks_are_left_out(wh: Path) -> None:
+    partial = strings("en")["partial_weeks"]
+    at = open_page(PAGES[0], lang="en", start="2026-08-30", end="2026-11-27")
+    assert any(c.value == partial for c in at.caption)
+    at = open_page(PAGES[0], lang="en", start="2026-08-31", end="2026-11-22")  # Monday to Sunday
+    assert not any(c.value == partial for c in at.caption)
 
 
 def test_moderation_counts_removals_by_control(wh: Path) -> None:
