@@ -10,20 +10,11 @@ import io
 
 import pandas as pd
 
+from dashboard.i18n import t
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header
-MARKERS = {
-    "ar": {
-        "[PHONE]": "[رقم هاتف]",
-        "[ID]": "[رقم هوية]",
-        "[EMAIL]": "[بريد إلكتروني]",
-        "[IBAN]": "[آيبان]",
-        "[CARD]": "[رقم بطاقة]",
-        "[TOKEN]": "[رمز شخصي]",
-        "[NUMBER]": "[رقم]",
-    },
-    "en": {},
-}
+MARKERS = ("[PHONE]", "[ID]", "[EMAIL]", "[IBAN]", "[CARD]", "[TOKEN]", "[NUMBER]")  # etl.text's typed markers
 
 
 def neutralise(value: object) -> object:
@@ -64,6 +55,7 @@ def localise_markers(text: object, lang: str) -> object:
     not text (a missing value) is returned as it is."""
     if not isinstance(text, str):
         return text
-    for marker, shown in MARKERS.get(lang, {}).items():
-        text = text.replace(marker, shown)
+    for marker in MARKERS:
+        if marker in text:
+            text = text.replace(marker, t(lang, f"marker_{marker[1:-1]}"))
     return text

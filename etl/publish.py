@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from core.sqlfiles import load_sql
+from dashboard.i18n import t
 from etl.errors import ConfigError, EtlError
 from etl.reference import read_table
 from etl.suppression import Grid, suppress
@@ -42,6 +43,14 @@ SNAPSHOT_SCHEMA = 1
 STATUSES = ("published", "hidden", "deleted", "pending")
 REMOVED = ("hidden", "deleted")
 TOTAL = "total"
+
+
+def _both(key: str) -> tuple[str, str]:
+    """A name in Arabic and English, from the locale files (the snapshot carries both)."""
+    return t("ar", key), t("en", key)
+
+
+TOTAL_NAMES = _both("snapshot_total")
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
 
 
@@ -104,7 +113,7 @@ class _Builder:
         self.grid.cell(total_key, sum(counts.get(c, 0) for c in codes))
         self.grid.total(total_key, keys)
         rows = [_row(c, names.get(c, (c, c)), {prefix_metric(prefix): (prefix, c)}) for c in codes]
-        rows.append(_row(TOTAL, ("المجموع", "Total"), {prefix_metric(prefix): total_key}))
+        rows.append(_row(TOTAL, TOTAL_NAMES, {prefix_metric(prefix): total_key}))
         self.tables[table] = rows
 
 
@@ -133,8 +142,8 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, threshold: int, ref_di
     actions = con.execute(load_sql(SQL_DIR, "publish_actions"), [end]).df()
 
     names = {d: _names(con, f"ref_{d}") for d in ("channel", "tool", "region", "theme", "moderation_status", "control")}
-    names["region"]["unknown"] = ("غير محدد", "Not stated")
-    names["control"]["0"] = ("لم يُذكر ضابط", "No control stated")
+    names["region"]["unknown"] = _both("snapshot_region_unknown")
+    names["control"]["0"] = _both("snapshot_no_control")
     order = {d: list(v) for d, v in names.items()}
     b = _Builder()
     g = b.grid
@@ -161,10 +170,10 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, threshold: int, ref_di
             {st: ("outcome", ch, st) for st in STATUSES} | {TOTAL: ("channel", ch)},
         )
         for ch in channels
-    ] + [_row(TOTAL, ("المجموع", "Total"), {st: ("status", st) for st in STATUSES} | {TOTAL: all_key})]
+    ] + [_row(TOTAL, TOTAL_NAMES, {st: ("status", st) for st in STATUSES} | {TOTAL: all_key})]
     b.tables["volume_by_channel"] = [
         _row(ch, names["channel"].get(ch, (ch, ch)), {"participations": ("channel", ch)}) for ch in channels
-    ] + [_row(TOTAL, ("المجموع", "Total"), {"participations": all_key})]
+    ] + [_row(TOTAL, TOTAL_NAMES, {"participations": all_key})]
 
     for dim, table in (("tool", "volume_by_tool"), ("region", "volume_by_region"), ("theme", "volume_by_theme")):
         per = b.sums(counts, [dim], "participations")
@@ -189,11 +198,11 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, threshold: int, ref_di
         _row(ch, names["channel"].get(ch, (ch, ch)), {"answerable": ("answerable", ch), "answered": ("answered", ch)})
         | {"_median": medians.get(ch)}
         for ch in channels
-    ] + [_row(TOTAL, ("المجموع", "Total"), {"answerable": ("answerable",), "answered": ("answered",)})]
+    ] + [_row(TOTAL, TOTAL_NAMES, {"answerable": ("answerable",), "answered": ("answered",)})]
     b.tables["satisfaction_by_channel"] = [
         _row(ch, names["channel"].get(ch, (ch, ch)), {"rated": ("rated", ch)}) | {"_rating_sum": rating_sum.get(ch, 0)}
         for ch in channels
-    ] + [_row(TOTAL, ("المجموع", "Total"), {"rated": ("rated",)}) | {"_rating_sum": float(counts["rating_sum"].sum())}]
+    ] + [_row(TOTAL, TOTAL_NAMES, {"rated": ("rated",)}) | {"_rating_sum": float(counts["rating_sum"].sum())}]
 
     # Polls: answers per poll with the poll's total; a tool's polls add up to the tool's volume.
     answer_names = {r["code"]: (r["name_ar"], r["name_en"]) for r in read_table(ref_dir, "poll_answers.csv")}
@@ -215,7 +224,7 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, threshold: int, ref_di
         g.total(total_key, parts)
         poll_rows.append(
             {"poll_id": poll_id, "question": grp["question"].iloc[0], "tool": tool, "answer": TOTAL}
-            | {"answer_ar": "المجموع", "answer_en": "Total", "answers": total_key}
+            | {"answer_ar": TOTAL_NAMES[0], "answer_en": TOTAL_NAMES[1], "answers": total_key}
         )
         polls_by_tool[tool].append(total_key)
     for tool, keys in polls_by_tool.items():
@@ -370,13 +379,8 @@ def publish(
             "warehouse_version": int(version),
             "warehouse_built_at": pd.Timestamp(built_at).isoformat(),
             "snapshot_schema": SNAPSHOT_SCHEMA,
-            "suppressed_note_ar": (
-                f"القيم المحجوبة (فارغة) أعداد بين 1 و{threshold - 1}، أو أعداد حُجبت كي لا تُستنتج من المجاميع."
-            ),
-            "suppressed_note_en": (
-                f"Suppressed values (empty) are counts from 1 to {threshold - 1}, or counts hidden so that "
-                "those cannot be worked out from totals."
-            ),
+            "suppressed_note_ar": t("ar", "snapshot_suppressed_note", threshold=threshold - 1),
+            "suppressed_note_en": t("en", "snapshot_suppressed_note", threshold=threshold - 1),
         },
         "dictionary": {
             "metrics": read_table(ref_dir, "public_metrics.csv"),
@@ -426,7 +430,7 @@ def _write(folder: Path, data: dict) -> None:
 
 
 def _table_names(data: dict) -> list[str]:
-    return [t["code"] for t in data["dictionary"]["tables"] if t["code"] in data]
+    return [table["code"] for table in data["dictionary"]["tables"] if table["code"] in data]
 
 
 def _freeze(folder: Path) -> None:

@@ -16,33 +16,9 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from dashboard.i18n import t
+
 FONT = "IBM Plex Sans Arabic"
-SUPPRESSED = {"ar": "محجوب", "en": "suppressed"}
-TEXT = {
-    "title": {"ar": "تقرير الشفافية للمشاركة الإلكترونية", "en": "E-participation transparency report"},
-    "period": {"ar": "الفترة", "en": "Period"},
-    "version": {"ar": "الإصدار", "en": "Version"},
-    "published": {"ar": "تاريخ النشر", "en": "Published"},
-    "headline": {"ar": "أبرز الأرقام", "en": "Headline figures"},
-    "participations": {"ar": "المشاركات", "en": "Participations"},
-    "share_answered": {"ar": "نسبة الرد", "en": "Share answered"},
-    "mean_rating": {"ar": "متوسط التقييم (من 5)", "en": "Average rating (of 5)"},
-    "share_removed": {"ar": "نسبة المشاركات المزالة", "en": "Share removed"},
-    "actions_completed": {"ar": "إجراءات تحسينية مكتملة", "en": "Improvement actions completed"},
-    "count": {"ar": "العدد", "en": "Count"},
-    "figure": {"ar": "المؤشر", "en": "Figure"},
-    "value": {"ar": "القيمة", "en": "Value"},
-    "note": {
-        "ar": "تُحجب الأعداد من 1 إلى {t} وأي عدد قد يكشفها من المجاميع.",
-        "en": "Counts from 1 to {t}, and any count that would reveal them through totals, are suppressed.",
-    },
-    "responsiveness": {"ar": "الاستجابة ومتوسط التقييم حسب القناة", "en": "Responsiveness and rating by channel"},
-    "channel": {"ar": "القناة", "en": "Channel"},
-    "answered": {"ar": "نسبة الرد", "en": "Answered"},
-    "median_hours": {"ar": "وسيط ساعات الرد", "en": "Median hours to answer"},
-    "rating": {"ar": "متوسط التقييم", "en": "Average rating"},
-    "none": {"ar": "لا توجد إجراءات معلنة لهذه الفترة.", "en": "No public actions for this period."},
-}
 CHARTS = ("volume_by_channel", "volume_by_tool", "volume_by_theme", "volume_by_region", "removals_by_control")
 
 
@@ -55,7 +31,7 @@ def font_dir() -> Path:
 
 def _fmt(value: object, lang: str, kind: str = "count") -> str:
     if value is None:
-        return SUPPRESSED[lang]
+        return t(lang, "report_suppressed")
     if kind == "share":
         return f"{float(value):.0%}"
     if kind in ("mean", "median"):
@@ -73,7 +49,7 @@ def chart_png(rows: list[dict], value: str, lang: str, title: str) -> bytes | No
     if df.empty or df[value].sum() == 0:
         return None
     name = f"name_{lang}"
-    chart = charts.bar(df, name, value, "", TEXT["count"][lang], title).properties(width=420, title=title)
+    chart = charts.bar(df, name, value, "", t(lang, "report_count"), title).properties(width=420, title=title)
     spec = chart.configure(font=FONT).to_dict()
     _register_font()
     return vlc.vegalite_to_png(spec, scale=2)
@@ -97,7 +73,7 @@ class _Report(FPDF):
         self.set_text_shaping(True)
         self.set_auto_page_break(True, margin=18)
         meta = data["metadata"]
-        self.set_title(f"{TEXT['title']['en']} {meta['period']}")
+        self.set_title(f"{t('en', 'report_title')} {meta['period']}")
         self.set_lang("ar")
         self.set_creation_date(dt.datetime.fromisoformat(meta["published_at"]))
 
@@ -119,9 +95,9 @@ class _Report(FPDF):
         if self.lang == "ar":  # first column on the right
             header, rows, widths = header[::-1], [r[::-1] for r in rows], widths[::-1]
         self.set_font(FONT, "", 9)
-        with self.table(col_widths=widths, text_align=self.align, line_height=6, first_row_as_headings=True) as t:
+        with self.table(col_widths=widths, text_align=self.align, line_height=6, first_row_as_headings=True) as grid:
             for r in [header, *rows]:
-                row = t.row()
+                row = grid.row()
                 for cell in r:
                     row.cell(cell)
         self.ln(3)
@@ -137,23 +113,24 @@ def render_pdf(data: dict) -> bytes:
 
 def _section(pdf: _Report, data: dict, lang: str) -> None:
     meta, head = data["metadata"], data["headline"]
-    tables = {t["code"]: t for t in data["dictionary"]["tables"]}
+    tables = {table["code"]: table for table in data["dictionary"]["tables"]}
     pdf.add_page()
-    pdf.line_text(TEXT["title"][lang], 18, bold=True, height=10)
-    pdf.line_text(f"{TEXT['period'][lang]}: {meta['period']}", 10)
+    pdf.line_text(t(lang, "report_title"), 18, bold=True, height=10)
+    pdf.line_text(f"{t(lang, 'report_period')}: {meta['period']}", 10)
     pdf.line_text(f"{meta['first_day']} — {meta['last_day']}", 9)
     pdf.line_text(
-        f"{TEXT['version'][lang]}: {meta['version']} · {TEXT['published'][lang]}: {meta['published_at'][:10]}", 9
+        f"{t(lang, 'report_version')}: {meta['version']} · {t(lang, 'report_published')}: {meta['published_at'][:10]}",
+        9,
     )
     pdf.ln(2)
-    pdf.line_text(TEXT["headline"][lang], 13, bold=True, height=8)
+    pdf.line_text(t(lang, "report_headline"), 13, bold=True, height=8)
     kinds = {"share_answered": "share", "share_removed": "share", "mean_rating": "mean"}
     rows = [
-        [TEXT[k][lang], _fmt(head.get(k), lang, kinds.get(k, "count"))]
+        [t(lang, f"report_{k}"), _fmt(head.get(k), lang, kinds.get(k, "count"))]
         for k in ("participations", "share_answered", "mean_rating", "share_removed", "actions_completed")
     ]
-    pdf.table_rows([TEXT["figure"][lang], TEXT["value"][lang]], rows, [70, 30])
-    pdf.line_text(TEXT["note"][lang].format(t=meta["threshold"] - 1), 8)
+    pdf.table_rows([t(lang, "report_figure"), t(lang, "report_value")], rows, [70, 30])
+    pdf.line_text(t(lang, "report_note", threshold=meta["threshold"] - 1), 8)
     pdf.ln(2)
     for name in CHARTS:
         rows = data.get(name, [])
@@ -168,7 +145,7 @@ def _section(pdf: _Report, data: dict, lang: str) -> None:
         pdf.ln(2)
 
     pdf.add_page()
-    pdf.line_text(TEXT["responsiveness"][lang], 13, bold=True, height=8)
+    pdf.line_text(t(lang, "report_responsiveness"), 13, bold=True, height=8)
     sat = {r["code"]: r for r in data["satisfaction_by_channel"]}
     rows = [
         [
@@ -180,12 +157,12 @@ def _section(pdf: _Report, data: dict, lang: str) -> None:
         for r in data["responsiveness_by_channel"]
         if r["code"] != "total"
     ]
-    header = [TEXT[k][lang] for k in ("channel", "answered", "median_hours", "rating")]
+    header = [t(lang, f"report_{k}") for k in ("channel", "answered", "median_hours", "rating")]
     pdf.table_rows(header, rows, [70, 30, 40, 30])
 
     pdf.line_text(tables["actions"][f"name_{lang}"], 13, bold=True, height=8)
     if not data["actions"]:
-        pdf.line_text(TEXT["none"][lang])
+        pdf.line_text(t(lang, "report_none"))
     for a in data["actions"]:
         pdf.line_text(a[f"title_{lang}"], 11, bold=True)
         pdf.line_text(a[f"description_{lang}"] or "", 9)

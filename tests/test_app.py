@@ -73,6 +73,37 @@ def test_locales_have_the_same_keys() -> None:
     assert all(ar[k].strip() and en[k].strip() for k in ar)
 
 
+def test_interface_strings_come_from_the_locale_files() -> None:
+    """No Arabic string literal in the code that draws pages, the report or the snapshot: they
+    come from the locale files. The language switch names each language in its own script."""
+    import ast
+    import re
+
+    arabic = re.compile("[\u0600-\u06ff]")
+    files = [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("dashboard/*.py")]
+    files += [ROOT / "etl/report.py", ROOT / "etl/publish.py"]
+    found = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        found += [
+            f"{path.relative_to(ROOT)}:{node.lineno} {node.value[:40]}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and arabic.search(node.value)
+            and node.value not in ("Language · اللغة", "العربية", "، ")
+        ]
+    assert not found, found
+
+
 def test_bar_chart_isolates_labels() -> None:
     import pandas as pd
 
