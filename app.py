@@ -147,9 +147,10 @@ pages = {
     for spec in allowed
 }
 current = st.navigation(list(pages.values()))
-# The public summary shows a published snapshot's period, not the warehouse: the filters would not apply.
-on_public = "public" in pages and current.url_path == pages["public"].url_path
-filters = Filters() if on_public else sidebar_filters()
+# Only pages that read the warehouse through them show the filters: the register of actions, the
+# load's data quality and the published snapshot would ignore them.
+spec = next(s for s in allowed if pages[s.key].url_path == current.url_path)
+filters = sidebar_filters() if spec.filtered else Filters()
 st.session_state["filters"] = filters
 kept = {"period": st.query_params["period"]} if "period" in st.query_params else {}  # the public page's
 st.query_params.from_dict({"lang": lang, **to_query(filters), **kept})

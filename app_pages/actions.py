@@ -8,7 +8,7 @@ from dashboard import charts, queries
 from dashboard.components import chart_with_table, page_start
 from dashboard.i18n import headers, number, t
 
-lang, filters = page_start("actions_title")
+lang, _ = page_start("actions_title")
 register = queries.actions_register(lang)
 
 if register.empty:

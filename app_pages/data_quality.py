@@ -7,7 +7,7 @@ from dashboard import queries
 from dashboard.components import chart_with_table, page_start
 from dashboard.i18n import headers, t
 
-lang, filters = page_start("dq_title")
+lang, _ = page_start("dq_title")
 head = queries.headline()
 
 row = head.iloc[0]

@@ -25,6 +25,7 @@ class PageSpec:
     path: str
     icon: str
     group: str  # locale key of its navigation group
+    filtered: bool = True  # reads the warehouse through the sidebar's filters (app.py draws them)
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -32,10 +33,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("channels", "app_pages/channels.py", ":material/hub:", "nav_dashboards"),
     PageSpec("moderation", "app_pages/moderation.py", ":material/gavel:", "nav_dashboards"),
     PageSpec("themes", "app_pages/themes.py", ":material/category:", "nav_dashboards"),
-    PageSpec("actions", "app_pages/actions.py", ":material/task_alt:", "nav_dashboards"),
+    PageSpec("actions", "app_pages/actions.py", ":material/task_alt:", "nav_dashboards", filtered=False),
     PageSpec("explorer", "app_pages/explorer.py", ":material/search:", "nav_analysis"),
-    PageSpec("data_quality", "app_pages/data_quality.py", ":material/fact_check:", "nav_operations"),
-    PageSpec("public", "app_pages/public.py", ":material/public:", "nav_public"),
+    PageSpec("data_quality", "app_pages/data_quality.py", ":material/fact_check:", "nav_operations", filtered=False),
+    PageSpec("public", "app_pages/public.py", ":material/public:", "nav_public", filtered=False),
 )
 ROLES: dict[str, tuple[str, ...]] = {
     "executive": ("overview", "channels", "moderation", "themes", "actions", "public"),

@@ -79,9 +79,11 @@ def test_overview_filter_interaction(wh: Path) -> None:
     assert at.metric[0].value == f"{website:,}" != everything
 
 
-def test_public_summary_hides_the_filters_and_keeps_them(wh: Path) -> None:
+@pytest.mark.parametrize("page", ["app_pages/public.py", "app_pages/actions.py", "app_pages/data_quality.py"])
+def test_pages_the_filters_do_not_reach_hide_them_and_keep_them(wh: Path, page: str) -> None:
     at = open_page(PAGES[0], lang="en", start="2026-01-01", end="2026-03-31", channel="email")
-    at.switch_page("app_pages/public.py").run()
+    assert at.sidebar.multiselect and at.sidebar.date_input
+    at.switch_page(page).run()
     assert not at.exception and not at.sidebar.multiselect and not at.sidebar.date_input  # they would not apply
     assert "channel" not in at.query_params
     at.switch_page(PAGES[0]).run()
