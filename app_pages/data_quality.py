@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.components import chart_with_table, page_start
-from dashboard.i18n import headers, t
+from dashboard.i18n import headers, reason, strings, t
 
 lang, _ = page_start("dq_title")
 head = queries.headline()
@@ -25,6 +25,7 @@ chart_with_table(
 
 st.subheader(t(lang, "dq_quarantine"))
 reasons = queries.quarantine_reasons()
+reasons = reasons.assign(reason=reasons["reason"].map(lambda r: reason(r, lang)))  # stored in English
 if reasons.empty:
     st.success(t(lang, "dq_none_quarantined"))
 else:
@@ -38,6 +39,7 @@ else:
 
 st.subheader(t(lang, "dq_runs"))
 runs = queries.runs()
+runs = runs.assign(status=runs["status"].map(lambda s: strings(lang).get(f"run_{s}", s)))
 chart_with_table(
     lang,
     None,

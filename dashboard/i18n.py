@@ -6,6 +6,7 @@ Every string shown to people comes from here; a test fails when a key is missing
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,30 @@ def hijri(day: object) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None or value != value else f"{value:.1%}"
+
+
+# Quarantine reasons are stored in English, "field: problem" (etl/sql, etl/extract.py). Each problem
+# is read in the page's language through the reason_* locale key whose English text it is; the field
+# keeps its name (the export's column), and a reason no key matches shows as stored.
+def _pattern(english: str) -> re.Pattern:
+    """A reason key's English text as a pattern: each {placeholder} matches what the ETL wrote."""
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(english)) + "$")
+
+
+REASONS = {key: _pattern(text) for key, text in strings("en").items() if key.startswith("reason_")}
+
+
+def reason(text: str, lang: str) -> str:
+    """A quarantine reason ("rating: not a whole number from 1 to 5") in ``lang``; in Arabic it
+    starts with an Arabic word, so a table lays the line out right to left."""
+    field, _, problem = text.rpartition(": ") if ": " in text else ("", "", text)
+    for key, pattern in REASONS.items():
+        found = pattern.match(problem)
+        if found:
+            problem = t(lang, key, **found.groupdict())
+            shown = isolate(field) if lang == "ar" else field
+            return t(lang, "quarantine_field", field=shown, problem=problem) if field else problem
+    return text
 
 
 def named(df: pd.DataFrame, names: dict[tuple[str, str], str], columns: dict[str, str]) -> pd.DataFrame:

@@ -4,6 +4,7 @@ built by the real ETL; at least one interaction per page."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.analysis import MIN_COUNT, what_changed, whole_weeks
-from dashboard.i18n import strings, t
+from dashboard.i18n import reason, strings, t
 from tests.conftest import PAGE_TITLES, ROOT
 
 APP = str(ROOT / "app.py")
@@ -115,6 +116,23 @@ def test_data_quality_shows_the_run(wh: Path, built) -> None:
     assert sources["Read"].sum() == result.totals.rows_read
     at.button_group(key="lang_switch").set_value("ar").run()
     assert at.title[0].value == "جودة البيانات"
+    # the quarantine reasons and the run's status, stored in English, read in Arabic
+    reasons = at.dataframe[1].value[t("ar", "col_reason")]
+    assert len(reasons) and all(re.search("[\u0600-\u06ff]", r) for r in reasons), list(reasons)
+    assert set(at.dataframe[2].value[t("ar", "col_status")]) == {t("ar", "run_success")}
+
+
+def test_every_quarantine_reason_the_etl_writes_reads_in_arabic() -> None:
+    sql = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "etl/sql").glob("*.sql"))
+    written = set(re.findall(r"'([a-z_]+: [^']+)'", sql))
+    written |= {"invalid JSON", "not a JSON object", "expected 15 fields, found 14"}  # etl/extract.py
+    assert len(written) > 30
+    untranslated = sorted(
+        r for r in written if reason(r, "ar") == r or not re.search("[\u0600-\u06ff]", reason(r, "ar"))
+    )
+    assert not untranslated
+    assert all(reason(r, "en") == r for r in written)
+    assert reason("field: something new", "ar") == "field: something new"  # shown as stored
 
 
 def test_empty_filter_result_says_why(wh: Path) -> None:
