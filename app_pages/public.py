@@ -70,25 +70,25 @@ tables = {x["code"]: x for x in data["dictionary"]["tables"]}
 name = f"name_{lang}"
 
 
-def one_way(table: str, value: str) -> None:
+def one_way(table: str, value: str, by: str, counted: str) -> None:
     """A published one-way table: bars of the published counts, the full table (suppressed
-    marked) a click away."""
+    marked) a click away. ``by`` and ``counted``: the locale keys of its two columns."""
     rows = pd.DataFrame(data[table])
     title = tables[table][name]
     st.subheader(title)
     plotted = rows[(rows["code"] != "total") & rows[value].notna()].astype({value: "int64"})
-    chart = charts.bar(plotted, name, value, t(lang, "col_name"), t(lang, "col_participations"), title)
-    table_df = pd.DataFrame({t(lang, "col_name"): rows[name], t(lang, "col_participations"): rows[value].map(shown)})
+    chart = charts.bar(plotted, name, value, t(lang, by), t(lang, counted), title)
+    table_df = pd.DataFrame({t(lang, by): rows[name], t(lang, counted): rows[value].map(shown)})
     chart_with_table(lang, chart if not plotted.empty else None, table_df, f"pub_{table}", f"{table}.csv")
 
 
 left, right = st.columns(2)
 with left:
-    one_way("volume_by_channel", "participations")
-    one_way("volume_by_region", "participations")
+    one_way("volume_by_channel", "participations", "col_channel", "col_participations")
+    one_way("volume_by_region", "participations", "col_region", "col_participations")
 with right:
-    one_way("volume_by_theme", "participations")
-    one_way("removals_by_control", "removed")
+    one_way("volume_by_theme", "participations", "col_theme", "col_participations")
+    one_way("removals_by_control", "removed", "col_control", "col_removals")
 
 st.subheader(tables["responsiveness_by_channel"][name])
 sat = {r["code"]: r for r in data["satisfaction_by_channel"]}

@@ -138,6 +138,10 @@ def test_suppressed_counts_show_as_suppressed(env, monkeypatch: pytest.MonkeyPat
     at = _app("en", period="2026-Q2")
     tables = "\n".join(df.value.to_csv() for df in at.dataframe)
     assert all(f"{name},suppressed" in tables for name in hidden)
+    # each table and chart names what it counts by, not a generic "Name"
+    headers = [tuple(df.value.columns) for df in at.dataframe]
+    assert {("Channel", "Participations"), ("Region", "Participations"), ("Theme", "Participations")} <= set(headers)
+    assert ("Control", "Removals") in headers and not any("Name" in h for h in headers)
 
 
 def test_local_mode_is_one_analyst_with_a_banner(env) -> None:
