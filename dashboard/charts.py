@@ -106,26 +106,31 @@ def stacked_bar(
     description: str,
     palette: dict[str, str] | None = None,
 ) -> alt.Chart:
-    """Stacked bars over time or categories, one colour per ``color`` value.
+    """Stacked bars over time (upright, one per ``x`` day or week) or categories (lying, one row per
+    ``x`` value, largest first, so long Arabic names are read whole), one colour per ``color`` value.
 
     ``palette``: a fixed colour per shown value (sentiment names -> green, grey, red, ...).
     """
     data = df.assign(**{color: df[color].map(isolate)})
     scale = alt.Scale(domain=[isolate(k) for k in palette], range=list(palette.values())) if palette else alt.Undefined
-    timed = pd.api.types.is_datetime64_any_dtype(df[x]) or x == "week"
-    x_type = "T" if timed else "N"
-    return (
-        alt.Chart(data, description=description)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{x}:{x_type}", title=x_title, axis=_time_axis(df[x]) if timed else alt.Undefined),
-            y=alt.Y(f"{y}:Q", title=y_title, stack=True),
-            color=alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320), scale=scale),
+    colour = alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320), scale=scale)
+    count = alt.Tooltip(f"{y}:Q", title=y_title, format=",")
+    chart = alt.Chart(data, description=description).mark_bar()
+    if pd.api.types.is_datetime64_any_dtype(df[x]) or x == "week":
+        return chart.encode(
+            x=alt.X(f"{x}:T", title=x_title, axis=_time_axis(df[x])),
+            y=alt.Y(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),
+            color=colour,
             tooltip=[
                 alt.Tooltip(f"{color}:N", title=color_title),
-                alt.Tooltip(f"{x}:{x_type}", title=x_title, format=DAY if timed else alt.Undefined),
-                alt.Tooltip(f"{y}:Q", title=y_title, format=","),
+                alt.Tooltip(f"{x}:T", title=x_title, format=DAY),
+                count,
             ],
-        )
-        .properties(height=320)
-    )
+        ).properties(height=320)
+    data[x] = data[x].map(isolate)
+    return chart.encode(
+        y=alt.Y(f"{x}:N", title=x_title, sort="-x", axis=alt.Axis(labelLimit=320)),
+        x=alt.X(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),  # counts: whole ticks
+        color=colour,
+        tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{x}:N", title=x_title), count],
+    ).properties(height=alt.Step(28))

@@ -115,6 +115,23 @@ def test_bar_chart_isolates_labels() -> None:
     assert spec["encoding"]["y"]["sort"] == "-x"
 
 
+def test_stacked_bars_over_categories_lie_down_with_whole_names() -> None:
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {"theme": ["المشكلات التقنية وتسجيل الدخول", "أخرى"], "sentiment": ["سلبي", "محايد"], "n": [3, 9]}
+    )
+    spec = charts.stacked_bar(df, "theme", "n", "sentiment", "الموضوع", "العدد", "الانطباع", "d").to_dict()
+    y, x = spec["encoding"]["y"], spec["encoding"]["x"]
+    assert (y["field"], y["type"], y["sort"], y["axis"]["labelLimit"]) == ("theme", "nominal", "-x", 320)
+    assert (x["field"], x["type"], x["stack"], x["axis"]["tickMinStep"]) == ("n", "quantitative", True, 1)
+    values = spec["datasets"][next(iter(spec["datasets"]))]
+    assert values[0]["theme"] == isolate("المشكلات التقنية وتسجيل الدخول")
+    weeks = df.assign(week=pd.to_datetime(["2026-08-31", "2026-09-07"]))
+    upright = charts.stacked_bar(weeks, "week", "n", "sentiment", "w", "n", "s", "d").to_dict()["encoding"]
+    assert upright["x"]["type"] == "temporal" and upright["y"]["field"] == "n"
+
+
 def test_sentiment_keeps_its_colours_in_every_language() -> None:
     import pandas as pd
 
