@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import queries
 from dashboard.components import page_start, show_table
 from dashboard.exports import XLSX_MAX_ROWS, localise_markers, to_csv, to_xlsx
-from dashboard.i18n import named, number, t
+from dashboard.i18n import hijri, named, number, t
 from etl.text import normalise
 
 PAGE_SIZE = 50
@@ -30,6 +30,7 @@ page = st.number_input(
 )
 rows = queries.explorer_rows(filters, search, PAGE_SIZE, (page - 1) * PAGE_SIZE)
 rows = rows.assign(text_redacted=rows["text_redacted"].map(lambda x: localise_markers(x, lang)))
+rows.insert(2, "submitted_hijri", rows["submitted_at"].map(lambda ts: hijri(ts.date())))  # people read both
 CODED = {  # column -> its dimension in queries.names
     "channel": "channel",
     "tool": "tool",
@@ -42,6 +43,7 @@ CODED = {  # column -> its dimension in queries.names
 HEADERS = {
     "participation_id": "col_id",
     "submitted_at": "col_submitted",
+    "submitted_hijri": "col_submitted_hijri",
     "text_redacted": "col_text",
     "channel": "col_channel",
     "tool": "col_tool",

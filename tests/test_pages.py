@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.analysis import MIN_COUNT, what_changed, whole_weeks
-from dashboard.i18n import reason, strings, t
+from dashboard.i18n import hijri, reason, strings, t
 from tests.conftest import PAGE_TITLES, ROOT
 
 APP = str(ROOT / "app.py")
@@ -237,6 +237,11 @@ def test_explorer_shows_names_in_the_interface_language(wh: Path, lang: str) -> 
         names = {name for (name,) in con.execute(f"select name_{lang} from {ref}").fetchall()}
         shown = set(rows[t(lang, f"col_{field}")].dropna())
         assert shown and shown <= names, (field, shown - names)
+    # each submission's day in the Umm al-Qura calendar beside the Gregorian one
+    newest = rows.iloc[0]
+    assert newest[t(lang, "col_submitted_hijri")] == hijri(newest[t(lang, "col_submitted")].date())
+    first = ("col_id", "col_submitted", "col_submitted_hijri", "col_text")
+    assert list(rows.columns[:4]) == [t(lang, k) for k in first]
 
 
 def test_screening_agreement_from_the_mart_matches_the_rows(wh: Path) -> None:
