@@ -17,6 +17,8 @@ if register.empty:
 
 st.subheader(t(lang, "actions_by_status"))
 by_status = queries.actions_by_status(lang)
+stages = list(by_status["status"].unique())  # the lifecycle's order: proposed first, dropped last
+by_status = by_status.drop(columns=["stage"])
 chart_with_table(
     lang,
     charts.stacked_bar(
@@ -28,6 +30,7 @@ chart_with_table(
         t(lang, "col_actions"),
         t(lang, "col_theme"),
         t(lang, "actions_by_status"),
+        order=stages,
     ),
     by_status.pipe(headers, lang),
     "by_status",

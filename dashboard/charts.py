@@ -105,11 +105,13 @@ def stacked_bar(
     color_title: str,
     description: str,
     palette: dict[str, str] | None = None,
+    order: list[str] | None = None,
 ) -> alt.Chart:
     """Stacked bars over time (upright, one per ``x`` day or week) or categories (lying, one row per
     ``x`` value, largest first, so long Arabic names are read whole), one colour per ``color`` value.
 
     ``palette``: a fixed colour per shown value (sentiment names -> green, grey, red, ...).
+    ``order``: the categories' order when it means something (a lifecycle), instead of largest first.
     """
     data = df.assign(**{color: df[color].map(isolate)})
     scale = alt.Scale(domain=[isolate(k) for k in palette], range=list(palette.values())) if palette else alt.Undefined
@@ -129,7 +131,9 @@ def stacked_bar(
         ).properties(height=320)
     data[x] = data[x].map(isolate)
     return chart.encode(
-        y=alt.Y(f"{x}:N", title=x_title, sort="-x", axis=alt.Axis(labelLimit=320)),
+        y=alt.Y(
+            f"{x}:N", title=x_title, sort=[isolate(v) for v in order] if order else "-x", axis=alt.Axis(labelLimit=320)
+        ),
         x=alt.X(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),  # counts: whole ticks
         color=colour,
         tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{x}:N", title=x_title), count],

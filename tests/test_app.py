@@ -127,6 +127,10 @@ def test_stacked_bars_over_categories_lie_down_with_whole_names() -> None:
     assert (x["field"], x["type"], x["stack"], x["axis"]["tickMinStep"]) == ("n", "quantitative", True, 1)
     values = spec["datasets"][next(iter(spec["datasets"]))]
     assert values[0]["theme"] == isolate("المشكلات التقنية وتسجيل الدخول")
+    ordered = charts.stacked_bar(
+        df, "theme", "n", "sentiment", "t", "n", "s", "d", order=["أخرى", "المشكلات التقنية وتسجيل الدخول"]
+    )
+    assert ordered.to_dict()["encoding"]["y"]["sort"] == [isolate("أخرى"), isolate("المشكلات التقنية وتسجيل الدخول")]
     weeks = df.assign(week=pd.to_datetime(["2026-08-31", "2026-09-07"]))
     upright = charts.stacked_bar(weeks, "week", "n", "sentiment", "w", "n", "s", "d").to_dict()["encoding"]
     assert upright["x"]["type"] == "temporal" and upright["y"]["field"] == "n"

@@ -203,6 +203,9 @@ def test_themes_samples_are_plain_redacted_text(wh: Path) -> None:
 
 def test_actions_cards(wh: Path) -> None:
     at = open_page("app_pages/actions.py", lang="en")
+    statuses = list(dict.fromkeys(at.dataframe[0].value["Status"]))
+    lifecycle = ["Proposed", "Approved", "In progress", "Done", "Dropped"]
+    assert statuses == [s for s in lifecycle if s in statuses] and len(statuses) > 2
     n = (
         duckdb.connect(str(wh), read_only=True)
         .execute("select count(*) from improvement_action where status in ('done', 'in_progress')")

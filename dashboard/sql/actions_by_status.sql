@@ -1,4 +1,4 @@
--- Improvement actions per status and theme (?: language, twice).
+-- Improvement actions per status and theme (?: language, twice), statuses in their lifecycle order.
 with theme_names as (
     select code, case when ? = 'ar' then name_ar else name_en end as name from ref_theme
 ),
@@ -7,9 +7,10 @@ status_names as (
     select code, case when ? = 'ar' then name_ar else name_en end as name from ref_action_status
 )
 
-select status_names.name as status, coalesce(theme_names.name, '—') as theme, count(*) as n
+select status_names.name as status, coalesce(theme_names.name, '—') as theme, count(*) as n,
+    list_position(['proposed', 'approved', 'in_progress', 'done', 'dropped'], improvement_action.status) as stage
 from improvement_action
 left join theme_names on theme_names.code = improvement_action.theme
 left join status_names on status_names.code = improvement_action.status
 group by all
-order by status, theme
+order by stage, theme
