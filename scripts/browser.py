@@ -32,6 +32,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+# A page is ready when its script has finished (Streamlit marks the app root), nothing shows as
+# loading, and every chart has drawn. The h1 alone comes before the charts and tables.
+PAGE_READY = (
+    "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning' && "
+    "!document.querySelector('[data-testid=\"stSkeleton\"]') && "
+    "!document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+    "[...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('canvas, svg'))"
+)
+
+
+def wait_until_ready(page, timeout_ms: int = 60000) -> None:
+    """Wait until the Playwright ``page`` shows a title and ``PAGE_READY`` holds."""
+    page.wait_for_selector("h1", timeout=timeout_ms)
+    page.wait_for_function(PAGE_READY, timeout=timeout_ms)
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

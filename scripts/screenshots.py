@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from scripts.browser import CHROMIUM_ARGS, chromium_path
+from scripts.browser import CHROMIUM_ARGS, chromium_path, wait_until_ready
 
 
 def shoot(
@@ -31,14 +31,8 @@ def shoot(
             for name in pages:
                 path = "" if name == "overview" else name
                 page.goto(f"{url}/{path}?lang={lang}")
-                page.wait_for_selector("h1", timeout=30000)
                 page.wait_for_load_state("networkidle")
-                # Charts and buttons arrive after the first paint: wait until nothing is loading.
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && "
-                    "[...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('canvas, svg'))",
-                    timeout=30000,
-                )
+                wait_until_ready(page)  # charts and tables arrive after the first paint
                 page.wait_for_timeout(500)
                 target = out / f"{name}_{lang}_{width}.png"
                 page.screenshot(path=str(target), full_page=True)

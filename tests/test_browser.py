@@ -20,7 +20,7 @@ import pytest
 
 from dashboard import access
 from etl.publish import publish
-from scripts.browser import CHROMIUM_ARGS, chromium_path
+from scripts.browser import CHROMIUM_ARGS, chromium_path, wait_until_ready
 from scripts.browser import serve as start_app
 from tests.conftest import PAGE_TITLES as TITLES
 from tests.conftest import REFERENCE, ROOT, SALT, etl
@@ -86,15 +86,9 @@ def public(site) -> Iterator[str]:
 
 
 def open_page(page, url: str) -> None:
-    """Go to ``url`` and wait until the page has its title, charts drawn and nothing loading."""
+    """Go to ``url`` and wait until the page's script has finished and its charts are drawn."""
     page.goto(url)
-    page.wait_for_selector("h1", timeout=60000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && "
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]') && "
-        "[...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('canvas, svg'))",
-        timeout=60000,
-    )
+    wait_until_ready(page)
 
 
 def path_of(key: str) -> str:
