@@ -68,4 +68,5 @@ chart_with_table(
     service.pipe(headers, lang),
     "service",
     "service_per_channel.csv",
+    percent=(t(lang, "col_share_answered"),),
 )

@@ -21,6 +21,7 @@ chart_with_table(
     sources.pipe(headers, lang),
     "sources",
     "rows_per_source.csv",
+    percent=(t(lang, "col_share_quarantined"),),
 )
 
 st.subheader(t(lang, "dq_quarantine"))

@@ -4,6 +4,7 @@ built by the real ETL; at least one interaction per page."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -106,12 +107,20 @@ def test_channels_page_interaction(wh: Path) -> None:
     assert "Quiet?" in service.columns and service["Participations"].sum() == _count(
         wh, "region = 'riyadh' and submitted_at >= '2025-01-01'"
     )
+    assert _column_format(at.dataframe[-1], "Share answered") == "percent"  # 0.635 reads 63.50%
+
+
+def _column_format(table, column: str) -> str | None:
+    """The number format a table's column is shown with (st.column_config), if any."""
+    config = json.loads(table.proto.columns or "{}")
+    return next((c.get("type_config", {}).get("format") for k, c in config.items() if column in k), None)
 
 
 def test_data_quality_shows_the_run(wh: Path, built) -> None:
     _, result = built
     at = open_page(PAGES[2], lang="en")
     sources = at.dataframe[0].value
+    assert _column_format(at.dataframe[0], "Share quarantined") == "percent"
     assert set(sources["Source"]) == {s.source for s in result.sources}
     assert sources["Read"].sum() == result.totals.rows_read
     at.button_group(key="lang_switch").set_value("ar").run()
