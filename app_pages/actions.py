@@ -18,7 +18,6 @@ if register.empty:
 st.subheader(t(lang, "actions_by_status"))
 by_status = queries.actions_by_status(lang)
 stages = list(by_status["status"].unique())  # the lifecycle's order: proposed first, dropped last
-by_status = by_status.drop(columns=["stage"])
 chart_with_table(
     lang,
     charts.stacked_bar(

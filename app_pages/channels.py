@@ -3,19 +3,17 @@ answers and time to answer per channel; freshness (a channel that went quiet is 
 
 import streamlit as st
 
-from dashboard import analysis, charts, queries
-from dashboard.components import chart_with_table, page_start
+from dashboard import charts, queries
+from dashboard.components import chart_weeks, chart_with_table, page_start
 from dashboard.i18n import headers, t
 
 QUIET_DAYS = 7
 
 lang, filters = page_start("channels_title")
 weekly = queries.by_channel_over_time(lang, filters)
-whole = analysis.whole_weeks(weekly, filters.start, filters.end)
 
 st.subheader(t(lang, "channel_over_time"))
-if len(whole) < len(weekly):
-    st.caption(t(lang, "partial_weeks"))
+whole = chart_weeks(lang, weekly, filters)
 chart_with_table(
     lang,
     charts.stacked_bar(

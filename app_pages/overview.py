@@ -4,7 +4,7 @@ what changed most, with a guard against noise on small numbers."""
 import streamlit as st
 
 from dashboard import analysis, charts, queries
-from dashboard.components import chart_with_table, page_start, show_table
+from dashboard.components import chart_weeks, chart_with_table, page_start, show_table
 from dashboard.i18n import headers, hijri, number, percent, t
 
 lang, filters = page_start("overview_title")
@@ -87,9 +87,7 @@ figure(row2[2], "actions_completed", number(done_now, lang), analysis.delta(done
 
 st.subheader(t(lang, "weekly_trend"))
 weekly = queries.weekly_volume(filters)
-whole = analysis.whole_weeks(weekly, filters.start, filters.end)
-if len(whole) < len(weekly):
-    st.caption(t(lang, "partial_weeks"))
+whole = chart_weeks(lang, weekly, filters)
 chart_with_table(
     lang,
     charts.line(

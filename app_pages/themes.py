@@ -3,8 +3,8 @@ theme's own baseline); coordinated campaigns; a sample of redacted texts, shown 
 
 import streamlit as st
 
-from dashboard import analysis, charts, queries
-from dashboard.components import chart_with_table, page_start, show_table
+from dashboard import charts, queries
+from dashboard.components import chart_weeks, chart_with_table, page_start, show_table
 from dashboard.exports import localise_markers
 from dashboard.i18n import headers, named, t
 
@@ -55,9 +55,7 @@ with right:
 
 st.subheader(t(lang, "theme_trend"))
 weekly = queries.theme_weekly(lang, filters)
-whole = analysis.whole_weeks(weekly, filters.start, filters.end)
-if len(whole) < len(weekly):
-    st.caption(t(lang, "partial_weeks"))
+whole = chart_weeks(lang, weekly, filters)
 chart_with_table(
     lang,
     charts.line(

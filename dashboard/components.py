@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from dashboard import analysis, charts
 from dashboard.db import WarehouseMissing, warehouse_path, warehouse_version
 from dashboard.filters import Filters
 from dashboard.i18n import t
@@ -26,6 +26,15 @@ def show_table(table: pd.DataFrame, percent: tuple[str, ...] = ()) -> None:
     ``st.dataframe`` never renders Markdown or HTML."""
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
     st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING, column_config=config or None)
+
+
+def chart_weeks(lang: str, weekly: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The weeks of ``weekly`` to chart: those wholly inside the period (``analysis.whole_weeks``),
+    with a caption when the chart leaves cut weeks out (its table keeps them)."""
+    whole = analysis.whole_weeks(weekly, filters.start, filters.end)
+    if len(whole) < len(weekly):
+        st.caption(t(lang, "partial_weeks"))
+    return whole
 
 
 def chart_with_table(

@@ -7,14 +7,14 @@ A cell that begins with = + - @ (or a tab or carriage return) is read by spreads
 from __future__ import annotations
 
 import io
+from functools import cache
 
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import strings
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header
-MARKERS = ("[PHONE]", "[ID]", "[EMAIL]", "[IBAN]", "[CARD]", "[TOKEN]", "[NUMBER]")  # etl.text's typed markers
 
 
 def neutralise(value: object) -> object:
@@ -55,7 +55,13 @@ def localise_markers(text: object, lang: str) -> object:
     not text (a missing value) is returned as it is."""
     if not isinstance(text, str):
         return text
-    for marker in MARKERS:
+    for marker, shown in _markers(lang).items():
         if marker in text:
-            text = text.replace(marker, t(lang, f"marker_{marker[1:-1]}"))
+            text = text.replace(marker, shown)
     return text
+
+
+@cache
+def _markers(lang: str) -> dict[str, str]:
+    """etl.text's typed markers ([PHONE], ...) and how ``lang`` shows them: the locale's marker_* keys."""
+    return {f"[{k.removeprefix('marker_')}]": v for k, v in strings(lang).items() if k.startswith("marker_")}

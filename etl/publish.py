@@ -43,6 +43,7 @@ SNAPSHOT_SCHEMA = 1
 STATUSES = ("published", "hidden", "deleted", "pending")
 REMOVED = ("hidden", "deleted")
 TOTAL = "total"
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
 
 
 def _both(key: str) -> tuple[str, str]:
@@ -51,7 +52,6 @@ def _both(key: str) -> tuple[str, str]:
 
 
 TOTAL_NAMES = _both("snapshot_total")
-_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
 
 
 @dataclass(frozen=True)
