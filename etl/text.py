@@ -97,6 +97,15 @@ def normalise(text: str | None) -> str:
     return normalise_array(pa.array([text], pa.string()))[0].as_py()
 
 
+def _one_string(text: str) -> pa.Array:
+    """``text`` as an Arrow array, built from its bytes. pa.array or pa.scalar on a Python object
+    first imports pandas (to ask whether the object is one): half a second in each rule worker,
+    which otherwise never needs it."""
+    data = text.encode()
+    offsets = np.array([0, len(data)], np.int32)
+    return pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
 def normalise_py(text: str) -> str:
     """The same key for one short string (a lexicon term, an alias, a file name) without the column
     machinery; tests pin the two together. NFKC comes from Arrow's tables, as in ``normalise``:
@@ -104,7 +113,7 @@ def normalise_py(text: str) -> str:
     get another key."""
     import re
 
-    t = pc.utf8_normalize(pa.scalar(text, pa.string()), "NFKC").as_py()
+    t = pc.utf8_normalize(_one_string(text), "NFKC")[0].as_py()
     t = re.sub(f"[{_MARKS}{_INVISIBLE}]", "", t).translate(_PY_TABLE).lower()
     return re.sub(_SPACE, " ", t).strip(" ")
 

@@ -198,6 +198,24 @@ def test_worker_processes_give_the_same_features_and_hashes(monkeypatch: pytest.
     assert ids[2] is None and ids[0] == ids[35] != ids[1]  # an empty text has no id; equal texts share one
 
 
+def test_rule_workers_load_their_rules_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow imports pandas the first time it converts a Python object; a rule worker (which
+    needs no pandas) would pay half a second of a busy core for it while the exports are read."""
+    import pyarrow as pa
+
+    from etl.classify import load_rules
+    from etl.parallel import worker_pool
+
+    monkeypatch.setattr("etl.parallel.PARALLEL_MIN", 1)
+    texts = pa.array([normalise(t) for t in ["الخدمة سيئة جدا", "شكرا جزيلا", "يا غبي"]] * 3)
+    with worker_pool(2, load_rules, (REFERENCE,)) as pool:
+        assert pool is not None
+        features(texts, pa.array([None] * len(texts), pa.int64()), REFERENCE, pool)
+        # eval: a builtin travels to the worker by name; the question is asked in the worker
+        loaded = [pool.submit(eval, "'pandas' in __import__('sys').modules").result() for _ in range(4)]
+    assert loaded == [False] * 4
+
+
 def _csv(path: Path, rows: list[list[str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
