@@ -6,6 +6,8 @@
 -- moderation_status and moderation_control are keys: within a group a record is removed, and
 -- removed citing control N, all together or not at all, so `removed` and agreed_N follow from the
 -- group's keys and counts (ten aggregates fewer over a million rows).
+-- The counts are INTEGER (a group of one day never holds 2^31 records): half the bytes of BIGINT to
+-- sort and store. sum() over them is HUGEINT either way.
 select
     day,
     channel,
@@ -54,20 +56,20 @@ from (
         beneficiary_type,
         moderation_control,
         moderation_status in ('hidden', 'deleted') as removed_group,
-        count(*) as participations,
-        count(*) filter (where not is_poll_answer) as answerable,
-        count(*) filter (where not is_poll_answer and responded_at is not null) as answered,
-        count(rating) as rated,
-        coalesce(sum(rating), 0) as rating_sum,
-        count(*) filter (where list_contains(screening_controls, 1)) as screened_1,
-        count(*) filter (where list_contains(screening_controls, 2)) as screened_2,
-        count(*) filter (where list_contains(screening_controls, 3)) as screened_3,
-        count(*) filter (where list_contains(screening_controls, 4)) as screened_4,
-        count(*) filter (where list_contains(screening_controls, 5)) as screened_5,
-        count(*) filter (where list_contains(screening_controls, 6)) as screened_6,
-        count(*) filter (where list_contains(screening_controls, 7)) as screened_7,
-        count(*) filter (where list_contains(screening_controls, 8)) as screened_8,
-        count(*) filter (where list_contains(screening_controls, 9)) as screened_9
+        cast(count(*) as integer) as participations,
+        cast(count(*) filter (where not is_poll_answer) as integer) as answerable,
+        cast(count(*) filter (where not is_poll_answer and responded_at is not null) as integer) as answered,
+        cast(count(rating) as integer) as rated,
+        cast(coalesce(sum(rating), 0) as integer) as rating_sum,
+        cast(count(*) filter (where list_contains(screening_controls, 1)) as integer) as screened_1,
+        cast(count(*) filter (where list_contains(screening_controls, 2)) as integer) as screened_2,
+        cast(count(*) filter (where list_contains(screening_controls, 3)) as integer) as screened_3,
+        cast(count(*) filter (where list_contains(screening_controls, 4)) as integer) as screened_4,
+        cast(count(*) filter (where list_contains(screening_controls, 5)) as integer) as screened_5,
+        cast(count(*) filter (where list_contains(screening_controls, 6)) as integer) as screened_6,
+        cast(count(*) filter (where list_contains(screening_controls, 7)) as integer) as screened_7,
+        cast(count(*) filter (where list_contains(screening_controls, 8)) as integer) as screened_8,
+        cast(count(*) filter (where list_contains(screening_controls, 9)) as integer) as screened_9
     from participation
     group by all
 )
