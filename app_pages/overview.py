@@ -117,4 +117,4 @@ if previous:
                 "change_pct": "%",
             }
         )
-        show_table(table)
+        show_table(table, percent=("%",))

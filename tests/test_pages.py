@@ -314,3 +314,11 @@ def test_default_view_reads_stored_figures_that_match_the_rows(wh: Path) -> None
     at = open_page(PAGES[0], lang="en")  # no dates in the URL: the default view
     senders = next(m for m in at.metric if m.label == "Identified participants")
     assert senders.value == f"{int(queries.kpis(default).iloc[0].senders):,}"
+
+
+def test_overview_what_changed_shows_its_change_as_a_percentage(wh: Path) -> None:
+    at = open_page(PAGES[0], lang="en")
+    changed = [d for d in at.dataframe if "%" in d.value.columns]
+    assert changed, "the default view should have a 'what changed' table"
+    assert changed[0].value["%"].abs().max() < 100  # stored as a share (0.109): the format makes it 10.9%
+    assert _column_format(changed[0], "%") == "percent"
