@@ -6,6 +6,10 @@
 The Arabic rows are split by position: even rows are the dev half (rules may be tuned on them), odd
 rows are held out and are never read while tuning. Sehhaty's Subtheme_GT (and, for general remarks,
 Sentiment_GT) maps to the agency's taxonomy through bench/sehhaty_theme_map.csv.
+
+Beside the rules, a supervised baseline (scikit-learn, a development dependency): TF-IDF character
+n-grams of the normalised text and a class-balanced logistic regression, fit on the dev half only and
+scored on the held-out half, alone and filling in where the rules find no theme.
 """
 
 from __future__ import annotations
@@ -79,6 +83,51 @@ def evaluate(rows: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
+def supervised(rows: list[dict]) -> dict[str, list[str]]:
+    """The held-out rows' theme and sentiment as predicted by the supervised baseline, fit on the
+    dev rows alone (their texts and labels; nothing of the held-out half but its texts)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    dev = [r for r in rows if r["split"] == "dev"]
+    held_out = [normalise(r["text"]) for r in rows if r["split"] == "held_out"]
+    out = {}
+    for target in ("theme", "sentiment"):
+        model = make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+            LogisticRegression(max_iter=2000, C=10, class_weight="balanced"),
+        )
+        model.fit([normalise(r["text"]) for r in dev], [r[target] for r in dev])
+        out[target] = [str(p) for p in model.predict(held_out)]
+    return out
+
+
+def compare(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Held-out figures of the rules, the supervised baseline, and the rules with the baseline's
+    theme where the rules say "other"."""
+    held = [r for r in rows if r["split"] == "held_out"]
+    rules_out = [theme_and_sentiment(normalise(r["text"]), r["rating"], REFERENCE) for r in held]
+    model = supervised(rows)
+    themes = {
+        "rules": [b[0] for b in rules_out],
+        "supervised": model["theme"],
+        "rules, then supervised for other": [m if b[0] == "other" else b[0] for b, m in zip(rules_out, model["theme"])],
+    }
+    sentiments = {"rules": [b[2] for b in rules_out], "supervised": model["sentiment"]}
+    gt, gs = [r["theme"] for r in held], [r["sentiment"] for r in held]
+    out: dict[str, dict[str, float]] = {}
+    for name, pred in themes.items():
+        out.setdefault(name, {}).update(
+            theme_accuracy=sum(a == b for a, b in zip(gt, pred)) / len(held), theme_macro_f1=macro_f1(gt, pred)
+        )
+    for name, pred in sentiments.items():
+        out[name].update(
+            sentiment_accuracy=sum(a == b for a, b in zip(gs, pred)) / len(held), sentiment_macro_f1=macro_f1(gs, pred)
+        )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--errors", choices=["dev"], help="print the dev half's sentiment and theme mistakes")
@@ -92,6 +141,19 @@ def main() -> None:
             f"macro-F1 {m['sentiment_macro_f1']:.3f} (rating alone {m['rating_only_macro_f1']:.3f})  "
             f"themes: acc {m['theme_accuracy']:.3f} macro-F1 {m['theme_macro_f1']:.3f}"
         )
+    try:
+        compared = compare(rows)
+    except ImportError:
+        print("supervised baseline: not run (scikit-learn is a development dependency: make install-dev)")
+    else:
+        print("held-out half, rules against a supervised baseline fit on the dev half:")
+        for name, m in compared.items():
+            sentiment = (
+                f"sentiment: acc {m['sentiment_accuracy']:.3f} macro-F1 {m['sentiment_macro_f1']:.3f}  "
+                if "sentiment_accuracy" in m
+                else ""
+            )
+            print(f"  {name:33s} {sentiment}themes: acc {m['theme_accuracy']:.3f} macro-F1 {m['theme_macro_f1']:.3f}")
     print(
         "classes (all Arabic rows):",
         dict(Counter(r["sentiment"] for r in rows)),

@@ -340,6 +340,25 @@ def test_sentiment_meets_its_target_on_real_held_out_reviews() -> None:
     assert m["held_out"]["theme_accuracy"] >= 0.75
 
 
+@pytest.mark.skipif(not SEHHATY.exists(), reason="../shared/datasets/sehhaty_reviews is not on this machine")
+def test_the_supervised_baseline_learns_from_the_dev_half_alone() -> None:
+    """Its held-out figures are honest: the held-out labels never reach it (changing them changes no
+    prediction), the dev labels do; and the rules' row of the comparison is the rules' own figure."""
+    from bench.text_quality import compare, evaluate, load, supervised
+
+    rows = load()
+    predicted = supervised(rows)
+    relabelled = [dict(r, theme="other", sentiment="neutral") if r["split"] == "held_out" else r for r in rows]
+    assert supervised(relabelled) == predicted
+    flipped = [
+        dict(r, sentiment="negative") if r["split"] == "dev" and r["sentiment"] == "positive" else r for r in rows
+    ]
+    assert supervised(flipped)["sentiment"] != predicted["sentiment"]
+    compared = compare(rows)
+    assert compared["rules"]["theme_macro_f1"] == evaluate(rows)["held_out"]["theme_macro_f1"]
+    assert set(compared) == {"rules", "supervised", "rules, then supervised for other"}
+
+
 def test_the_security_prefilter_leaves_only_texts_a_pattern_may_match() -> None:
     """RE2 over the column rules out texts that no security pattern matches (emoji and all); a
     text with a cased letter outside ASCII, or any text when a pattern has no RE2 equal, is left to
