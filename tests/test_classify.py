@@ -72,6 +72,9 @@ def test_rating_is_a_feature_not_the_answer() -> None:
         ("متى يفتح باب التوظيف؟", "employment_training"),
         ("Please add live chat, it would be nice", "new_services"),
         ("جيد", "thanks_praise"),  # praise with no subject
+        ("بوركت جهودكم", "thanks_praise"),  # Gulf thanks, from the Sehhaty dev half
+        ("الله يجزاكم بالخير", "thanks_praise"),
+        ("بالتوفيق", "thanks_praise"),
         ("حجز موعد", "other"),
     ],
 )
