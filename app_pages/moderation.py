@@ -62,7 +62,13 @@ with right:
     chart_with_table(
         lang,
         charts.bar(
-            backlog, "age", "pending", t(lang, "col_age_days"), t(lang, "col_pending"), t(lang, "pending_backlog")
+            backlog,
+            "age",
+            "pending",
+            t(lang, "col_age_days"),
+            t(lang, "col_pending"),
+            t(lang, "pending_backlog"),
+            order=list(backlog["age"]),  # youngest first, as the query orders them
         ),
         backlog.drop(columns=["sort_key"]).pipe(headers, lang),
         "backlog",

@@ -45,15 +45,23 @@ def _time_axis(dates: pd.Series) -> alt.Axis:
 
 
 def bar(
-    df: pd.DataFrame, category: str, value: str, category_title: str, value_title: str, description: str
+    df: pd.DataFrame,
+    category: str,
+    value: str,
+    category_title: str,
+    value_title: str,
+    description: str,
+    order: list[str] | None = None,
 ) -> alt.Chart:
-    """Horizontal bars, largest first."""
+    """Horizontal bars, largest first; ``order``: the categories' order when it means something (age
+    bands), as in ``stacked_bar``."""
     data = df.assign(**{category: df[category].map(isolate)})
+    sort = [isolate(v) for v in order] if order else "-x"
     return (
         alt.Chart(data, description=description)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=category_title, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelLimit=320)),
             x=alt.X(f"{value}:Q", title=value_title),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),

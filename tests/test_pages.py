@@ -322,3 +322,11 @@ def test_overview_what_changed_shows_its_change_as_a_percentage(wh: Path) -> Non
     assert changed, "the default view should have a 'what changed' table"
     assert changed[0].value["%"].abs().max() < 100  # stored as a share (0.109): the format makes it 10.9%
     assert _column_format(changed[0], "%") == "percent"
+
+
+def test_pending_backlog_bars_run_from_the_youngest_age_band(wh: Path) -> None:
+    at = open_page("app_pages/moderation.py", lang="en", start="2024-01-01", end="2026-11-27")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    backlog = next(s for s in specs if s.get("description") == "Pending backlog by age (days)")
+    bands = [b.strip("\u2068\u2069") for b in backlog["encoding"]["y"]["sort"]]
+    assert len(bands) > 2 and bands == [b for b in ["0-1", "1-3", "3-7", "7-30", "30+"] if b in bands]
