@@ -168,6 +168,19 @@ def _source(key: str, spec: dict[str, Any], path: Path) -> Source:
     )
 
 
+def relative_name(path: Path, input_dir: Path) -> str:
+    """``path`` relative to ``input_dir``, as stored with every row read from it. A name that is not
+    valid UTF-8 (Linux allows any bytes) could be neither stored nor shown: the run stops and names
+    the file, its odd bytes escaped, so it can be renamed."""
+    rel = path.relative_to(input_dir).as_posix()
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise ConfigError(f"{shown}: the file name is not valid UTF-8; rename it") from None
+    return rel
+
+
 def match_files(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path, Source]]:
     """Every file under ``input_dir`` with the one source it matches, in a stable order.
 
@@ -176,7 +189,7 @@ def match_files(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path,
     """
     out: list[tuple[Path, Source]] = []
     for p in sorted(input_dir.rglob("*")):
-        rel = p.relative_to(input_dir).as_posix()
+        rel = relative_name(p, input_dir)
         if p.is_dir() or any(part.startswith(".") for part in Path(rel).parts):
             continue
         if p.name.lower() in ("readme.md", "readme.txt", "license", "license.upstream"):

@@ -56,3 +56,22 @@ def test_check_without_warehouse_says_what_to_do(tmp_path: Path) -> None:
         proc.stderr.strip() == f"error: {tmp_path / 'none.duckdb'}: no warehouse there; build one with "
         "`python -m etl run INPUT_DIR`"
     )
+
+
+def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> None:
+    """Linux file names may hold any bytes; the path is stored with every row, so such a file stops
+    the run with its name (the odd bytes escaped) and what to do, for a full run and for --source."""
+    folder = tmp_path / "in" / "canonical"
+    folder.mkdir(parents=True)
+    header = "source_record_id,channel,tool,submitted_at,text\n"
+    os.rename(_write(folder / "ok.csv", header), os.fsencode(folder) + b"/bad\xffname.csv")
+    for extra in ((), ("--source", "canonical")):
+        proc = _cli("run", str(tmp_path / "in"), "--quiet", *extra, tmp=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.strip() == "error: canonical/bad\\xffname.csv: the file name is not valid UTF-8; rename it"
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
