@@ -167,8 +167,10 @@ def _match_some(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path,
     out = []
     for p in sorted(input_dir.rglob("*")):
         if p.is_file():
-            rel = relative_name(p, input_dir)
-            out += [(p, s) for s in sources.values() if s.matches(rel)]
+            hits = [s for s in sources.values() if s.matches(p.relative_to(input_dir).as_posix())]
+            if hits:
+                relative_name(p, input_dir)  # refuses a name that is not UTF-8
+            out += [(p, s) for s in hits]
     return out
 
 

@@ -189,11 +189,12 @@ def match_files(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path,
     """
     out: list[tuple[Path, Source]] = []
     for p in sorted(input_dir.rglob("*")):
-        rel = relative_name(p, input_dir)
+        rel = p.relative_to(input_dir).as_posix()
         if p.is_dir() or any(part.startswith(".") for part in Path(rel).parts):
             continue
         if p.name.lower() in ("readme.md", "readme.txt", "license", "license.upstream"):
             continue
+        rel = relative_name(p, input_dir)  # hidden files are passed over whatever their names
         hits = [s for s in sources.values() if s.matches(rel)]
         if not hits:
             raise ConfigError(

@@ -65,6 +65,7 @@ def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> No
     folder.mkdir(parents=True)
     header = "source_record_id,channel,tool,submitted_at,text\n"
     os.rename(_write(folder / "ok.csv", header), os.fsencode(folder) + b"/bad\xffname.csv")
+    os.rename(_write(folder / "hidden", ""), os.fsencode(folder) + b"/.\xff")  # passed over, as any hidden file
     for extra in ((), ("--source", "canonical")):
         proc = _cli("run", str(tmp_path / "in"), "--quiet", *extra, tmp=tmp_path)
         assert proc.returncode == 2, proc.stderr
