@@ -14,11 +14,12 @@ row = head.iloc[0]
 st.caption(t(lang, "dq_version", version=int(row.run_id), built=f"{row.built_at:%Y-%m-%d %H:%M}"))
 
 st.subheader(t(lang, "dq_sources"))
-sources = queries.run_sources()
+sources = queries.run_sources(lang)
+named = dict(zip(sources["source"], sources["source_name"]))
 chart_with_table(
     lang,
     None,
-    sources.pipe(headers, lang),
+    sources.pipe(headers, lang, source_name="col_source", source="col_source_key"),
     "sources",
     "rows_per_source.csv",
     percent=(t(lang, "col_share_quarantined"),),
@@ -26,7 +27,10 @@ chart_with_table(
 
 st.subheader(t(lang, "dq_quarantine"))
 reasons = queries.quarantine_reasons()
-reasons = reasons.assign(reason=reasons["reason"].map(lambda r: reason(r, lang)))  # stored in English
+reasons = reasons.assign(
+    source=reasons["source"].map(lambda s: named.get(s, s)),
+    reason=reasons["reason"].map(lambda r: reason(r, lang)),  # stored in English
+)[["reason", "rows", "first_line", "example_file", "source"]]  # the long source names last
 if reasons.empty:
     st.success(t(lang, "dq_none_quarantined"))
 else:

@@ -104,7 +104,7 @@ def page_sets(lang: str, f: Filters) -> dict[str, list[Callable[[], object]]]:
         ],
         "actions": [lambda: queries.actions_register(lang)],
         "explorer": [lambda: queries.explorer_count(f, "الاتصال"), lambda: queries.explorer_rows(f, "الاتصال", 50, 0)],
-        "data_quality": [queries.headline, queries.run_sources, queries.quarantine_reasons, queries.runs],
+        "data_quality": [queries.headline, lambda: queries.run_sources(lang), queries.quarantine_reasons, queries.runs],
     }
 
 

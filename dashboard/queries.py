@@ -134,8 +134,14 @@ def runs() -> pd.DataFrame:
     return _run("etl_runs")
 
 
-def run_sources() -> pd.DataFrame:
-    return _run("run_sources")
+def run_sources(lang: str) -> pd.DataFrame:
+    """Per source of the last run: its name in ``lang`` (source_name; the key where the warehouse
+    predates stored names), its key (source), files and row counts, the share quarantined."""
+    df = _run("run_sources")
+    name = df.get(f"name_{lang}")
+    df = df.assign(source_name=df["source"] if name is None else name.fillna(df["source"]))
+    counts = ["files", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "share_quarantined"]
+    return df[["source_name", "source", *counts]]
 
 
 def quarantine_reasons() -> pd.DataFrame:

@@ -50,7 +50,7 @@ from etl.text import normalise_array, normalise_py, redact_array, sender_key
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: etl_run_source names its sources (name_ar, name_en)
 HISTORY_TABLES = ("etl_run", "etl_run_source")
 
 
@@ -686,18 +686,19 @@ def _bookkeeping(
     run_id = con.execute("select coalesce(max(run_id), 0) + 1 from etl_run").fetchone()[0]
     con.execute("insert into quarantine " + load_sql(SQL_DIR, "quarantine_rows"), {"run_id": run_id})
     con.execute("insert into duplicate_row " + load_sql(SQL_DIR, "duplicate_rows"), {"run_id": run_id})
-    con.execute("insert into etl_run_source " + load_sql(SQL_DIR, "etl_run_source"), {"run_id": run_id})
-    # rows_read comes from extraction (it counts rows that never reached a table).
+    con.execute("insert into etl_run_source by name " + load_sql(SQL_DIR, "etl_run_source"), {"run_id": run_id})
+    # rows_read comes from extraction (it counts rows that never reached a table), names from the mapping.
     for s in stats.values():
         con.execute(
-            "update etl_run_source set rows_read = ?, files = ? where run_id = ? and source = ?",
-            [s.rows_read, s.files, run_id, s.source],
+            "update etl_run_source set rows_read = ?, files = ?, name_ar = ?, name_en = ? "
+            "where run_id = ? and source = ?",
+            [s.rows_read, s.files, s.name_ar, s.name_en, run_id, s.source],
         )
         con.execute(
             "insert into etl_run_source (run_id, source, mapping, files, rows_read, rows_loaded, "
-            "rows_quarantined, rows_duplicate) select ?, ?, ?, ?, ?, 0, 0, 0 "
+            "rows_quarantined, rows_duplicate, name_ar, name_en) select ?, ?, ?, ?, ?, 0, 0, 0, ?, ? "
             "where not exists (select 1 from etl_run_source where run_id = ? and source = ?)",
-            [run_id, s.source, s.mapping, s.files, s.rows_read, run_id, s.source],
+            [run_id, s.source, s.mapping, s.files, s.rows_read, s.name_ar, s.name_en, run_id, s.source],
         )
     con.execute(
         "insert into etl_run select ?, ?, ?, 'success', ?, sum(files), sum(rows_read), sum(rows_loaded), "

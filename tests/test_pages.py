@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import queries
 from dashboard.analysis import MIN_COUNT, what_changed, whole_weeks
 from dashboard.i18n import hijri, reason, strings, t
 from tests.conftest import PAGE_TITLES, ROOT
@@ -121,10 +122,14 @@ def test_data_quality_shows_the_run(wh: Path, built) -> None:
     at = open_page(PAGES[2], lang="en")
     sources = at.dataframe[0].value
     assert _column_format(at.dataframe[0], "Share quarantined") == "percent"
-    assert set(sources["Source"]) == {s.source for s in result.sources}
+    assert set(sources["Source key"]) == {s.source for s in result.sources}
+    assert set(sources["Source"]) == {s.name_en for s in result.sources}  # names, not keys
     assert sources["Read"].sum() == result.totals.rows_read
     at.button_group(key="lang_switch").set_value("ar").run()
     assert at.title[0].value == "جودة البيانات"
+    named = {s.name_ar for s in result.sources}
+    assert set(at.dataframe[0].value[t("ar", "col_source")]) == named
+    assert set(at.dataframe[1].value[t("ar", "col_source")]) <= named
     # the quarantine reasons and the run's status, stored in English, read in Arabic
     reasons = at.dataframe[1].value[t("ar", "col_reason")]
     assert len(reasons) and all(re.search("[\u0600-\u06ff]", r) for r in reasons), list(reasons)
@@ -330,3 +335,15 @@ def test_pending_backlog_bars_run_from_the_youngest_age_band(wh: Path) -> None:
     backlog = next(s for s in specs if s.get("description") == "Pending backlog by age (days)")
     bands = [b.strip("\u2068\u2069") for b in backlog["encoding"]["y"]["sort"]]
     assert len(bands) > 2 and bands == [b for b in ["0-1", "1-3", "3-7", "7-30", "30+"] if b in bands]
+
+
+def test_a_warehouse_from_before_source_names_shows_its_keys(wh: Path, tmp_path: Path, monkeypatch) -> None:
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(wh.read_bytes())
+    con = duckdb.connect(str(old))
+    con.execute("alter table etl_run_source drop column name_ar")
+    con.execute("alter table etl_run_source drop column name_en")
+    con.close()
+    monkeypatch.setenv("WAREHOUSE_PATH", str(old))
+    sources = queries.run_sources("ar")
+    assert len(sources) and list(sources["source_name"]) == list(sources["source"])

@@ -1,10 +1,10 @@
--- Rows read, loaded, quarantined and duplicated per source in the run that built this warehouse.
+-- Rows read, loaded, quarantined and duplicated per source in the run that built this warehouse,
+-- with the source's names (a warehouse built before schema 3 has none: queries.run_sources copes).
 with last_run as (
     select max(run_id) as run_id from etl_run
 )
 
-select source, files, rows_read, rows_loaded, rows_quarantined, rows_duplicate,
-    round(rows_quarantined / nullif(rows_read, 0), 4) as share_quarantined
+select * exclude (run_id, mapping), round(rows_quarantined / nullif(rows_read, 0), 4) as share_quarantined
 from etl_run_source
 semi join last_run using (run_id)
 order by rows_read desc

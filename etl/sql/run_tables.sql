@@ -24,7 +24,9 @@ create table etl_run_source (
     rows_read bigint,
     rows_loaded bigint,
     rows_quarantined bigint,
-    rows_duplicate bigint
+    rows_duplicate bigint,
+    name_ar varchar,  -- how the source is shown to people (data/sources.yaml when the run read it)
+    name_en varchar
 );
 
 create table quarantine (
