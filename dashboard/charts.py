@@ -44,6 +44,11 @@ def _time_axis(dates: pd.Series) -> alt.Axis:
     return alt.Axis(format="%-d %b", values=ticks, labelOverlap=True)
 
 
+def _category_sort(order: list[str] | None) -> list[str] | str:
+    """The categories in ``order`` when it means something (a lifecycle, age bands), else largest first."""
+    return [isolate(v) for v in order] if order else "-x"
+
+
 def bar(
     df: pd.DataFrame,
     category: str,
@@ -56,12 +61,11 @@ def bar(
     """Horizontal bars, largest first; ``order``: the categories' order when it means something (age
     bands), as in ``stacked_bar``."""
     data = df.assign(**{category: df[category].map(isolate)})
-    sort = [isolate(v) for v in order] if order else "-x"
     return (
         alt.Chart(data, description=description)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y(f"{category}:N", sort=_category_sort(order), title=category_title, axis=alt.Axis(labelLimit=320)),
             x=alt.X(f"{value}:Q", title=value_title),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),
@@ -139,9 +143,7 @@ def stacked_bar(
         ).properties(height=320)
     data[x] = data[x].map(isolate)
     return chart.encode(
-        y=alt.Y(
-            f"{x}:N", title=x_title, sort=[isolate(v) for v in order] if order else "-x", axis=alt.Axis(labelLimit=320)
-        ),
+        y=alt.Y(f"{x}:N", title=x_title, sort=_category_sort(order), axis=alt.Axis(labelLimit=320)),
         x=alt.X(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),  # counts: whole ticks
         color=colour,
         tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{x}:N", title=x_title), count],

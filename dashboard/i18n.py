@@ -68,7 +68,7 @@ REASONS = {key: _pattern(text) for key, text in strings("en").items() if key.sta
 def reason(text: str, lang: str) -> str:
     """A quarantine reason ("rating: not a whole number from 1 to 5") in ``lang``; in Arabic it
     starts with an Arabic word, so a table lays the line out right to left."""
-    field, _, problem = text.rpartition(": ") if ": " in text else ("", "", text)
+    field, _, problem = text.rpartition(": ")  # no field: ("", "", text)
     for key, pattern in REASONS.items():
         found = pattern.match(problem)
         if found:

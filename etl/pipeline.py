@@ -37,15 +37,7 @@ from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.parallel import worker_pool
-from etl.sources import (
-    ACTION_FIELDS,
-    DATE_FIELDS,
-    PARTICIPATION_FIELDS,
-    Source,
-    load_sources,
-    match_files,
-    relative_name,
-)
+from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files, utf8_name
 from etl.text import normalise_array, normalise_py, redact_array, sender_key
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -167,9 +159,10 @@ def _match_some(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path,
     out = []
     for p in sorted(input_dir.rglob("*")):
         if p.is_file():
-            hits = [s for s in sources.values() if s.matches(p.relative_to(input_dir).as_posix())]
+            rel = p.relative_to(input_dir).as_posix()
+            hits = [s for s in sources.values() if s.matches(rel)]
             if hits:
-                relative_name(p, input_dir)  # refuses a name that is not UTF-8
+                utf8_name(rel)
             out += [(p, s) for s in hits]
     return out
 

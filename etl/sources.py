@@ -168,11 +168,10 @@ def _source(key: str, spec: dict[str, Any], path: Path) -> Source:
     )
 
 
-def relative_name(path: Path, input_dir: Path) -> str:
-    """``path`` relative to ``input_dir``, as stored with every row read from it. A name that is not
-    valid UTF-8 (Linux allows any bytes) could be neither stored nor shown: the run stops and names
-    the file, its odd bytes escaped, so it can be renamed."""
-    rel = path.relative_to(input_dir).as_posix()
+def utf8_name(rel: str) -> str:
+    """``rel``, a file's path in the landing zone as stored with every row read from it. A name that
+    is not valid UTF-8 (Linux allows any bytes) could be neither stored nor shown: the run stops and
+    names the file, its odd bytes escaped, so it can be renamed."""
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:
@@ -194,7 +193,7 @@ def match_files(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path,
             continue
         if p.name.lower() in ("readme.md", "readme.txt", "license", "license.upstream"):
             continue
-        rel = relative_name(p, input_dir)  # hidden files are passed over whatever their names
+        utf8_name(rel)  # hidden files are passed over whatever their names
         hits = [s for s in sources.values() if s.matches(rel)]
         if not hits:
             raise ConfigError(
