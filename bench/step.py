@@ -4,7 +4,7 @@ python -m bench.step generate ROWS OUT SEED
 python -m bench.step run INPUT_DIR WAREHOUSE
 python -m bench.step baseline INPUT_DIR     # DuckDB's plain read of the same text exports
 python -m bench.step read_csv FILE          # DuckDB's plain load of one CSV (all varchar)
-python -m bench.step canonical ROWS OUT SEED
+python -m bench.step canonical ROWS OUT SEED [varied]  # varied: nearly every text different
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def main(argv: list[str]) -> dict:
     elif what == "canonical":
         from etl.generate import generate
 
-        generate(int(argv[1]), Path(argv[2]), int(argv[3]), dt.date(2026, 11, 27), canonical=True)
+        varied = argv[4:] == ["varied"]
+        generate(int(argv[1]), Path(argv[2]), int(argv[3]), dt.date(2026, 11, 27), canonical=True, varied=varied)
     elif what == "read_csv":
         import duckdb
 

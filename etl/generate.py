@@ -136,8 +136,9 @@ PROFILES: dict[str, Profile] = {
 class Gen:
     """Shared sampling state for one generation run."""
 
-    def __init__(self, seed: int, end: dt.date, days: int = 730) -> None:
+    def __init__(self, seed: int, end: dt.date, days: int = 730, varied: bool = False) -> None:
         self.rng = np.random.default_rng(seed)
+        self.varied = varied
         self.end = end
         self.start = end - dt.timedelta(days=days - 1)
         self.days = days
@@ -185,7 +186,10 @@ class Gen:
             variants = [_variants(p) for p in bank] if key[2] == "ar" else [[p, p, p] for p in bank]
             idx = rng.integers(0, len(bank), mask.sum())
             var = rng.choice(3, size=mask.sum(), p=[0.9, 0.06, 0.04])
-            out[mask] = [variants[i][v] for i, v in zip(idx, var)]
+            picked = [variants[i][v] for i, v in zip(idx, var)]
+            if self.varied:
+                picked = self._in_own_words(picked, bank)
+            out[mask] = picked
         greet = rng.choice(P.GREETINGS_AR, n)
         close_ar = rng.choice(P.CLOSINGS_AR, n)
         close_en = rng.choice(P.CLOSINGS_EN, n)
@@ -197,6 +201,24 @@ class Gen:
         has_n = np.array(["{n}" in t for t in out])
         out[has_n] = [t.replace("{n}", str(k)) for t, k in zip(out[has_n], nums[has_n])]
         return {"theme": theme, "tone": tone, "lang": lang, "text": out}
+
+    def _in_own_words(self, phrases: list[str], bank: list[str]) -> list[str]:
+        """Each phrase with two to six more words of its bank in it, in random places: texts that
+        say the same things in their own words, nearly all different (real feedback repeats far
+        less than the phrase banks do)."""
+        rng = self.rng
+        vocab = np.array(sorted({w for p in bank for w in p.split()}), dtype=object)
+        extra = rng.integers(2, 7, len(phrases))
+        words = vocab[rng.integers(0, len(vocab), int(extra.sum()))]
+        where = rng.random(int(extra.sum()))
+        out, k = [], 0
+        for phrase, e in zip(phrases, extra):
+            ws = phrase.split(" ")
+            for w, r in zip(words[k : k + e], where[k : k + e]):
+                ws.insert(int(r * (len(ws) + 1)), w)
+            k += e
+            out.append(" ".join(ws))
+        return out
 
     def pii(self, text: np.ndarray, lang: np.ndarray, rate: float) -> np.ndarray:
         """Embed personal data in about ``rate`` of the texts; returns which kind went where."""
@@ -1050,15 +1072,19 @@ def generate(
     end: dt.date | None = None,
     progress: Callable[[str, int], None] | None = None,
     canonical: bool = False,
+    varied: bool = False,
 ) -> list[Path]:
     """Write demo exports for about ``rows`` participations into ``out``; returns the files written.
 
     ``canonical``: one file in the import template instead of each channel's own format.
+    ``varied``: each text says its phrase in its own words (a few more words of the same theme and
+    tone), so nearly every text differs, as in real feedback; without it most texts repeat a
+    phrase from the banks word for word.
     """
     if rows < 0:
         raise ValueError("--rows must be zero or more")
     end = end or dt.date.today()
-    g = Gen(seed, end)
+    g = Gen(seed, end, varied=varied)
     if canonical:
         paths = gen_canonical(g, rows, out)
         if progress:

@@ -95,3 +95,23 @@ def test_rows_are_about_what_was_asked(tmp_path: Path) -> None:
         len(CalamineWorkbook.from_path(str(x)).get_sheet_by_index(0).to_python()) - 1 for x in tmp_path.rglob("*.xlsx")
     )
     assert 1000 <= n <= 1030  # plus the rows an overlapping export carries twice
+
+
+def test_varied_texts_nearly_all_differ_and_keep_their_subject(tmp_path: Path) -> None:
+    """The benchmark's varied texts: the same phrases in their own words, so nearly every text is
+    new (as in real feedback), and the words still come from the phrase's own bank."""
+
+    def texts(out: Path, varied: bool) -> list[str]:
+        generate(4_000, out, seed=3, end=END, canonical=True, varied=varied)
+        with (out / "canonical" / "participations.csv").open(encoding="utf-8", newline="") as fh:
+            return [r["text"] for r in csv.DictReader(fh)]
+
+    plain, varied = texts(tmp_path / "plain", False), texts(tmp_path / "varied", True)
+    assert len(plain) == len(varied) == 4_000
+    assert len(set(plain)) < 0.8 * len(plain)  # at a million rows: 5%
+    assert len(set(varied)) > 0.95 * len(varied)
+    assert texts(tmp_path / "again", True) == varied  # still deterministic
+    # each varied text holds the words of a plain one, with two to six more
+    plain_words = [set(t.split()) for t in set(plain)]
+    sample = varied[:200]
+    assert sum(any(w <= set(t.split()) for w in plain_words) for t in sample) > 0.8 * len(sample)
