@@ -507,6 +507,23 @@ def _per_text(items: list[tuple[str, bool, bool]], reference_dir: Path) -> list[
     return out
 
 
+def _clusters(distinct: pa.Array) -> pa.Array:
+    """The cluster key of each of the ``distinct`` texts (null: in no cluster). Clusters depend on
+    the order texts are compared in: always the same, sorted order (Arrow's byte order of UTF-8 is
+    the code point order Python's sort gives)."""
+    from etl.similar import cluster_key, clusters, skeletons
+
+    order = pc.sort_indices(distinct).to_numpy()
+    sorted_skeletons = skeletons(distinct.take(order))
+    first = clusters(sorted_skeletons)  # per sorted text: the position of its cluster's first text
+    in_one = first >= 0
+    firsts, which = np.unique(first[in_one], return_inverse=True)
+    keys = pa.array([cluster_key(s) for s in sorted_skeletons.take(firsts).to_pylist()], pa.string())
+    key_at = np.full(len(distinct), -1, dtype=np.int64)
+    key_at[order[in_one]] = which
+    return keys.take(pa.array(key_at, mask=key_at < 0))
+
+
 def features(
     texts: pa.Array | pa.ChunkedArray,
     ratings: pa.Array | pa.ChunkedArray,
@@ -521,8 +538,6 @@ def features(
     records through Arrow's dictionary encoding. The rating enters only where the words say
     nothing. Clusters group near-identical texts (``etl.similar``) under a stable key.
     """
-    from etl.similar import cluster_key, clusters, skeletons
-
     flat = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     if pa.types.is_dictionary(flat.type) and flat.indices.null_count == 0:
         # already encoded (the text stage's): encode its few values, not every record again
@@ -536,15 +551,7 @@ def features(
     # the screens' RE2 prefilters: most texts need neither screen's Python patterns
     may_be = [screen.candidates(encoded.dictionary).tolist() for screen in screens(reference_dir)]
     collect = in_chunks(pool, _per_text, list(zip(distinct, *may_be)), reference_dir)
-    # Clusters depend on the order texts are compared in: always use the same (sorted) order.
-    order = sorted(range(len(distinct)), key=distinct.__getitem__)
-    skeleton_of = skeletons(encoded.dictionary).to_pylist()
-    sorted_skeletons = [skeleton_of[i] for i in order]
-    cluster_sorted = clusters(sorted_skeletons)
-    cluster_key_of = [""] * len(distinct)
-    for pos, i in enumerate(order):
-        c = cluster_sorted[pos]
-        cluster_key_of[i] = cluster_key(sorted_skeletons[c]) if c >= 0 else None
+    cluster = _clusters(encoded.dictionary)
     script = scripts(encoded.dictionary)
     theme, confidence, words, offensive, security = zip(*collect()) if distinct else ([],) * 5
     idx = encoded.indices
@@ -557,7 +564,7 @@ def features(
         "theme_confidence": pa.array(confidence, pa.float64()).take(idx),
         "offensive_term": per_record(offensive),
         "security_rule": per_record(security),
-        "cluster": per_record(cluster_key_of),
+        "cluster": pa.DictionaryArray.from_arrays(idx, cluster),
         "script": pa.DictionaryArray.from_arrays(idx, script),
         "sentiment": _sentiments(words, idx, ratings),
     }

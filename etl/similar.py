@@ -5,7 +5,7 @@ senders, near-identical text, a short window). Works on distinct normalised text
 cost one signature.
 
 datasketch, the usual library, took 15 s for 50,000 texts here (its per-text Python loop); this
-computes every signature in whole-array operations, a few seconds for a million texts.
+computes every signature in whole-array operations, about five seconds for a million texts.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import hashlib
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 SHINGLE = 5
 PERMS = 32
 BANDS = 8  # 8 bands of 4 rows: pairs with Jaccard >= ~0.6 are likely to share a band
 MIN_AGREEMENT = 0.6  # estimated Jaccard needed to join two texts into one cluster
+AGREE_CHUNK = 4096  # candidate pairs compared at a time (two 1 MB blocks of signatures)
 MIN_CHARS = 20  # shorter texts ("شكرا", "ممتاز") are common words, not near-duplicates
 # What a skeleton keeps: letters and non-decimal numerals (Python's \w without _ and digits), as
 # one RE2 class so that Arrow computes every skeleton of a column at once.
@@ -38,38 +41,77 @@ def skeleton(text: str) -> str:
     return skeletons(pa.array([text], pa.string()))[0].as_py()
 
 
-def signatures(texts: list[str], seed: int = 7) -> np.ndarray:
-    """MinHash signatures (len(texts) x PERMS, uint64) of character 5-gram sets."""
+def _strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
+    """Texts as one large_string array (64-bit offsets: a million long texts pass 2 GB)."""
+    if isinstance(texts, list):
+        texts = pa.array(texts, pa.large_string())
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    return texts.cast(pa.large_string())
+
+
+def _code_points(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Of a large_string array (``_strings``): every text's code points end to end (uint32), and
+    each text's length in code points; decoded from Arrow's one UTF-8 buffer at once, not text by
+    text."""
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    utf8 = memoryview(data)[offsets[0] : offsets[-1]] if data is not None else b""
+    codes = np.frombuffer(str(utf8, "utf-8").encode("utf-32-le"), dtype=np.uint32)
+    return codes, pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def signatures(texts: pa.Array | pa.ChunkedArray | list[str], seed: int = 7, block: int = 1 << 18) -> np.ndarray:
+    """MinHash signatures (len(texts) x PERMS, uint64) of character 5-gram sets (no nulls; a text
+    shorter than a shingle is padded with spaces).
+
+    Texts go through in blocks of about ``block`` characters, so that each permutation's hashes
+    stay in the CPU's cache instead of streaming a whole column through memory 32 times (a third of
+    the time for a million texts, the same signatures)."""
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 1 << 61, PERMS, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, 1 << 61, PERMS, dtype=np.uint64)
-    padded = [t if len(t) >= SHINGLE else t.ljust(SHINGLE) for t in texts]
-    lengths = np.fromiter((len(t) for t in padded), dtype=np.int64, count=len(padded))
-    codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    # Rolling polynomial hash of every window of SHINGLE code points, across the concatenation.
-    h = np.zeros(len(codes) - SHINGLE + 1, dtype=np.uint64)
-    for j in range(SHINGLE):
-        h = h * np.uint64(1_000_003) + codes[j : len(codes) - SHINGLE + 1 + j]
-    # Keep only windows that lie inside one text.
-    counts = lengths - SHINGLE + 1
-    pos_in_text = np.arange(len(h)) - np.repeat(starts, lengths)[: len(h)]
-    h = h[pos_in_text <= np.repeat(lengths - SHINGLE, lengths)[: len(h)]]
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    sig = np.empty((len(texts), PERMS), dtype=np.uint64)
-    for p in range(PERMS):
-        sig[:, p] = np.minimum.reduceat((h * a[p] + b[p]) & _MASK, offsets)
+    codes, lengths = _code_points(pc.utf8_rpad(_strings(texts), SHINGLE))
+    n = len(lengths)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    sig = np.empty((n, PERMS), dtype=np.uint64)
+    i = 0
+    while i < n:
+        j = min(n, max(i + 1, int(np.searchsorted(ends, starts[i] + block, side="right"))))
+        c = codes[starts[i] : ends[j - 1]].astype(np.uint64)
+        # Rolling polynomial hash of every window of SHINGLE code points, across the block's texts.
+        w = len(c) - SHINGLE + 1
+        h = c[:w].copy()
+        for k in range(1, SHINGLE):
+            h *= np.uint64(1_000_003)
+            h += c[k : k + w]
+        # Each text's own windows, then the SHINGLE - 1 windows that cross into the next text:
+        # reduced as segments of their own and dropped.
+        first = starts[i:j] - starts[i]
+        bounds = np.empty(2 * (j - i) - 1, dtype=np.int64)
+        bounds[0::2] = first
+        bounds[1::2] = (first + lengths[i:j] - SHINGLE + 1)[:-1]
+        hashed = np.empty_like(h)
+        for p in range(PERMS):
+            np.multiply(h, a[p], out=hashed)
+            hashed += b[p]
+            hashed &= _MASK
+            sig[i:j, p] = np.minimum.reduceat(hashed, bounds)[0::2]
+        i = j
     return sig
 
 
-def clusters(texts: list[str]) -> list[int]:
+def clusters(texts: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
     """Cluster number per text (-1: short, or alike to no other text). Numbers are stable: the
     index of the cluster's first text in ``texts``."""
+    texts = _strings(texts)
     n = len(texts)
-    idx = np.array([i for i, t in enumerate(texts) if len(t) >= MIN_CHARS], dtype=np.int64)
+    long = pc.greater_equal(pc.utf8_length(texts), MIN_CHARS)
+    idx = np.flatnonzero(long.to_numpy(zero_copy_only=False))
     if len(idx) < 2:
-        return [-1] * n
-    sig = signatures([texts[i] for i in idx])
+        return np.full(n, -1, dtype=np.int64)
+    sig = signatures(texts.filter(long))
     rows = PERMS // BANDS
     pairs = []
     for band in range(BANDS):
@@ -80,34 +122,30 @@ def clusters(texts: list[str]) -> list[int]:
         order = np.argsort(keys, kind="stable")
         same = keys[order][1:] == keys[order][:-1]  # neighbours in a bucket: candidate pairs
         left, right = order[:-1][same], order[1:][same]
-        agree = (sig[left] == sig[right]).mean(axis=1) >= MIN_AGREEMENT
+        agree = np.empty(len(left), dtype=bool)
+        for k in range(0, len(left), AGREE_CHUNK):  # in cache-sized chunks: 5x the whole-array compare
+            lk, rk = left[k : k + AGREE_CHUNK], right[k : k + AGREE_CHUNK]
+            agree[k : k + AGREE_CHUNK] = np.count_nonzero(sig[lk] == sig[rk], axis=1) >= MIN_AGREEMENT * PERMS
         pairs.append((idx[left[agree]], idx[right[agree]]))
     u = np.concatenate([p[0] for p in pairs])
     v = np.concatenate([p[1] for p in pairs])
     first = _first_of_component(n, u, v)
     linked = np.zeros(n, dtype=bool)
     linked[u] = linked[v] = True
-    return np.where(linked, first, -1).tolist()
+    return np.where(linked, first, -1)
 
 
 def _first_of_component(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """For each of n nodes, the smallest node joined to it by the edges (u, v): each node takes
-    the smaller label across its edges, then labels jump to their label's label, until no change
-    (whole-array steps instead of a union-find loop in Python)."""
-    label = np.arange(n, dtype=np.int64)
-    while True:
-        m = np.minimum(label[u], label[v])
-        new = label.copy()
-        np.minimum.at(new, u, m)
-        np.minimum.at(new, v, m)
-        while True:  # pointer jumping: a label's label is in the same component, and smaller
-            jumped = new[new]
-            if np.array_equal(jumped, new):
-                break
-            new = jumped
-        if np.array_equal(new, label):
-            return label
-        label = new
+    """For each of n nodes, the smallest node joined to it by the edges (u, v). scipy's connected
+    components (compiled) take 0.4 s for the 3.7 million edges of a million varied texts, where
+    whole-array label propagation took 10 s: LSH links neighbours in sorted buckets, long chains
+    that need many rounds."""
+    if len(u) == 0:
+        return np.arange(n, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(u), dtype=np.int32), (u, v)), shape=(n, n)).tocsr()
+    _, component = connected_components(graph, directed=False)
+    _, smallest = np.unique(component, return_index=True)  # nodes in order: the first is the smallest
+    return smallest[component].astype(np.int64)
 
 
 def cluster_key(text: str) -> str:

@@ -155,6 +155,41 @@ def test_cluster_numbers_are_the_first_text_of_each_connected_group() -> None:
     assert set(_first_of_component(50, chain[::-1], chain[::-1] - 1).tolist()) == {0}
 
 
+def test_minhash_signatures_are_the_minimum_over_each_texts_own_shingles() -> None:
+    """The blocked, whole-array signatures equal MinHash computed text by text: no window that
+    crosses from one text into the next, whatever the block size (texts shorter than a shingle are
+    padded; emoji are one code point)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from etl.similar import PERMS, SHINGLE, signatures
+
+    rng = np.random.default_rng(7)
+    a = rng.integers(1, 1 << 61, PERMS, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 1 << 61, PERMS, dtype=np.uint64)
+    full, mask = (1 << 64) - 1, (1 << 61) - 1
+
+    def one(text: str) -> list[int]:
+        t = text.ljust(SHINGLE)
+        hashes = []
+        for k in range(len(t) - SHINGLE + 1):
+            h = 0
+            for ch in t[k : k + SHINGLE]:
+                h = (h * 1_000_003 + ord(ch)) & full
+            hashes.append(h)
+        return [min(((h * int(a[p]) + int(b[p])) & full) & mask for h in hashes) for p in range(PERMS)]
+
+    texts = ["ab", "شكرا", "ممتاز", "نطالب بتمديد ساعات العمل 🙏🙏", "x" * 5, "abcdef", "خدمة سريعة وممتازة جدا"] * 3
+    texts += [f"النص رقم {i} عن الخدمة" for i in range(40)]
+    expected = [one(t) for t in texts]
+    for block in (8, 64, 1 << 18):  # one text per block, a few, all in one
+        assert signatures(texts, block=block).tolist() == expected
+    # an Arrow column as it comes: a slice of a larger array, or in chunks
+    column = pa.array(["padding", *texts], pa.string())
+    assert signatures(column.slice(1)).tolist() == expected
+    assert signatures(pa.chunked_array([texts[:5], texts[5:]], pa.string())).tolist() == expected
+
+
 def test_screening_features() -> None:
     import pyarrow as pa
 
