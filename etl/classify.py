@@ -47,6 +47,21 @@ def fold(text: str) -> str:
     return _STRETCH.sub(r"\1", text).replace("\ufe0f", "")
 
 
+def may_fold(texts: pa.Array) -> np.ndarray:
+    """Which of ``texts`` ``fold`` may change: a character three times in a row, or U+FE0F. Found
+    for the whole column in numpy; most texts have neither and skip fold's regex."""
+    from etl.similar import code_points
+
+    codes, lengths = code_points(texts)
+    ends = np.cumsum(lengths)
+    triple = np.flatnonzero((codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2]))
+    text_of = np.searchsorted(ends, triple, side="right")  # the text the run starts in
+    hit = np.zeros(len(lengths), dtype=bool)
+    hit[text_of[triple + 2 < ends[text_of]]] = True  # all three in that text
+    hit[np.searchsorted(ends, np.flatnonzero(codes == 0xFE0F), side="right")] = True
+    return hit
+
+
 # -- term lists ----------------------------------------------------------------------------------
 def longest_of(terms: Iterable[str]) -> str:
     """A regex matching the longest of ``terms`` that fits, written as a trie ("الخدم(?:ه|ات)"):
@@ -491,14 +506,15 @@ def _sentiments(words: Iterable[str | None], idx: pa.Array, ratings: pa.Array | 
 FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script", "text_id")
 
 
-def _per_text(items: list[tuple[str, bool, bool]], reference_dir: Path) -> list[tuple]:
+def _per_text(items: list[tuple[str, bool, bool, bool]], reference_dir: Path) -> list[tuple]:
     """(theme, confidence, words' sentiment, offensive term, security rule) per (text, whether an
-    offensive term may be in it, whether a security pattern may match it)."""
+    offensive term may be in it, whether a security pattern may match it, whether fold may change
+    it)."""
     _, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
     out = []
-    for text, may_be_offensive, may_be_security in items:
-        folded = fold(text)
+    for text, may_be_offensive, may_be_security, stretched in items:
+        folded = fold(text) if stretched else text
         words = sentiment_rules.words_label(folded, folded=True)
         theme, confidence = theme_of(folded, words, reference_dir, folded=True)
         term = offensive.first(folded, folded=True) if may_be_offensive else None
@@ -550,6 +566,7 @@ def features(
     distinct: list[str] = encoded.dictionary.to_pylist()
     # the screens' RE2 prefilters: most texts need neither screen's Python patterns
     may_be = [screen.candidates(encoded.dictionary).tolist() for screen in screens(reference_dir)]
+    may_be.append(may_fold(encoded.dictionary).tolist())
     collect = in_chunks(pool, _per_text, list(zip(distinct, *may_be)), reference_dir)
     cluster = _clusters(encoded.dictionary)
     script = scripts(encoded.dictionary)

@@ -50,6 +50,12 @@ def _strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
     return texts.cast(pa.large_string())
 
 
+def code_points(texts: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every text's code points end to end (uint32), and each text's length in code points (no
+    nulls)."""
+    return _code_points(_strings(texts))
+
+
 def _code_points(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Of a large_string array (``_strings``): every text's code points end to end (uint32), and
     each text's length in code points; decoded from Arrow's one UTF-8 buffer at once, not text by

@@ -223,3 +223,21 @@ def test_the_offensive_prefilter_never_rules_out_a_term(texts: list[str], more_t
     for screen in (shipped, TermList(term_pattern(terms), terms)):
         for text, candidate in zip(texts, screen.candidates(pa.array(texts, pa.string()))):
             assert candidate or screen.first(text) is None, text
+
+
+@SETTINGS
+@given(st.lists(st.text(alphabet=st.sampled_from("ممتازاa1 \ufe0f😀_"), max_size=12), max_size=20))
+@example(["ممتااااز", "aa", "a\ufe0f", "xx", "x", "x", "😀😀😀", "___", "111", ""])
+def test_the_fold_prefilter_never_rules_out_a_text_fold_changes(texts: list[str]) -> None:
+    """may_fold (numpy over the whole column) keeps every text fold would change, and a run of
+    three that only spans neighbouring texts marks neither."""
+    from etl.classify import fold, may_fold
+
+    edges = ["xx", "x", "ab", "ممتاااز", "a\ufe0f", "zzz", "yy", "y"]
+    assert may_fold(pa.array(edges, pa.string())).tolist() == [False, False, False, True, True, True, False, False]
+    flagged = may_fold(pa.array(texts, pa.string())).tolist()
+    assert len(flagged) == len(texts)
+    for t, hit in zip(texts, flagged):
+        assert hit or fold(t) == t, t
+        if not hit:  # nothing in the text itself repeats three times, and no U+FE0F
+            assert "\ufe0f" not in t and not re.search(r"(.)\1\1", t, re.S), t
