@@ -68,7 +68,8 @@ def canonical(rows: int, varied: bool = False) -> None:
     per_stage = ", ".join(f"{k} {rows / v:,.0f}/s" for k, v in r["stages"].items() if k != "total" and v > 0)
     what = f"{rows:,} canonical{', varied texts' if varied else ''} ({distinct:,} distinct texts)"
     line = (
-        f"| {what} | {r['seconds']:.1f} s | {rows / r['seconds']:,.0f} | {r['peak_mb']:,} MB | "
+        f"| {what} | {r['seconds']:.1f} s | {rows / r['seconds']:,.0f} | {r['peak_mb']:,} MB "
+        f"({r['peak_tree_mb']:,} MB with the rule workers) | "
         f"{r['seconds'] / b:.1f}x DuckDB read_csv load ({b:.2f} s, same run) | {per_stage} |"
     )
     print(line)

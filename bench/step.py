@@ -11,14 +11,53 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and every process under it (the ETL's rule workers and their
+    fork server), from /proc; 0 for a process that has ended."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            rss = next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0) / 1024
+        children = []
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                children += [int(c) for c in fh.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return rss + sum(_tree_rss_mb(c) for c in children)
+
+
+class TreePeak:
+    """The peak of this process's and its children's summed resident memory, sampled every 50 ms
+    on a thread (ru_maxrss counts one process: the ETL's workers are others)."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, _tree_rss_mb(os.getpid()))
+
+    def __enter__(self) -> TreePeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def main(argv: list[str]) -> dict:
@@ -33,8 +72,13 @@ def main(argv: list[str]) -> dict:
         from core.settings import ROOT
         from etl.pipeline import run
 
-        r = run(Path(argv[1]), Path(argv[2]), ROOT / "data/sources.yaml", ROOT / "data/reference", "bench-salt" * 4)
-        extra = {"rows_read": r.totals.rows_read, "stages": {k: round(v, 2) for k, v in r.stage_seconds.items()}}
+        with TreePeak() as tree:
+            r = run(Path(argv[1]), Path(argv[2]), ROOT / "data/sources.yaml", ROOT / "data/reference", "bench-salt" * 4)
+        extra = {
+            "rows_read": r.totals.rows_read,
+            "stages": {k: round(v, 2) for k, v in r.stage_seconds.items()},
+            "peak_tree_mb": round(tree.peak),
+        }
     elif what == "canonical":
         from etl.generate import generate
 

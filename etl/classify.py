@@ -506,14 +506,14 @@ def _sentiments(words: Iterable[str | None], idx: pa.Array, ratings: pa.Array | 
 FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script", "text_id")
 
 
-def _per_text(items: list[tuple[str, bool, bool, bool]], reference_dir: Path) -> list[tuple]:
-    """(theme, confidence, words' sentiment, offensive term, security rule) per (text, whether an
-    offensive term may be in it, whether a security pattern may match it, whether fold may change
-    it)."""
+def _per_text(items: pa.Table, reference_dir: Path) -> list[tuple]:
+    """(theme, confidence, words' sentiment, offensive term, security rule) per row of ``items``:
+    text, and whether an offensive term may be in it, a security pattern may match it, fold may
+    change it."""
     _, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
     out = []
-    for text, may_be_offensive, may_be_security, stretched in items:
+    for text, may_be_offensive, may_be_security, stretched in zip(*(c.to_pylist() for c in items.columns)):
         folded = fold(text) if stretched else text
         words = sentiment_rules.words_label(folded, folded=True)
         theme, confidence = theme_of(folded, words, reference_dir, folded=True)
@@ -563,14 +563,18 @@ def features(
         if pa.types.is_dictionary(flat.type):
             flat = flat.dictionary_decode()
         encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
-    distinct: list[str] = encoded.dictionary.to_pylist()
-    # the screens' RE2 prefilters: most texts need neither screen's Python patterns
-    may_be = [screen.candidates(encoded.dictionary).tolist() for screen in screens(reference_dir)]
-    may_be.append(may_fold(encoded.dictionary).tolist())
-    collect = in_chunks(pool, _per_text, list(zip(distinct, *may_be)), reference_dir)
-    cluster = _clusters(encoded.dictionary)
-    script = scripts(encoded.dictionary)
-    theme, confidence, words, offensive, security = zip(*collect()) if distinct else ([],) * 5
+    distinct = encoded.dictionary
+    # The workers get Arrow columns (a text, and whether each prefilter lets it through: most texts
+    # need neither screen's Python patterns nor fold's regex), not Python strings: cheaper to send,
+    # and this process never holds a million str objects.
+    offensive_may, security_may = (screen.candidates(distinct) for screen in screens(reference_dir))
+    items = pa.table(
+        {"text": distinct, "offensive": offensive_may, "security": security_may, "fold": may_fold(distinct)}
+    )
+    collect = in_chunks(pool, _per_text, items, reference_dir)
+    cluster = _clusters(distinct)
+    script = scripts(distinct)
+    theme, confidence, words, offensive, security = zip(*collect()) if len(distinct) else ([],) * 5
     idx = encoded.indices
 
     def per_record(values: list | tuple) -> pa.DictionaryArray:  # each record points at its text's value
@@ -586,7 +590,8 @@ def features(
         "sentiment": _sentiments(words, idx, ratings),
     }
     ids = pc.cast(idx, pa.int32())
-    if "" in distinct:  # an empty text is no text: it repeats nothing
-        ids = pc.if_else(pc.equal(ids, distinct.index("")), pa.scalar(None, pa.int32()), ids)
+    empty = pc.index(distinct, "").as_py()
+    if empty >= 0:  # an empty text is no text: it repeats nothing
+        ids = pc.if_else(pc.equal(ids, empty), pa.scalar(None, pa.int32()), ids)
     out["text_id"] = ids
     return pa.table({k: out[k] for k in FEATURES})

@@ -61,11 +61,22 @@ def worker_pool(
             starter.join()
 
 
-def in_chunks(pool: Executor | None, fn: Callable[..., list], items: list, *args: object) -> Callable[[], list]:
-    """Start ``fn(chunk, *args)`` over ``items`` on ``pool`` (a few chunks per worker), or plan to
-    run it here when there is no pool or too little work; call the result to collect, in order."""
+def in_chunks(
+    pool: Executor | None, fn: Callable[..., list], items: list | pa.Table, *args: object
+) -> Callable[[], list]:
+    """Start ``fn(chunk, *args)`` over ``items`` (a list, or an Arrow table) on ``pool`` (a few
+    chunks per worker), or plan to run it here when there is no pool or too little work; call the
+    result to collect, in order."""
     if pool is None or len(items) < PARALLEL_MIN:
         return lambda: fn(items, *args)
     step = -(-len(items) // 8)
-    futures = [pool.submit(fn, items[i : i + step], *args) for i in range(0, len(items), step)]
+    futures = [pool.submit(fn, _own(items[i : i + step]), *args) for i in range(0, len(items), step)]
     return lambda: [row for f in futures for row in f.result()]
+
+
+def _own(part: list | pa.Table) -> list | pa.Table:
+    """A slice of an Arrow table with buffers of its own: pickled, a slice carries its parent's
+    whole buffers."""
+    if not isinstance(part, pa.Table):
+        return part
+    return pa.table({name: pa.concat_arrays(col.chunks) for name, col in zip(part.column_names, part.columns)})
