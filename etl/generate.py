@@ -180,7 +180,9 @@ class Gen:
         )
         lang = np.where(rng.random(n) < prof.english, "en", "ar").astype(object)
         out = np.empty(n, dtype=object)
-        for key in {(a, b, c) for a, b, c in zip(theme, tone, lang)}:
+        # in sorted order: a set's order follows the string hashes, which differ from process to
+        # process (PYTHONHASHSEED), and each key draws from the one random generator
+        for key in sorted({(a, b, c) for a, b, c in zip(theme, tone, lang)}):
             mask = (theme == key[0]) & (tone == key[1]) & (lang == key[2])
             bank = P.BANK[key[0]][key[1]][key[2]]
             variants = [_variants(p) for p in bank] if key[2] == "ar" else [[p, p, p] for p in bank]
