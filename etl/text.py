@@ -110,11 +110,13 @@ def normalise_py(text: str) -> str:
     """The same key for one short string (a lexicon term, an alias, a file name) without the column
     machinery; tests pin the two together. NFKC comes from Arrow's tables, as in ``normalise``:
     Python's ``unicodedata`` lags (Unicode 14 on 3.11), so a newer character such as U+1E030 would
-    get another key."""
+    get another key. Lower case too: Python's str.lower leaves Unicode 16's Garay capitals (U+10D50)
+    as they are, Arrow lowers them."""
     import re
 
     t = pc.utf8_normalize(_one_string(text), "NFKC")[0].as_py()
-    t = re.sub(f"[{_MARKS}{_INVISIBLE}]", "", t).translate(_PY_TABLE).lower()
+    t = re.sub(f"[{_MARKS}{_INVISIBLE}]", "", t).translate(_PY_TABLE)
+    t = pc.utf8_lower(_one_string(t))[0].as_py()
     return re.sub(_SPACE, " ", t).strip(" ")
 
 
