@@ -131,6 +131,20 @@ def test_near_duplicates_cluster_and_short_texts_do_not() -> None:
     assert c[3] == -1 and c[4] == -1 and c[5] == -1
 
 
+def test_a_chain_of_alike_texts_does_not_join_unlike_ones() -> None:
+    """Each text shares all but one word with the next, so LSH links the whole chain; the far end
+    shares a third of its words with the first text and must not count as its near-duplicate."""
+    import random
+
+    rng = random.Random(5)
+    words = ["".join(rng.choice("ابتثجحخدذرزسشصضطظعغفقكلمنهوي") for _ in range(6)) for _ in range(60)]
+    chain = [" ".join(words[k : k + 30]) for k in range(16)]
+    c = clusters(chain)
+    assert c[1] == c[2] == 0  # near-identical to the first text
+    assert all(x != 0 for x in c[12:])  # a third or less in common with it
+    assert all(k - x <= 8 for k, x in enumerate(c) if x >= 0)  # every member shares most words with its first
+
+
 def test_cluster_numbers_are_the_first_text_of_each_connected_group() -> None:
     """The whole-array labelling gives what a union-find gives: each node's smallest connected node."""
     import numpy as np
