@@ -67,4 +67,5 @@ chart_with_table(
     "service",
     "service_per_channel.csv",
     percent=(t(lang, "col_share_answered"),),
+    hours=(t(lang, "col_median_hours_to_answer"),),
 )

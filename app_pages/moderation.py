@@ -55,6 +55,7 @@ with left:
         queries.decision_time(lang, filters).pipe(headers, lang),
         "decision_time",
         "time_to_decision.csv",
+        hours=(t(lang, "col_median_hours_decision"), t(lang, "col_p90_hours")),
     )
 with right:
     st.subheader(t(lang, "pending_backlog"))

@@ -92,6 +92,7 @@ else:
         camp.assign(sample_text_redacted=camp["sample_text_redacted"].map(lambda x: localise_markers(x, lang))).pipe(
             headers, lang
         ),
+        hours=(t(lang, "col_span_hours"),),
     )
 
 st.subheader(t(lang, "theme_samples"))

@@ -20,11 +20,13 @@ from dashboard.state import current_filters, current_lang
 MISSING = "—"  # a missing value in a table, in either language (Streamlit's own is "None")
 
 
-def show_table(table: pd.DataFrame, percent: tuple[str, ...] = ()) -> None:
+def show_table(table: pd.DataFrame, percent: tuple[str, ...] = (), hours: tuple[str, ...] = ()) -> None:
     """A table with missing values shown as "—", not as Streamlit's English "None"; the ``percent``
-    columns (shares from 0 to 1) read as percentages and still sort as numbers. Plain cells:
-    ``st.dataframe`` never renders Markdown or HTML."""
+    columns (shares from 0 to 1) read as percentages, the ``hours`` columns with one decimal (22.0,
+    not 22 beside 27.9), and both still sort as numbers. Plain cells: ``st.dataframe`` never
+    renders Markdown or HTML."""
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
+    config |= {c: st.column_config.NumberColumn(format="%.1f") for c in hours}
     st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING, column_config=config or None)
 
 
@@ -38,17 +40,23 @@ def chart_weeks(lang: str, weekly: pd.DataFrame, filters: Filters) -> pd.DataFra
 
 
 def chart_with_table(
-    lang: str, chart: alt.Chart | None, table: pd.DataFrame, key: str, filename: str, percent: tuple[str, ...] = ()
+    lang: str,
+    chart: alt.Chart | None,
+    table: pd.DataFrame,
+    key: str,
+    filename: str,
+    percent: tuple[str, ...] = (),
+    hours: tuple[str, ...] = (),
 ) -> None:
     if table.empty:
         st.info(t(lang, "empty_filtered"))
         return
     if chart is None:  # a table is the figure itself
-        show_table(table, percent)
+        show_table(table, percent, hours)
     else:
         st.altair_chart(charts.localised(chart, lang), width="stretch")
         with st.expander(t(lang, "show_table")):
-            show_table(table, percent)
+            show_table(table, percent, hours)
     st.download_button(
         t(lang, "download_csv"),
         table.to_csv(index=False).encode("utf-8-sig"),

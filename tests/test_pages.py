@@ -109,6 +109,7 @@ def test_channels_page_interaction(wh: Path) -> None:
         wh, "region = 'riyadh' and submitted_at >= '2025-01-01'"
     )
     assert _column_format(at.dataframe[-1], "Share answered") == "percent"  # 0.635 reads 63.50%
+    assert _column_format(at.dataframe[-1], "Median hours to answer") == "%.1f"  # 22.0 beside 27.9, not 22
 
 
 def _column_format(table, column: str) -> str | None:
@@ -195,6 +196,8 @@ def test_moderation_counts_removals_by_control(wh: Path) -> None:
     at = open_page("app_pages/moderation.py", lang="en", start="2024-01-01", end="2026-11-27")
     removals = next(d.value for d in at.dataframe if "The control's text" in d.value.columns)
     assert list(removals["Control"]) == list(range(1, 10))
+    decisions = next(d for d in at.dataframe if "90th percentile hours" in d.value.columns)
+    assert _column_format(decisions, "Median hours") == _column_format(decisions, "90th percentile hours") == "%.1f"
     assert removals["Removals"].sum() == _count(
         wh, "moderation_status in ('hidden', 'deleted') and moderation_control is not null"
     )
