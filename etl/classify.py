@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.parallel import in_chunks
-from etl.text import normalise_py
+from etl.text import code_points, normalise_py
 
 CLITICS = r"(?:و|ف|ب|ل|ك)?(?:ال|لل)?"
 _STRETCH = re.compile(r"(\w)\1{2,}")
@@ -50,8 +50,6 @@ def fold(text: str) -> str:
 def may_fold(texts: pa.Array) -> np.ndarray:
     """Which of ``texts`` ``fold`` may change: a character three times in a row, or U+FE0F. Found
     for the whole column in numpy; most texts have neither and skip fold's regex."""
-    from etl.similar import code_points
-
     codes, lengths = code_points(texts)
     ends = np.cumsum(lengths)
     triple = np.flatnonzero((codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2]))
@@ -513,7 +511,8 @@ def _per_text(items: pa.Table, reference_dir: Path) -> list[tuple]:
     _, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
     out = []
-    for text, may_be_offensive, may_be_security, stretched in zip(*(c.to_pylist() for c in items.columns)):
+    columns = (items.column(name).to_pylist() for name in ("text", "offensive", "security", "fold"))
+    for text, may_be_offensive, may_be_security, stretched in zip(*columns):
         folded = fold(text) if stretched else text
         words = sentiment_rules.words_label(folded, folded=True)
         theme, confidence = theme_of(folded, words, reference_dir, folded=True)
@@ -521,23 +520,6 @@ def _per_text(items: pa.Table, reference_dir: Path) -> list[tuple]:
         rule = security.first(text) if may_be_security else None
         out.append((theme, confidence, words, term, rule))
     return out
-
-
-def _clusters(distinct: pa.Array) -> pa.Array:
-    """The cluster key of each of the ``distinct`` texts (null: in no cluster). Clusters depend on
-    the order texts are compared in: always the same, sorted order (Arrow's byte order of UTF-8 is
-    the code point order Python's sort gives)."""
-    from etl.similar import cluster_key, clusters, skeletons
-
-    order = pc.sort_indices(distinct).to_numpy()
-    sorted_skeletons = skeletons(distinct.take(order))
-    first = clusters(sorted_skeletons)  # per sorted text: the position of its cluster's first text
-    in_one = first >= 0
-    firsts, which = np.unique(first[in_one], return_inverse=True)
-    keys = pa.array([cluster_key(s) for s in sorted_skeletons.take(firsts).to_pylist()], pa.string())
-    key_at = np.full(len(distinct), -1, dtype=np.int64)
-    key_at[order[in_one]] = which
-    return keys.take(pa.array(key_at, mask=key_at < 0))
 
 
 def features(
@@ -554,6 +536,8 @@ def features(
     records through Arrow's dictionary encoding. The rating enters only where the words say
     nothing. Clusters group near-identical texts (``etl.similar``) under a stable key.
     """
+    from etl.similar import cluster_keys  # not at the top: the rule workers import this module, never scipy
+
     flat = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     if pa.types.is_dictionary(flat.type) and flat.indices.null_count == 0:
         # already encoded (the text stage's): encode its few values, not every record again
@@ -572,7 +556,7 @@ def features(
         {"text": distinct, "offensive": offensive_may, "security": security_may, "fold": may_fold(distinct)}
     )
     collect = in_chunks(pool, _per_text, items, reference_dir)
-    cluster = _clusters(distinct)
+    cluster = cluster_keys(distinct)
     script = scripts(distinct)
     theme, confidence, words, offensive, security = zip(*collect()) if len(distinct) else ([],) * 5
     idx = encoded.indices

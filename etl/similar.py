@@ -18,6 +18,8 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from etl.text import code_points, large_strings
+
 SHINGLE = 5
 PERMS = 32
 BANDS = 8  # 8 bands of 4 rows: pairs with Jaccard >= ~0.6 are likely to share a band
@@ -41,32 +43,6 @@ def skeleton(text: str) -> str:
     return skeletons(pa.array([text], pa.string()))[0].as_py()
 
 
-def _strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
-    """Texts as one large_string array (64-bit offsets: a million long texts pass 2 GB)."""
-    if isinstance(texts, list):
-        texts = pa.array(texts, pa.large_string())
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    return texts.cast(pa.large_string())
-
-
-def code_points(texts: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Every text's code points end to end (uint32), and each text's length in code points (no
-    nulls)."""
-    return _code_points(_strings(texts))
-
-
-def _code_points(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Of a large_string array (``_strings``): every text's code points end to end (uint32), and
-    each text's length in code points; decoded from Arrow's one UTF-8 buffer at once, not text by
-    text."""
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
-    data = texts.buffers()[2]
-    utf8 = memoryview(data)[offsets[0] : offsets[-1]] if data is not None else b""
-    codes = np.frombuffer(str(utf8, "utf-8").encode("utf-32-le"), dtype=np.uint32)
-    return codes, pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def signatures(texts: pa.Array | pa.ChunkedArray | list[str], seed: int = 7, block: int = 1 << 18) -> np.ndarray:
     """MinHash signatures (len(texts) x PERMS, uint64) of character 5-gram sets (no nulls; a text
     shorter than a shingle is padded with spaces).
@@ -77,7 +53,7 @@ def signatures(texts: pa.Array | pa.ChunkedArray | list[str], seed: int = 7, blo
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 1 << 61, PERMS, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, 1 << 61, PERMS, dtype=np.uint64)
-    codes, lengths = _code_points(pc.utf8_rpad(_strings(texts), SHINGLE))
+    codes, lengths = code_points(pc.utf8_rpad(large_strings(texts), SHINGLE))
     n = len(lengths)
     ends = np.cumsum(lengths)
     starts = ends - lengths
@@ -111,7 +87,7 @@ def signatures(texts: pa.Array | pa.ChunkedArray | list[str], seed: int = 7, blo
 def clusters(texts: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
     """Cluster number per text (-1: short, or alike to no other text). Numbers are stable: the
     index of the cluster's first text in ``texts``, to which every member is near-identical."""
-    texts = _strings(texts)
+    texts = large_strings(texts)
     n = len(texts)
     long = pc.greater_equal(pc.utf8_length(texts), MIN_CHARS)
     idx = np.flatnonzero(long.to_numpy(zero_copy_only=False))
@@ -171,6 +147,21 @@ def _first_of_component(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     _, component = connected_components(graph, directed=False)
     _, smallest = np.unique(component, return_index=True)  # nodes in order: the first is the smallest
     return smallest[component].astype(np.int64)
+
+
+def cluster_keys(distinct: pa.Array) -> pa.Array:
+    """The cluster key of each of the ``distinct`` texts (null: in no cluster). Clusters depend on
+    the order texts are compared in: always the same, sorted order (Arrow's byte order of UTF-8 is
+    the code point order Python's sort gives)."""
+    order = pc.sort_indices(distinct).to_numpy()
+    sorted_skeletons = skeletons(distinct.take(order))
+    first = clusters(sorted_skeletons)  # per sorted text: the position of its cluster's first text
+    in_one = first >= 0
+    firsts, which = np.unique(first[in_one], return_inverse=True)
+    keys = pa.array([cluster_key(s) for s in sorted_skeletons.take(firsts).to_pylist()], pa.string())
+    key_at = np.full(len(distinct), -1, dtype=np.int64)
+    key_at[order[in_one]] = which
+    return keys.take(pa.array(key_at, mask=key_at < 0))
 
 
 def cluster_key(text: str) -> str:

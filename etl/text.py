@@ -106,14 +106,32 @@ def _one_string(text: str) -> pa.Array:
     return pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
+def large_strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
+    """Texts as one large_string array (64-bit offsets: a million long texts pass 2 GB)."""
+    if isinstance(texts, list):
+        texts = pa.array(texts, pa.large_string())
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    return texts.cast(pa.large_string())
+
+
+def code_points(texts: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every text's code points end to end (uint32), and each text's length in code points (no
+    nulls); decoded from Arrow's one UTF-8 buffer at once, not text by text."""
+    texts = large_strings(texts)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    utf8 = memoryview(data)[offsets[0] : offsets[-1]] if data is not None else b""
+    codes = np.frombuffer(str(utf8, "utf-8").encode("utf-32-le"), dtype=np.uint32)
+    return codes, pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def normalise_py(text: str) -> str:
     """The same key for one short string (a lexicon term, an alias, a file name) without the column
     machinery; tests pin the two together. NFKC comes from Arrow's tables, as in ``normalise``:
     Python's ``unicodedata`` lags (Unicode 14 on 3.11), so a newer character such as U+1E030 would
     get another key. Lower case too: Python's str.lower leaves Unicode 16's Garay capitals (U+10D50)
     as they are, Arrow lowers them."""
-    import re
-
     t = pc.utf8_normalize(_one_string(text), "NFKC")[0].as_py()
     t = re.sub(f"[{_MARKS}{_INVISIBLE}]", "", t).translate(_PY_TABLE)
     t = pc.utf8_lower(_one_string(t))[0].as_py()
