@@ -68,4 +68,5 @@ chart_with_table(
     "service_per_channel.csv",
     percent=(t(lang, "col_share_answered"),),
     hours=(t(lang, "col_median_hours_to_answer"),),
+    ratings=(t(lang, "col_average_rating"),),
 )

@@ -20,13 +20,17 @@ from dashboard.state import current_filters, current_lang
 MISSING = "—"  # a missing value in a table, in either language (Streamlit's own is "None")
 
 
-def show_table(table: pd.DataFrame, percent: tuple[str, ...] = (), hours: tuple[str, ...] = ()) -> None:
+def show_table(
+    table: pd.DataFrame, percent: tuple[str, ...] = (), hours: tuple[str, ...] = (), ratings: tuple[str, ...] = ()
+) -> None:
     """A table with missing values shown as "—", not as Streamlit's English "None"; the ``percent``
     columns (shares from 0 to 1) read as percentages, the ``hours`` columns with one decimal (22.0,
-    not 22 beside 27.9), and both still sort as numbers. Plain cells: ``st.dataframe`` never
-    renders Markdown or HTML."""
+    not 22 beside 27.9), the ``ratings`` columns (average stars) with two (2.90 beside 3.16, as the
+    overview's figure), and all still sort as numbers. Plain cells: ``st.dataframe`` never renders
+    Markdown or HTML."""
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {c: st.column_config.NumberColumn(format="%.1f") for c in hours}
+    config |= {c: st.column_config.NumberColumn(format="%.2f") for c in ratings}
     st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING, column_config=config or None)
 
 
@@ -47,16 +51,17 @@ def chart_with_table(
     filename: str,
     percent: tuple[str, ...] = (),
     hours: tuple[str, ...] = (),
+    ratings: tuple[str, ...] = (),
 ) -> None:
     if table.empty:
         st.info(t(lang, "empty_filtered"))
         return
     if chart is None:  # a table is the figure itself
-        show_table(table, percent, hours)
+        show_table(table, percent, hours, ratings)
     else:
         st.altair_chart(charts.localised(chart, lang), width="stretch")
         with st.expander(t(lang, "show_table")):
-            show_table(table, percent, hours)
+            show_table(table, percent, hours, ratings)
     st.download_button(
         t(lang, "download_csv"),
         table.to_csv(index=False).encode("utf-8-sig"),

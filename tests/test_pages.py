@@ -110,6 +110,7 @@ def test_channels_page_interaction(wh: Path) -> None:
     )
     assert _column_format(at.dataframe[-1], "Share answered") == "percent"  # 0.635 reads 63.50%
     assert _column_format(at.dataframe[-1], "Median hours to answer") == "%.1f"  # 22.0 beside 27.9, not 22
+    assert _column_format(at.dataframe[-1], "Average rating") == "%.2f"  # 2.90 beside 3.16, not 2.9
 
 
 def _column_format(table, column: str) -> str | None:
