@@ -35,6 +35,7 @@ from etl.text import code_points, normalise_py
 CLITICS = r"(?:و|ف|ب|ل|ك)?(?:ال|لل)?"
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+_WORD = re.compile(r"\w+")
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -111,10 +112,15 @@ class TermList:
         """Which of ``texts`` (normalised, not folded) ``first`` may find a term in: one RE2 pass
         over the column for the terms' letters in a row, each letter's run (what ``fold`` shortens)
         and U+FE0F (what it drops) allowed; word starts and clitics are left to ``first``."""
-        if not self.terms:
-            return np.zeros(len(texts), dtype=bool)
-        runs = "|".join("".join(f"{re.escape(c)}[{re.escape(c)}\\x{{fe0f}}]*" for c in t) for t in self.terms)
-        return _may_match(texts, runs)
+        return may_contain(texts, self.terms)
+
+
+def may_contain(texts: pa.Array, terms: Iterable[str]) -> np.ndarray:
+    """Which of ``texts`` (normalised, not folded) may hold one of ``terms`` (folded) once folded:
+    one RE2 pass over the column for each term's letters in a row, each letter's run (what ``fold``
+    shortens) and U+FE0F (what it drops) allowed."""
+    runs = "|".join("".join(f"{re.escape(c)}[{re.escape(c)}\\x{{fe0f}}]*" for c in t) for t in terms)
+    return _may_match(texts, runs) if runs else np.zeros(len(texts), dtype=bool)
 
 
 @dataclass
@@ -266,6 +272,7 @@ def re2_superset(pattern: str) -> str | None:
 class ThemeRules:
     keywords: dict[str, list[tuple[str, float]]]  # normalised keyword -> [(theme, weight)]
     pattern: re.Pattern[str] | None
+    _words: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False)  # token -> its hits
 
     @classmethod
     def load(cls, reference_dir: Path) -> ThemeRules:
@@ -276,18 +283,39 @@ class ThemeRules:
                 keywords.setdefault(kw, []).append((row["theme"].strip(), float(row.get("weight") or 1)))
         return cls(keywords, term_pattern(keywords))
 
-    def theme(self, text: str, folded: bool = False) -> tuple[str, float]:
-        """(theme, confidence) of a normalised text; ("other", 0.0) when no keyword matches."""
+    def spanning(self, texts: pa.Array) -> np.ndarray:
+        """Which of ``texts`` may hold a keyword that is not one word ("مركز الاتصال", "log in"):
+        ``theme`` must read those whole; the others it may read word by word."""
+        return may_contain(texts, (k for k in self.keywords if not _WORD.fullmatch(k)))
+
+    def theme(self, text: str, folded: bool = False, split: list[str] | None = None) -> tuple[str, float]:
+        """(theme, confidence) of a normalised text; ("other", 0.0) when no keyword matches.
+
+        ``split``: the folded text's tokens (``_TOKEN``), given when no keyword of more than one
+        word can be in it (``spanning``). Then each keyword starts a token and ends inside it, so the matches are
+        found token by token, each distinct token once: the same matches, in the same order."""
         if not text or self.pattern is None:
             return "other", 0.0
         scores: dict[str, float] = {}
-        for m in self.pattern.finditer(text if folded else fold(text)):
-            for theme, weight in self.keywords[m.group(1)]:
-                scores[theme] = scores.get(theme, 0.0) + weight
+        if split is None:
+            for m in self.pattern.finditer(text if folded else fold(text)):
+                for theme, weight in self.keywords[m.group(1)]:
+                    scores[theme] = scores.get(theme, 0.0) + weight
+        else:
+            known = self._words
+            for token in split:
+                for theme, weight in known[token] if token in known else self._hits(token):
+                    scores[theme] = scores.get(theme, 0.0) + weight
         if not scores:
             return "other", 0.0
         best = max(sorted(scores), key=lambda t: scores[t])
         return best, round(scores[best] / sum(scores.values()), 3)
+
+    def _hits(self, token: str) -> list[tuple[str, float]]:
+        """The (theme, weight) of the keyword at the start of ``token`` (none: []); remembered."""
+        m = self.pattern.match(token) if self.pattern is not None else None
+        hits = self._words[token] = self.keywords[m.group(1)] if m else []
+        return hits
 
 
 def read_overrides(path: Path) -> dict[str, str]:
@@ -356,8 +384,13 @@ class SentimentRules:
         self._known[token] = p
         return p
 
-    def score(self, text: str, folded: bool = False) -> tuple[float, bool]:
-        """(score, leans neutral) of a normalised text (``folded``: already through ``fold``)."""
+    def phrased(self, texts: pa.Array) -> np.ndarray:
+        """Which of ``texts`` may hold a phrase (``score`` must look for them in those only)."""
+        return may_contain(texts, (p for p, _ in self.phrases))
+
+    def score(self, text: str, folded: bool = False, split: list[str] | None = None) -> tuple[float, bool]:
+        """(score, leans neutral) of a normalised text (``folded``: already through ``fold``).
+        ``split``: the folded text's tokens (``_TOKEN``), given when no phrase can be in it (``phrased``)."""
         polar: dict[str, float] = {}  # placeholder token -> its phrase's polarity
 
         def placeholder(m: re.Match[str]) -> str:
@@ -368,34 +401,37 @@ class SentimentRules:
             polar[token] = polarity
             return token
 
-        t = text if folded else fold(text)
-        if self.phrase_pattern is not None:
-            t = self.phrase_pattern.sub(placeholder, t)
-        tokens = _TOKEN.findall(t)
+        words = split
+        if words is None:
+            t = text if folded else fold(text)
+            if self.phrase_pattern is not None:
+                t = self.phrase_pattern.sub(placeholder, t)
+            words = _TOKEN.findall(t)
         contrast_at = -1
-        if not self.contrasts.isdisjoint(tokens):
-            contrast_at = max(i for i, tok in enumerate(tokens) if tok in self.contrasts)
-        leans_neutral = not (self.neutral.isdisjoint(tokens) and self.questions.isdisjoint(tokens)) or (
-            "?" in tokens or "؟" in tokens
+        if not self.contrasts.isdisjoint(words):
+            contrast_at = max(i for i, tok in enumerate(words) if tok in self.contrasts)
+        leans_neutral = not (self.neutral.isdisjoint(words) and self.questions.isdisjoint(words)) or (
+            "?" in words or "؟" in words
         )
         score = 0.0
         negated_until = -1  # a negator reaches the first polar word within the next two tokens
-        for i, tok in enumerate(tokens):
-            if tok in self.negators:
+        negators, known, unknown = self.negators, self._known, self._polarity
+        for i, tok in enumerate(words):
+            if tok in negators:
                 negated_until = i + 2
                 continue
             if tok in polar:
                 p = polar[tok]  # a phrase carries its own negation ("ما عجبني")
             else:
-                p = self._polarity(tok)
+                p = known[tok] if tok in known else unknown(tok)
                 if p is None:
                     continue
                 if i <= negated_until:
                     p = -max(1.0, 1.5 * p) if p > 0 else -0.5 * p  # "ما يفتح": clearly negative
             negated_until = -1
             if not (
-                self.intensifiers.isdisjoint(tokens[max(0, i - 2) : i])
-                and self.intensifiers.isdisjoint(tokens[i + 1 : i + 3])
+                self.intensifiers.isdisjoint(words[max(0, i - 2) : i])
+                and self.intensifiers.isdisjoint(words[i + 1 : i + 3])
             ):
                 p *= 1.5
             if contrast_at >= 0:
@@ -403,9 +439,9 @@ class SentimentRules:
             score += p
         return score, leans_neutral
 
-    def words_label(self, text: str, folded: bool = False) -> str | None:
+    def words_label(self, text: str, folded: bool = False, split: list[str] | None = None) -> str | None:
         """What the words alone say: positive, neutral, negative, or None when they say nothing."""
-        score, leans_neutral = self.score(text, folded)
+        score, leans_neutral = self.score(text, folded, split)
         if score >= 0.5:
             return "positive"
         if score <= -0.5:
@@ -428,9 +464,12 @@ def rating_label(rating: int | None) -> str:
 PRAISE_CONFIDENCE = 0.3
 
 
-def theme_of(text: str, words: str | None, reference_dir: Path, folded: bool = False) -> tuple[str, float]:
-    """Theme and confidence; praise that names no subject ("جيد", "👍") is thanks and praise."""
-    theme, confidence = rules(reference_dir)[0].theme(text, folded)
+def theme_of(
+    text: str, words: str | None, reference_dir: Path, folded: bool = False, split: list[str] | None = None
+) -> tuple[str, float]:
+    """Theme and confidence; praise that names no subject ("جيد", "👍") is thanks and praise.
+    ``words``: what the words say (``SentimentRules.words_label``); ``split``: as ``ThemeRules.theme``."""
+    theme, confidence = rules(reference_dir)[0].theme(text, folded, split)
     if theme == "other" and words == "positive":
         return "thanks_praise", PRAISE_CONFIDENCE
     return theme, confidence
@@ -504,18 +543,37 @@ def _sentiments(words: Iterable[str | None], idx: pa.Array, ratings: pa.Array | 
 FEATURES = ("theme", "theme_confidence", "sentiment", "offensive_term", "security_rule", "cluster", "script", "text_id")
 
 
+def _items(distinct: pa.Array, reference_dir: Path) -> pa.Table:
+    """What ``_per_text`` reads: each text, and whether each of RE2's prefilters over the whole
+    column lets it through (most texts need neither screen's Python patterns, nor fold's regex,
+    nor a search for phrases and keywords of more than one word)."""
+    theme_rules, sentiment_rules = rules(reference_dir)
+    offensive, security = screens(reference_dir)
+    return pa.table(
+        {
+            "text": distinct,
+            "offensive": offensive.candidates(distinct),
+            "security": security.candidates(distinct),
+            "fold": may_fold(distinct),
+            "spanning": theme_rules.spanning(distinct),
+            "phrased": sentiment_rules.phrased(distinct),
+        }
+    )
+
+
 def _per_text(items: pa.Table, reference_dir: Path) -> list[tuple]:
-    """(theme, confidence, words' sentiment, offensive term, security rule) per row of ``items``:
-    text, and whether an offensive term may be in it, a security pattern may match it, fold may
-    change it."""
+    """(theme, confidence, words' sentiment, offensive term, security rule) per row of ``items``
+    (``_items``)."""
     _, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
     out = []
-    columns = (items.column(name).to_pylist() for name in ("text", "offensive", "security", "fold"))
-    for text, may_be_offensive, may_be_security, stretched in zip(*columns):
+    names = ("text", "offensive", "security", "fold", "spanning", "phrased")
+    columns = (items.column(name).to_pylist() for name in names)
+    for text, may_be_offensive, may_be_security, stretched, spanning, phrased in zip(*columns):
         folded = fold(text) if stretched else text
-        words = sentiment_rules.words_label(folded, folded=True)
-        theme, confidence = theme_of(folded, words, reference_dir, folded=True)
+        split = _TOKEN.findall(folded)
+        words = sentiment_rules.words_label(folded, folded=True, split=None if phrased else split)
+        theme, confidence = theme_of(folded, words, reference_dir, folded=True, split=None if spanning else split)
         term = offensive.first(folded, folded=True) if may_be_offensive else None
         rule = security.first(text) if may_be_security else None
         out.append((theme, confidence, words, term, rule))
@@ -548,14 +606,9 @@ def features(
             flat = flat.dictionary_decode()
         encoded = pc.dictionary_encode(pc.fill_null(flat, ""))
     distinct = encoded.dictionary
-    # The workers get Arrow columns (a text, and whether each prefilter lets it through: most texts
-    # need neither screen's Python patterns nor fold's regex), not Python strings: cheaper to send,
-    # and this process never holds a million str objects.
-    offensive_may, security_may = (screen.candidates(distinct) for screen in screens(reference_dir))
-    items = pa.table(
-        {"text": distinct, "offensive": offensive_may, "security": security_may, "fold": may_fold(distinct)}
-    )
-    collect = in_chunks(pool, _per_text, items, reference_dir)
+    # The workers get Arrow columns, not Python strings: cheaper to send, and this process never
+    # holds a million str objects.
+    collect = in_chunks(pool, _per_text, _items(distinct, reference_dir), reference_dir)
     cluster = cluster_keys(distinct)
     script = scripts(distinct)
     theme, confidence, words, offensive, security = zip(*collect()) if len(distinct) else ([],) * 5

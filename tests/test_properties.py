@@ -242,3 +242,61 @@ def test_the_fold_prefilter_never_rules_out_a_text_fold_changes(texts: list[str]
         assert hit or fold(t) == t, t
         if not hit:  # nothing in the text itself repeats three times, and no U+FE0F
             assert "\ufe0f" not in t and not re.search(r"(.)\1\1", t, re.S), t
+
+
+def _rule_text(terms: list[str]) -> st.SearchStrategy[str]:
+    """Texts made of ``terms``, clitics, letters and punctuation, with or without spaces between."""
+    piece = st.one_of(
+        st.sampled_from(terms),
+        st.text(alphabet=st.sampled_from("ابتلمنهوي_aZ1٣😀?؟،."), min_size=1, max_size=5),
+    )
+    sep = st.sampled_from(["", " ", "  ", "و", "ال", "بال", "، ", "\n", "-", "\ufe0f"])
+    return st.lists(st.tuples(sep, piece), max_size=10).map(lambda parts: "".join(a + b for a, b in parts))
+
+
+def _theme_terms() -> list[str]:
+    from etl.classify import rules
+
+    return sorted(rules(REFERENCE)[0].keywords)
+
+
+def _sentiment_terms() -> list[str]:
+    from etl.classify import rules
+
+    s = rules(REFERENCE)[1]
+    return sorted({*s.words, *(p for p, _ in s.phrases), *s.negators, *s.intensifiers, *s.contrasts, *s.neutral})
+
+
+@SETTINGS
+@given(st.lists(_rule_text(_theme_terms()), min_size=1, max_size=10))
+@example(["مركز الاتصال", "والخدمات الالكترونيه", "مركزالاتصال", "تسجيل  الدخول", "بالتطبيق، تسجيل الدخول"])
+def test_themes_word_by_word_are_the_themes_of_the_whole_text(texts: list[str]) -> None:
+    """A text ThemeRules.spanning rules out gets from its tokens the theme and confidence that the
+    keyword pattern over the whole text gives; the prefilter keeps every text in which the pattern
+    finds a keyword of more than one word."""
+    from etl.classify import _TOKEN, fold, rules
+
+    themes = rules(REFERENCE)[0]
+    spanning = themes.spanning(pa.array(texts, pa.string())).tolist()
+    for t, may_span in zip(texts, spanning):
+        folded = fold(t)
+        if not may_span:
+            assert themes.theme(folded, True, _TOKEN.findall(folded)) == themes.theme(folded, True), t
+            assert all(re.fullmatch(r"\w+", m.group(1)) for m in themes.pattern.finditer(folded)), t
+
+
+@SETTINGS
+@given(st.lists(_rule_text(_sentiment_terms()), min_size=1, max_size=10))
+@example(["ما عجبني", "الله يعطيكم العافيه", "لا بأس بس", "مو زين جدا", "ممتاز لكن", "الله  يعطيكم"])
+def test_sentiment_from_tokens_is_the_sentiment_of_the_whole_text(texts: list[str]) -> None:
+    """A text SentimentRules.phrased rules out scores the same from its tokens as through the
+    phrase search."""
+    from etl.classify import _TOKEN, fold, rules
+
+    sentiment = rules(REFERENCE)[1]
+    phrased = sentiment.phrased(pa.array(texts, pa.string())).tolist()
+    for t, may_phrase in zip(texts, phrased):
+        folded = fold(t)
+        if not may_phrase:
+            assert sentiment.score(folded, True, _TOKEN.findall(folded)) == sentiment.score(folded, True), t
+        assert may_phrase or sentiment.phrase_pattern.search(folded) is None, t
