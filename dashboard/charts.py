@@ -129,10 +129,16 @@ def stacked_bar(
     scale = alt.Scale(domain=[isolate(k) for k in palette], range=list(palette.values())) if palette else alt.Undefined
     colour = alt.Color(f"{color}:N", title=color_title, legend=alt.Legend(labelLimit=320), scale=scale)
     count = alt.Tooltip(f"{y}:Q", title=y_title, format=",")
-    chart = alt.Chart(data, description=description).mark_bar()
     if pd.api.types.is_datetime64_any_dtype(df[x]) or x == "week":
-        return chart.encode(
-            x=alt.X(f"{x}:T", title=x_title, axis=_time_axis(df[x])),
+        # Vega draws a bar on a time axis a few pixels wide whatever its period: each bar spans
+        # four fifths of the gap between periods, centred on its day (the axis ticks).
+        days = pd.to_datetime(df[x])
+        gaps = days.drop_duplicates().sort_values().diff().dropna()
+        half = (gaps.min() if len(gaps) else pd.Timedelta(days=7 if x == "week" else 1)) * 0.4
+        bars = alt.Chart(data.assign(bar_start=days - half, bar_end=days + half), description=description)
+        return bars.mark_bar(orient="vertical").encode(
+            x=alt.X("bar_start:T", title=x_title, axis=_time_axis(df[x])),
+            x2="bar_end:T",
             y=alt.Y(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),
             color=colour,
             tooltip=[
@@ -142,7 +148,7 @@ def stacked_bar(
             ],
         ).properties(height=320)
     data[x] = data[x].map(isolate)
-    return chart.encode(
+    return alt.Chart(data, description=description).mark_bar().encode(
         y=alt.Y(f"{x}:N", title=x_title, sort=_category_sort(order), axis=alt.Axis(labelLimit=320)),
         x=alt.X(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),  # counts: whole ticks
         color=colour,

@@ -132,8 +132,15 @@ def test_stacked_bars_over_categories_lie_down_with_whole_names() -> None:
     )
     assert ordered.to_dict()["encoding"]["y"]["sort"] == [isolate("أخرى"), isolate("المشكلات التقنية وتسجيل الدخول")]
     weeks = df.assign(week=pd.to_datetime(["2026-08-31", "2026-09-07"]))
-    upright = charts.stacked_bar(weeks, "week", "n", "sentiment", "w", "n", "s", "d").to_dict()["encoding"]
-    assert upright["x"]["type"] == "temporal" and upright["y"]["field"] == "n"
+    upright = charts.stacked_bar(weeks, "week", "n", "sentiment", "w", "n", "s", "d").to_dict()
+    enc = upright["encoding"]
+    assert upright["mark"]["orient"] == "vertical"  # else Vega reads x to x2 as a lying bar, y unstacked
+    assert enc["x"]["type"] == "temporal" and enc["y"]["field"] == "n" and enc["tooltip"][1]["field"] == "week"
+    bars = pd.DataFrame(upright["datasets"][next(iter(upright["datasets"]))])
+    start, end = pd.to_datetime(bars[enc["x"]["field"]]), pd.to_datetime(bars[enc["x2"]["field"]])
+    # wide bars: four fifths of a week each, centred on the week's Monday (the axis tick)
+    assert ((end - start) == pd.Timedelta(days=7) * 0.8).all()
+    assert ((start + (end - start) / 2) == pd.to_datetime(bars["week"])).all()
 
 
 def test_sentiment_keeps_its_colours_in_every_language() -> None:
