@@ -136,21 +136,30 @@ def stacked_bar(
         gaps = days.drop_duplicates().sort_values().diff().dropna()
         half = (gaps.min() if len(gaps) else pd.Timedelta(days=7 if x == "week" else 1)) * 0.4
         bars = alt.Chart(data.assign(bar_start=days - half, bar_end=days + half), description=description)
-        return bars.mark_bar(orient="vertical").encode(
-            x=alt.X("bar_start:T", title=x_title, axis=_time_axis(df[x])),
-            x2="bar_end:T",
-            y=alt.Y(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),
-            color=colour,
-            tooltip=[
-                alt.Tooltip(f"{color}:N", title=color_title),
-                alt.Tooltip(f"{x}:T", title=x_title, format=DAY),
-                count,
-            ],
-        ).properties(height=320)
+        return (
+            bars.mark_bar(orient="vertical")
+            .encode(
+                x=alt.X("bar_start:T", title=x_title, axis=_time_axis(df[x])),
+                x2="bar_end:T",
+                y=alt.Y(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),
+                color=colour,
+                tooltip=[
+                    alt.Tooltip(f"{color}:N", title=color_title),
+                    alt.Tooltip(f"{x}:T", title=x_title, format=DAY),
+                    count,
+                ],
+            )
+            .properties(height=320)
+        )
     data[x] = data[x].map(isolate)
-    return alt.Chart(data, description=description).mark_bar().encode(
-        y=alt.Y(f"{x}:N", title=x_title, sort=_category_sort(order), axis=alt.Axis(labelLimit=320)),
-        x=alt.X(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),  # counts: whole ticks
-        color=colour,
-        tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{x}:N", title=x_title), count],
-    ).properties(height=alt.Step(28))
+    return (
+        alt.Chart(data, description=description)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{x}:N", title=x_title, sort=_category_sort(order), axis=alt.Axis(labelLimit=320)),
+            x=alt.X(f"{y}:Q", title=y_title, stack=True, axis=alt.Axis(tickMinStep=1)),  # counts: whole ticks
+            color=colour,
+            tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip(f"{x}:N", title=x_title), count],
+        )
+        .properties(height=alt.Step(28))
+    )
