@@ -268,6 +268,17 @@ def re2_superset(pattern: str) -> str | None:
 
 
 # -- themes ------------------------------------------------------------------------------------
+TOKENS_REMEMBERED = 200_000  # per cache and process: about 30 MB
+
+
+def remember(cache: dict, token: str, value: object) -> None:
+    """``cache[token] = value``; a full cache starts again, so that the long tail of words in real
+    feedback (names, misspellings) cannot grow a rule worker without bound."""
+    if len(cache) >= TOKENS_REMEMBERED:
+        cache.clear()
+    cache[token] = value
+
+
 @dataclass
 class ThemeRules:
     keywords: dict[str, list[tuple[str, float]]]  # normalised keyword -> [(theme, weight)]
@@ -312,9 +323,11 @@ class ThemeRules:
         return best, round(scores[best] / sum(scores.values()), 3)
 
     def _hits(self, token: str) -> list[tuple[str, float]]:
-        """The (theme, weight) of the keyword at the start of ``token`` (none: []); remembered."""
+        """The (theme, weight) of the keyword at the start of ``token`` (none: []); remembered
+        (``remember``)."""
         m = self.pattern.match(token) if self.pattern is not None else None
-        hits = self._words[token] = self.keywords[m.group(1)] if m else []
+        hits = self.keywords[m.group(1)] if m else []
+        remember(self._words, token, hits)
         return hits
 
 
@@ -371,7 +384,7 @@ class SentimentRules:
 
     def _polarity(self, token: str) -> float | None:
         """A word's polarity, also behind a clitic or the article; remembered per token (a few
-        thousand words make up most texts)."""
+        thousand words make up most texts; ``remember``)."""
         if token in self._known:
             return self._known[token]
         p = self.words.get(token)
@@ -381,7 +394,7 @@ class SentimentRules:
             p = self.words.get(token[2:])
         if p is None and token.startswith(("وال", "بال", "فال")) and len(token) > 5:
             p = self.words.get(token[3:])
-        self._known[token] = p
+        remember(self._known, token, p)
         return p
 
     def phrased(self, texts: pa.Array) -> np.ndarray:

@@ -88,6 +88,24 @@ def test_theme_confidence_is_a_share() -> None:
     assert THEMES.theme("") == ("other", 0.0)
 
 
+def test_the_rules_remember_a_bounded_number_of_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-token caches of themes and sentiment start again when full: a long tail of distinct
+    words cannot grow a rule worker without bound, and the answers stay those of fresh rules."""
+    import pyarrow as pa
+
+    import etl.classify as classify
+    from etl.classify import _TOKEN, SentimentRules, ThemeRules
+
+    monkeypatch.setattr(classify, "TOKENS_REMEMBERED", 5)
+    themes, sentiment = ThemeRules.load(REFERENCE), SentimentRules.load(REFERENCE)
+    texts = [normalise(f"التطبيق ممتاز كلمة{i} لكن الدخول بطيء رقم{i} والخدمات سيئه") for i in range(30)]
+    assert not themes.spanning(pa.array(texts)).any() and not sentiment.phrased(pa.array(texts)).any()
+    for t in texts:
+        assert themes.theme(t, split=_TOKEN.findall(t)) == THEMES.theme(t)
+        assert sentiment.score(t, split=_TOKEN.findall(t)) == SENTIMENT.score(t)
+        assert len(themes._words) <= 5 and len(sentiment._known) <= 5
+
+
 def test_a_text_that_looks_like_the_phrase_marker_is_just_words() -> None:
     """Phrases are swapped for marker tokens while scoring; a participant writing such a token
     ("qphraseq", "qphrase7q") once stopped the whole ETL with ValueError/IndexError."""
