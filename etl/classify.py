@@ -303,8 +303,9 @@ class ThemeRules:
         """(theme, confidence) of a normalised text; ("other", 0.0) when no keyword matches.
 
         ``split``: the folded text's tokens (``_TOKEN``), given when no keyword of more than one
-        word can be in it (``spanning``). Then each keyword starts a token and ends inside it, so the matches are
-        found token by token, each distinct token once: the same matches, in the same order."""
+        word can be in it (``spanning``). Then each keyword starts a token and ends inside it, so
+        the matches are found token by token, each distinct token once: the same matches, in the
+        same order."""
         if not text or self.pattern is None:
             return "other", 0.0
         scores: dict[str, float] = {}
