@@ -415,37 +415,37 @@ class SentimentRules:
             polar[token] = polarity
             return token
 
-        words = split
-        if words is None:
+        tokens = split
+        if tokens is None:
             t = text if folded else fold(text)
             if self.phrase_pattern is not None:
                 t = self.phrase_pattern.sub(placeholder, t)
-            words = _TOKEN.findall(t)
+            tokens = _TOKEN.findall(t)
         contrast_at = -1
-        if not self.contrasts.isdisjoint(words):
-            contrast_at = max(i for i, tok in enumerate(words) if tok in self.contrasts)
-        leans_neutral = not (self.neutral.isdisjoint(words) and self.questions.isdisjoint(words)) or (
-            "?" in words or "؟" in words
+        if not self.contrasts.isdisjoint(tokens):
+            contrast_at = max(i for i, tok in enumerate(tokens) if tok in self.contrasts)
+        leans_neutral = not (self.neutral.isdisjoint(tokens) and self.questions.isdisjoint(tokens)) or (
+            "?" in tokens or "؟" in tokens
         )
         score = 0.0
         negated_until = -1  # a negator reaches the first polar word within the next two tokens
-        negators, known, unknown = self.negators, self._known, self._polarity
-        for i, tok in enumerate(words):
+        negators, known, polarity_of = self.negators, self._known, self._polarity
+        for i, tok in enumerate(tokens):
             if tok in negators:
                 negated_until = i + 2
                 continue
             if tok in polar:
                 p = polar[tok]  # a phrase carries its own negation ("ما عجبني")
             else:
-                p = known[tok] if tok in known else unknown(tok)
+                p = known[tok] if tok in known else polarity_of(tok)
                 if p is None:
                     continue
                 if i <= negated_until:
                     p = -max(1.0, 1.5 * p) if p > 0 else -0.5 * p  # "ما يفتح": clearly negative
             negated_until = -1
             if not (
-                self.intensifiers.isdisjoint(words[max(0, i - 2) : i])
-                and self.intensifiers.isdisjoint(words[i + 1 : i + 3])
+                self.intensifiers.isdisjoint(tokens[max(0, i - 2) : i])
+                and self.intensifiers.isdisjoint(tokens[i + 1 : i + 3])
             ):
                 p *= 1.5
             if contrast_at >= 0:
