@@ -293,7 +293,7 @@ def _extract_all(
     # the plain CSV files read in place, not copied (see extract_csv_native): one row each
     con.execute(
         "create temp table native_file (name varchar, first_row_id bigint, source varchar, "
-        "mapping varchar, file varchar, nulls varchar[], consts varchar[])"
+        "mapping varchar, file varchar, consts varchar[])"
     )
     stats: dict[str, SourceStats] = {}
     total_bytes = sum(p.stat().st_size for p, _ in files)

@@ -392,6 +392,8 @@ def test_files_read_in_place_give_what_the_python_reader_gives(tmp_path: Path, m
             ["2", "2026", "01", "06", "NA", "   ", "-", "الرياض"],
             ["3", "2026", "02", "07", "09:30", "الخدمة بطيئة", "2", ""],
             ["4", "NA", "02", "08", "09:30", "NA", "9", "-"],
+            ["5", "2026", "03", "01", "08:00", " الموقع ممتاز", "4", " NA"],  # not blank, not a null value
+            ["6", "2026", "03", "02", "08:00", "\t", "3", "الرياض"],  # blank
         ],
         "utf-8",
     )
@@ -417,4 +419,4 @@ def test_files_read_in_place_give_what_the_python_reader_gives(tmp_path: Path, m
     assert kept == [True]  # the file was read in place
     monkeypatch.setattr(pipeline, "extract_csv_native", lambda *a: None)
     assert native == build("python")
-    assert len(native["participation"]) == 2 and len(native["quarantine"]) == 2
+    assert len(native["participation"]) == 3 and len(native["quarantine"]) == 3
