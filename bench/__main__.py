@@ -8,7 +8,7 @@ Results are appended to bench/results.md.
 
     python -m bench                 # 100k and 1M
     python -m bench --rows 100000   # just one size
-    python -m bench --canonical 1000000 [--varied]  # the whole ETL on one canonical file
+    python -m bench --canonical 1000000 [--varied] [--repeat 3]  # the whole ETL on one canonical file
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,37 +50,56 @@ def plain_csv_seconds(rows: int, path: Path) -> float:
     return time.perf_counter() - t0
 
 
-def canonical(rows: int, varied: bool = False) -> None:
+def canonical(rows: int, varied: bool = False, repeat: int = 3) -> None:
     """The whole ETL on ROWS canonical rows against DuckDB's plain load of the same file, with
     records/s per stage (issue: text pipeline speed). ``varied``: nearly every text different, as
-    in real feedback (the text rules run once per distinct text; the demo phrases repeat)."""
+    in real feedback (the text rules run once per distinct text; the demo phrases repeat).
+
+    The ETL runs ``repeat`` times, each between two loads of the baseline (read_csv, then the ETL,
+    then read_csv again, ...): both sides see the same hours of this shared machine. The ratio is
+    median against median; the table also gives the spread, the slowest ETL against the fastest
+    baseline and the other way round, so one noisy run can neither make nor break the figure."""
     work = Path(tempfile.mkdtemp(prefix="bench-canonical-"))
     try:
         step("canonical", str(rows), str(work / "in"), "42", *(["varied"] if varied else []))
         csv_path = work / "in" / "canonical" / "participations.csv"
-        base = step("read_csv", str(csv_path))
-        r = step("run", str(work / "in"), str(work / "w.duckdb"))
-        base2 = step("read_csv", str(csv_path))  # once more, after: the machine is shared
+        bases = [step("read_csv", str(csv_path))["seconds"]]
+        runs = []
+        for i in range(repeat):
+            (work / "w.duckdb").unlink(missing_ok=True)
+            runs.append(step("run", str(work / "in"), str(work / "w.duckdb")))
+            bases.append(step("read_csv", str(csv_path))["seconds"])
+            print(f"run {i + 1}/{repeat}: ETL {runs[-1]['seconds']:.1f} s, read_csv {bases[-1]:.2f} s", flush=True)
         with duckdb.connect(str(work / "w.duckdb"), read_only=True) as con:
             (distinct,) = con.execute("select count(distinct text_redacted) from participation").fetchone()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    b = min(base["seconds"], base2["seconds"])
-    per_stage = ", ".join(f"{k} {rows / v:,.0f}/s" for k, v in r["stages"].items() if k != "total" and v > 0)
-    what = f"{rows:,} canonical{', varied texts' if varied else ''} ({distinct:,} distinct texts)"
-    line = (
-        f"| {what} | {r['seconds']:.1f} s | {rows / r['seconds']:,.0f} | {r['peak_mb']:,} MB "
-        f"({r['peak_tree_mb']:,} MB with the rule workers) | "
-        f"{r['seconds'] / b:.1f}x DuckDB read_csv load ({b:.2f} s, same run) | {per_stage} |"
-    )
-    print(line)
+    print(canonical_line(rows, varied, distinct, runs, bases))
     with RESULTS.open("a", encoding="utf-8") as fh:
         fh.write(
             f"\n## {dt.date.today().isoformat()}: whole ETL on canonical rows against read_csv "
-            f"(`python -m bench --canonical {rows}{' --varied' if varied else ''}`)\n\n"
-            "| input | ETL time | records/s | peak RSS | against the same run's baseline | records/s per stage |\n"
-            "| --- | --- | --- | --- | --- | --- |\n" + line + "\n"
+            f"(`python -m bench --canonical {rows}{' --varied' if varied else ''} --repeat {repeat}`)\n\n"
+            "| input | ETL time, median (range) | records/s | peak RSS | against the same run's baseline "
+            "| records/s per stage (medians) |\n"
+            "| --- | --- | --- | --- | --- | --- |\n" + canonical_line(rows, varied, distinct, runs, bases) + "\n"
         )
+
+
+def canonical_line(rows: int, varied: bool, distinct: int, runs: list[dict], bases: list[float]) -> str:
+    """One row of results.md from the ETL runs (``bench.step run`` output) and the baseline's times."""
+    etl = [r["seconds"] for r in runs]
+    e, b = statistics.median(etl), statistics.median(bases)
+    stages = {k: statistics.median(r["stages"][k] for r in runs) for k in runs[0]["stages"] if k != "total"}
+    per_stage = ", ".join(f"{k} {rows / v:,.0f}/s" for k, v in stages.items() if v > 0)
+    what = f"{rows:,} canonical{', varied texts' if varied else ''} ({distinct:,} distinct texts)"
+    spread = f"{min(etl) / max(bases):.1f}x-{max(etl) / min(bases):.1f}x"
+    peak, tree = max(r["peak_mb"] for r in runs), max(r["peak_tree_mb"] for r in runs)
+    peaks = f"{peak:,} MB ({tree:,} MB with the rule workers)"
+    loads = f"median {b:.2f} s of {len(bases)} loads, {min(bases):.2f}-{max(bases):.2f} s"
+    return (
+        f"| {what} | {e:.1f} s ({min(etl):.1f}-{max(etl):.1f} s, {len(etl)} runs) | {rows / e:,.0f} | {peaks} "
+        f"| {e / b:.1f}x DuckDB read_csv load ({loads}; spread {spread}) | {per_stage} |"
+    )
 
 
 def main() -> None:
@@ -87,9 +107,10 @@ def main() -> None:
     ap.add_argument("--rows", default="100000,1000000")
     ap.add_argument("--canonical", type=int, help="only the canonical-file benchmark, with this many rows")
     ap.add_argument("--varied", action="store_true", help="with --canonical: nearly every text different")
+    ap.add_argument("--repeat", type=int, default=3, help="with --canonical: ETL runs, each between baseline loads")
     args = ap.parse_args()
     if args.canonical:
-        canonical(args.canonical, args.varied)
+        canonical(args.canonical, args.varied, args.repeat)
         return
     lines = []
     for rows in [int(r) for r in args.rows.split(",")]:

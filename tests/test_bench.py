@@ -1,0 +1,28 @@
+"""The benchmark's report: what the canonical-file figure says about noisy runs."""
+
+from __future__ import annotations
+
+from bench.__main__ import canonical_line
+
+
+def _run(seconds: float, peak: int = 100) -> dict:
+    return {
+        "seconds": seconds,
+        "peak_mb": peak,
+        "peak_tree_mb": peak + 50,
+        "stages": {"extract": seconds / 2, "text": seconds / 2, "total": seconds},
+    }
+
+
+def test_the_ratio_is_median_against_median_with_its_spread() -> None:
+    # one slow ETL run and one fast baseline load: neither moves the median ratio
+    line = canonical_line(1000, False, 7, [_run(10), _run(12), _run(30, peak=900)], [2.0, 1.0, 2.0, 3.0])
+    assert "| 12.0 s (10.0-30.0 s, 3 runs) |" in line
+    assert "6.0x DuckDB read_csv load (median 2.00 s of 4 loads, 1.00-3.00 s; spread 3.3x-30.0x)" in line
+    assert "900 MB (950 MB with the rule workers)" in line  # the peak of any run
+    assert "extract 167/s, text 167/s |" in line  # per stage: 1000 rows over the median 6 s
+    assert "1,000 canonical (7 distinct texts)" in line
+
+
+def test_varied_input_is_named() -> None:
+    assert "1,000 canonical, varied texts (900 distinct texts)" in canonical_line(1000, True, 900, [_run(5)], [1.0])
