@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import shutil
 import subprocess
@@ -282,6 +283,29 @@ def test_no_personal_data_reaches_the_warehouse(tmp_path: Path) -> None:
     raw = wh.read_bytes()
     for c in CANARIES:
         assert c.encode() not in raw  # not even in free pages of the file
+
+
+def test_dates_in_any_digits_with_spaces_or_an_offset(tmp_path: Path) -> None:
+    """The same moment written six ways: Arabic-Indic digits (with Z, an offset counts in any
+    digits), spaces around the value, an ISO offset, plain, and an offset with spaces around."""
+    d = tmp_path / "in" / "canonical"
+    d.mkdir(parents=True)
+    written = {
+        "D1": "٢٠٢٦-٠٣-٠٥T١١:٠٠:٠٠Z",
+        "D2": "  2026-03-05 14:00 ",
+        "D3": "2026-03-05T11:00:00+00:00",
+        "D4": "٢٠٢٦-٠٣-٠٥ ١٤:٠٠",
+        "D5": "2026-03-05 14:00",
+        "D6": "  2026-03-05T11:00:00Z ",  # only trimmed is its offset seen
+    }
+    rows = [["source_record_id", "channel", "tool", "submitted_at", "text"]]
+    rows += [[k, "email", "direct_contact", v, "شكرا"] for k, v in written.items()]
+    _write_csv(d / "dates.csv", rows, "utf-8")
+    wh = tmp_path / "w.duckdb"
+    etl(tmp_path / "in", wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    got = dict(con.execute("select source_record_id, submitted_at from participation").fetchall())
+    assert got == {k: datetime.datetime(2026, 3, 5, 14, 0) for k in written}
 
 
 def test_checks_catch_personal_data_and_broken_accounting(built, tmp_path: Path) -> None:
