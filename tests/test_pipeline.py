@@ -308,6 +308,24 @@ def test_dates_in_any_digits_with_spaces_or_an_offset(tmp_path: Path) -> None:
     assert got == {k: datetime.datetime(2026, 3, 5, 14, 0) for k in written}
 
 
+def test_a_text_over_100000_characters_is_quarantined(tmp_path: Path) -> None:
+    """Characters, not bytes: 100,000 Arabic letters (200,000 bytes) load; one more does not."""
+    d = tmp_path / "in" / "canonical"
+    d.mkdir(parents=True)
+    rows = [["source_record_id", "channel", "tool", "submitted_at", "text"]]
+    rows += [[f"L{n}", "email", "direct_contact", "2026-03-05 14:00", "ب" * n] for n in (100_000, 100_001)]
+    _write_csv(d / "long.csv", rows, "utf-8")
+    wh = tmp_path / "w.duckdb"
+    etl(tmp_path / "in", wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("select source_record_id, length(text_redacted) from participation").fetchall() == [
+        ("L100000", 100_000)
+    ]
+    assert con.execute("select line, reason from quarantine").fetchall() == [
+        (3, "text: too long (over 100,000 characters)")
+    ]
+
+
 def test_checks_catch_personal_data_and_broken_accounting(built, tmp_path: Path) -> None:
     wh, result = built
     copy = tmp_path / "copy.duckdb"
