@@ -122,11 +122,14 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
             )
         )
     for table, col, to_table, to_col in RELATIONSHIPS:
+        # An anti join, not NOT IN: it skips the hash table when nothing refers (an empty
+        # poll_answer cost 0.1 s against a million participations), and a null on the referenced
+        # side cannot make every row pass.
         out.append(
             (
                 f"relationship {table}.{col} -> {to_table}.{to_col}",
-                f"select count(*) from {table} where {col} is not null "
-                f"and {col} not in (select {to_col} from {to_table})",
+                f"select count(*) from {table} as f anti join {to_table} as t on t.{to_col} = f.{col} "
+                f"where f.{col} is not null",
                 [],
             )
         )
