@@ -26,12 +26,29 @@ def show_table(
     """A table with missing values shown as "—", not as Streamlit's English "None"; the ``percent``
     columns (shares from 0 to 1) read as percentages, the ``hours`` columns with one decimal (22.0,
     not 22 beside 27.9), the ``ratings`` columns (average stars) with two (2.90 beside 3.16, as the
-    overview's figure), and all still sort as numbers. Plain cells: ``st.dataframe`` never renders
-    Markdown or HTML."""
+    overview's figure), and all still sort as numbers; a column of long names wide enough to read
+    them (``text_width``). Plain cells: ``st.dataframe`` never renders Markdown or HTML."""
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {c: st.column_config.NumberColumn(format="%.1f") for c in hours}
     config |= {c: st.column_config.NumberColumn(format="%.2f") for c in ratings}
+    widths = {c: text_width(table[c]) for c in table.columns if c not in config}
+    config |= {c: st.column_config.TextColumn(width=w) for c, w in widths.items() if w}
     st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING, column_config=config or None)
+
+
+def text_width(values: pd.Series) -> int | None:
+    """A width in pixels for a column of text whose longest value would be cut off, else None
+    (Streamlit fits a column to its values, but not to all of them: "Automated voice response
+    (IVR)" lost its end). Measured at the table's font: digits and capitals about 7.5 pixels,
+    other letters (Arabic too) at most 6.2; 16 of padding; at most 400, where a participation's
+    longer text is cut at the cell's edge, as before."""
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return None
+    texts = [str(v) for v in values.dropna()]
+    if not texts or max(map(len, texts)) <= 16:
+        return None
+    widest = max(sum(7.5 if c.isdigit() or c.isupper() else 6.2 for c in text) for text in texts)
+    return int(min(400, 16 + widest))
 
 
 def chart_weeks(lang: str, weekly: pd.DataFrame, filters: Filters) -> pd.DataFrame:

@@ -111,12 +111,31 @@ def test_channels_page_interaction(wh: Path) -> None:
     assert _column_format(at.dataframe[-1], "Share answered") == "percent"  # 0.635 reads 63.50%
     assert _column_format(at.dataframe[-1], "Median hours to answer") == "%.1f"  # 22.0 beside 27.9, not 22
     assert _column_format(at.dataframe[-1], "Average rating") == "%.2f"  # 2.90 beside 3.16, not 2.9
+    # "Automated voice response (IVR)" is read whole, not cut off; short columns keep Streamlit's fit
+    assert "Automated voice response (IVR)" in set(service["Channel"])
+    assert _column_config(at.dataframe[-1], "Channel").get("width") == int(16 + 4 * 7.5 + 26 * 6.2)  # A, I, V, R
+    assert "width" not in _column_config(at.dataframe[-1], "Last participation")
+
+
+def test_text_columns_are_as_wide_as_their_longest_value() -> None:
+    from dashboard.components import text_width
+
+    assert text_width(pd.Series(["Website", "E-mail", None])) is None  # short: Streamlit's own fit
+    assert text_width(pd.Series([1234567890123456789, 2])) is None  # numbers are not text
+    assert text_width(pd.Series(["5b5dfd8dd8ce26e8823f"])) == int(16 + 10 * 7.5 + 10 * 6.2)  # digits are wider
+    assert text_width(pd.Series(["مواقع التواصل الاجتماعي"])) == int(16 + 23 * 6.2)
+    assert text_width(pd.Series(["ب" * 500])) == 400  # a long text: its cell ends at 400 pixels
 
 
 def _column_format(table, column: str) -> str | None:
     """The number format a table's column is shown with (st.column_config), if any."""
+    return _column_config(table, column).get("type_config", {}).get("format")
+
+
+def _column_config(table, column: str) -> dict:
+    """What st.column_config says of a table's column ({} when nothing)."""
     config = json.loads(table.proto.columns or "{}")
-    return next((c.get("type_config", {}).get("format") for k, c in config.items() if column in k), None)
+    return next((c for k, c in config.items() if column in k), {})
 
 
 def test_data_quality_shows_the_run(wh: Path, built) -> None:
