@@ -44,10 +44,17 @@ def text_width(values: pd.Series) -> int | None:
     longer text is cut at the cell's edge, as before."""
     if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
         return None
-    texts = [str(v) for v in values.dropna()]
-    if not texts or max(map(len, texts)) <= 16:
+    texts = values.dropna().astype(str)
+    lengths = texts.str.len()
+    longest = lengths.max() if len(texts) else 0
+    if longest <= 16:
         return None
-    widest = max(sum(7.5 if c.isdigit() or c.isupper() else 6.2 for c in text) for text in texts)
+    if 16 + 6.2 * longest >= 400:
+        return 400
+    # only the values long enough to be the widest are measured (a big table costs no more)
+    widest = max(
+        sum(7.5 if c.isdigit() or c.isupper() else 6.2 for c in text) for text in texts[lengths * 7.5 >= longest * 6.2]
+    )
     return int(min(400, 16 + widest))
 
 
