@@ -74,14 +74,15 @@ def canonical(rows: int, varied: bool = False, repeat: int = 3) -> None:
             (distinct,) = con.execute("select count(distinct text_redacted) from participation").fetchone()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(canonical_line(rows, varied, distinct, runs, bases))
+    line = canonical_line(rows, varied, distinct, runs, bases)
+    print(line)
     with RESULTS.open("a", encoding="utf-8") as fh:
         fh.write(
             f"\n## {dt.date.today().isoformat()}: whole ETL on canonical rows against read_csv "
             f"(`python -m bench --canonical {rows}{' --varied' if varied else ''} --repeat {repeat}`)\n\n"
             "| input | ETL time, median (range) | records/s | peak RSS | against the same run's baseline "
             "| records/s per stage (medians) |\n"
-            "| --- | --- | --- | --- | --- | --- |\n" + canonical_line(rows, varied, distinct, runs, bases) + "\n"
+            "| --- | --- | --- | --- | --- | --- |\n" + line + "\n"
         )
 
 
@@ -97,7 +98,8 @@ def canonical_line(rows: int, varied: bool, distinct: int, runs: list[dict], bas
     peaks = f"{peak:,} MB ({tree:,} MB with the rule workers)"
     loads = f"median {b:.2f} s of {len(bases)} loads, {min(bases):.2f}-{max(bases):.2f} s"
     return (
-        f"| {what} | {e:.1f} s ({min(etl):.1f}-{max(etl):.1f} s, {len(etl)} runs) | {rows / e:,.0f} | {peaks} "
+        f"| {what} | {e:.1f} s ({min(etl):.1f}-{max(etl):.1f} s, {len(etl)} run{'s' if len(etl) > 1 else ''}) "
+        f"| {rows / e:,.0f} | {peaks} "
         f"| {e / b:.1f}x DuckDB read_csv load ({loads}; spread {spread}) | {per_stage} |"
     )
 
@@ -109,6 +111,8 @@ def main() -> None:
     ap.add_argument("--varied", action="store_true", help="with --canonical: nearly every text different")
     ap.add_argument("--repeat", type=int, default=3, help="with --canonical: ETL runs, each between baseline loads")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error("--repeat: at least one ETL run")
     if args.canonical:
         canonical(args.canonical, args.varied, args.repeat)
         return

@@ -364,8 +364,8 @@ def _date_expr(col: str, src: Source, params: list) -> str:
 
     The mapping's formats are tried first (bound parameters); ISO 8601 is always understood too
     (XLSX date cells and converted Hijri dates arrive as ISO), last: whether the value carries an
-    offset or Z is asked only of the values no format read (in ASCII digits: an offset written in
-    Arabic-Indic digits counts too).
+    offset or Z is asked only of the values no format read, and of the cleaned value (its digits
+    already ASCII), so an offset written in Arabic-Indic digits counts too.
 
     A source already in Asia/Riyadh time needs no conversion: the zone has had one offset (+03)
     and no daylight saving since 1947, so the round trip through UTC is the identity and costs
