@@ -159,10 +159,17 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
     # (url_token is left out: the redacted form keeps the parameter name, so its pattern matches the marker)
     combined = "|".join(f"(?:{p})" for _, p in patterns)
     for table, col in TEXT_COLUMNS:
+        # Each distinct text is matched once, and counts for the rows that hold it: short replies,
+        # campaigns and repeats make the texts far fewer than the rows (857 of the 2,000 Sehhaty
+        # reviews; 51,321 in the canonical million: 0.03 s instead of 0.12 s per column). Where
+        # nearly every text differs, grouping costs more than it saves (0.28 s against 0.18 s on
+        # the varied million). The pattern sits in the aggregate's filter, where the optimiser
+        # cannot push it below the grouping, back onto every row.
         out.append(
             (
                 f"no personal data ({', '.join(k for k, _ in patterns)}) in {table}.{col}",
-                f"select count(*) from {table} where regexp_matches({col}, ?)",
+                f"select coalesce(sum(n) filter (where regexp_matches(v, ?)), 0) "
+                f"from (select {col} as v, count(*) as n from {table} group by {col})",
                 [combined],
             )
         )

@@ -332,13 +332,14 @@ def test_checks_catch_personal_data_and_broken_accounting(built, tmp_path: Path)
     shutil.copy(wh, copy)
     con = duckdb.connect(str(copy))
     assert checks.run_all(con, result.run_id) == []
-    con.execute("update participation set text_redacted = 'call me 0551234567' where rowid = 1")
+    # one text in two rows: the check matches each distinct text once and counts the rows
+    con.execute("update participation set text_redacted = 'call me 0551234567' where rowid in (1, 3)")
     con.execute("update etl_run_source set rows_read = rows_read + 1 where rowid = 1")
     con.execute("update participation set duplicate_of = 'no-such-id', duplicate_kind = 'exact' where rowid = 2")
     (orphans,) = con.execute("update poll_answer set participation_id = 'gone' where rowid < 3").fetchone()
     assert orphans > 0
     failed = " | ".join(checks.run_all(con, result.run_id))
-    assert "no personal data (" in failed and "phone" in failed and "in participation.text_redacted" in failed
+    assert "no personal data (" in failed and "phone" in failed and "in participation.text_redacted: 2 rows" in failed
     assert "row accounting: read = loaded + quarantined + duplicates" in failed
     assert "relationship participation.duplicate_of -> participation.participation_id: 1 rows" in failed
     assert f"relationship poll_answer.participation_id -> participation.participation_id: {orphans} rows" in failed
