@@ -42,7 +42,7 @@ from etl.text import normalise_array, normalise_py, redact_array, sender_key
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
-SCHEMA_VERSION = 3  # 3: etl_run_source names its sources (name_ar, name_en)
+SCHEMA_VERSION = 4  # 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits
 HISTORY_TABLES = ("etl_run", "etl_run_source")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -14,7 +15,7 @@ import pytest
 
 from etl.generate import _write_xlsx
 from etl.sources import load_sources, match_files
-from tests.conftest import SEHHATY, SOURCES, digest, etl
+from tests.conftest import SALT, SEHHATY, SOURCES, digest, etl
 
 D = dt.datetime
 
@@ -239,7 +240,9 @@ def test_call_centre_xlsx(one_of_each: duckdb.DuckDBPyConnection) -> None:
     assert (r["rating"], r["moderation_status"], r["moderation_control"]) == (4, "deleted", 9)
     assert r["responded_at"] == D(2026, 3, 5, 15, 0) and r["moderated_at"] == D(2026, 3, 5, 16, 0)
     assert r["text_redacted"] == "اتصلت ورقمي [PHONE]" and r["pii_types"] == ["phone"]
-    assert r["sender_hash"] and len(r["sender_hash"]) == 64 and 9 in r["screening_controls"]
+    # the caller "055 123 4567" as +966551234567, salted, SHA-256's first 16 hex digits
+    assert r["sender_hash"] == hashlib.sha256(f"{SALT}+966551234567".encode()).hexdigest()[:16]
+    assert 9 in r["screening_controls"]
 
 
 def test_website_cp1256_hijri(one_of_each: duckdb.DuckDBPyConnection) -> None:

@@ -1,6 +1,6 @@
 -- The distinct senders of valid rows (sender_distinct: sender, ascii), numbered
--- (sender_index), with their salted hash, SHA-256 of $salt and the sender's key as hex (no key, no
--- hash), and sender_no: the same number for the same hash (what repeats and campaigns compare,
+-- (sender_index), with their salted hash: the first 16 hex digits (64 bits) of SHA-256 of $salt and
+-- the sender's key (no key, no hash), and sender_no: the same number for the same hash (what repeats and campaigns compare,
 -- cheaper than the hash). etl.text.sender_key defines the key. For a sender written in ASCII
 -- (nearly all: e-mail addresses and numbers) this is the same definition: $strip removes what
 -- Python's strip() does from each end, lower() is Python's on ASCII, the same separators go. Any
@@ -18,7 +18,7 @@ with keyed as (
 
 -- materialized: the hashes are computed on every core (numbering is a one-thread step)
 hashed as materialized (
-    select sender, case when sender_key <> '' then sha256($salt || sender_key) end as sender_hash
+    select sender, case when sender_key <> '' then left(sha256($salt || sender_key), 16) end as sender_hash
     from keyed
 ),
 
