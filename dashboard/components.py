@@ -8,6 +8,7 @@ shown only through ``st.dataframe``/``st.text``, never as Markdown or HTML.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -36,26 +37,60 @@ def show_table(
     st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING, column_config=config or None)
 
 
+# The width in pixels of each printable ASCII character (space to ~) in the tables' font, Source
+# Sans at 14 px, which Streamlit serves to every browser: measured with a canvas's measureText in
+# Chromium, as the table draws its cells, and rounded up to a tenth of a pixel.
+# fmt: off
+_ASCII_PX = (
+    2.8, 4.1, 6.0, 7.0, 7.0, 11.6, 8.6, 3.5, 4.3, 4.3, 5.9, 7.0, 3.5, 4.4, 3.5, 4.9,  # space to /
+    7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 3.5, 3.5, 7.0, 7.0, 7.0, 6.0,  # 0 to ?
+    11.9, 7.7, 8.3, 8.0, 8.7, 7.4, 7.0, 8.7, 9.2, 3.7, 6.8, 8.2, 6.9, 10.2, 9.1, 9.3,  # @ to O
+    8.0, 9.3, 8.0, 7.5, 7.6, 9.1, 7.3, 11.1, 7.2, 6.7, 7.6, 4.3, 4.9, 4.3, 7.0, 7.0,  # P to _
+    7.6, 7.1, 7.8, 6.4, 7.8, 7.0, 4.1, 7.1, 7.7, 3.5, 3.5, 7.0, 3.6, 11.7, 7.7, 7.6,  # ` to o
+    7.8, 7.8, 4.9, 5.9, 4.8, 7.7, 6.6, 10.1, 6.3, 6.6, 6.0, 4.3, 3.4, 4.3, 7.0,  # p to ~
+)
+# fmt: on
+# Source Sans has no Arabic: the browser draws it in a font of the reader's system, so an Arabic
+# letter is an estimate, a little over the median letter of the Sehhaty reviews (6.8 px) in
+# Chromium's fallback. Diacritics and joiners take no room; an emoji (beyond U+FFFF) about 15.
+_OTHER_PX, _EMOJI_PX = 7.2, 15.0
+_NO_WIDTH = np.array([0x0670, 0xFE0F, 0x200C, 0x200D, *range(0x064B, 0x0660)], dtype=np.uint32)
+_CELL_PADDING = 16  # 8 pixels each side of a cell's text
+_MAX_WIDTH = 400  # where a participation's longer text is cut at the cell's edge
+
+
+def _px(texts: list[str]) -> np.ndarray:
+    """Each text's width in pixels (none empty), from one array of all their code points."""
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    px = np.full(len(codes), _OTHER_PX)
+    ascii_ = (codes >= 32) & (codes < 127)
+    px[ascii_] = np.asarray(_ASCII_PX)[codes[ascii_] - 32]
+    px[codes > 0xFFFF] = _EMOJI_PX
+    px[np.isin(codes, _NO_WIDTH)] = 0
+    starts = np.concatenate([[0], np.cumsum([len(t) for t in texts])[:-1]])
+    return np.add.reduceat(px, starts)
+
+
 def text_width(values: pd.Series) -> int | None:
     """A width in pixels for a column of text whose longest value would be cut off, else None
-    (Streamlit fits a column to its values, but not to all of them: "Automated voice response
-    (IVR)" lost its end). Measured at the table's font: digits and capitals about 7.5 pixels,
-    other letters (Arabic too) at most 6.2; 16 of padding; at most 400, where a participation's
-    longer text is cut at the cell's edge, as before."""
+    (Streamlit fits a column to some of its values, not all of them: "Automated voice response
+    (IVR)" lost its end, "improvement_actions" its s). The widest value, or the column's name
+    where that is wider, drawn in the table's font (``_ASCII_PX``; Arabic estimated), with the
+    cell's padding; at most 400 pixels."""
     if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
         return None
     texts = values.dropna().astype(str)
-    lengths = texts.str.len()
-    longest = lengths.max() if len(texts) else 0
-    if longest <= 16:
+    lengths = texts.str.len().to_numpy()
+    if not len(texts) or lengths.max() <= 16:
         return None
-    if 16 + 6.2 * longest >= 400:
-        return 400
-    # only the values long enough to be the widest are measured (a big table costs no more)
-    widest = max(
-        sum(7.5 if c.isdigit() or c.isupper() else 6.2 for c in text) for text in texts[lengths * 7.5 >= longest * 6.2]
-    )
-    return int(min(400, 16 + widest))
+    # the 64 longest values first; the others only where long enough to be wider still (no
+    # character takes more than an emoji's 15 pixels), and none once the limit is reached
+    order = np.argsort(-lengths, kind="stable")
+    widest = _px([*texts.iloc[order[:64]], str(values.name or "") or " "]).max()
+    rest = order[64:][lengths[order[64:]] * _EMOJI_PX > widest]
+    if len(rest) and _CELL_PADDING + widest < _MAX_WIDTH:
+        widest = max(widest, _px(list(texts.iloc[rest])).max())
+    return int(min(_MAX_WIDTH, _CELL_PADDING + widest + 1))
 
 
 def chart_weeks(lang: str, weekly: pd.DataFrame, filters: Filters) -> pd.DataFrame:

@@ -122,6 +122,35 @@ def test_a_filter_in_the_url_is_reflected(browser, internal: str) -> None:
     page.close()
 
 
+def test_table_columns_are_sized_in_the_tables_own_font(browser, internal: str) -> None:
+    """dashboard.components sizes a column of long names from a table of character widths: it is
+    the font and padding the tables draw with (read from the grid's own style), each printable
+    ASCII character measured as the grid measures it (a canvas), and within a tenth of a pixel
+    over it."""
+    from dashboard.components import _ASCII_PX, _CELL_PADDING
+
+    page = browser.new_page()
+    open_page(page, f"{internal}/data_quality?lang=en")
+    chars = [chr(c) for c in range(32, 127)]
+    grid = page.evaluate(
+        """async (chars) => {
+            await document.fonts.ready;
+            const el = [...document.querySelectorAll('[data-testid=stDataFrame] *')]
+                .find(e => (e.getAttribute('style') || '').includes('--gdg-base-font-style'));
+            const style = getComputedStyle(el);
+            const v = (name) => style.getPropertyValue(name).trim();
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = v('--gdg-base-font-style') + ' ' + v('--gdg-font-family');
+            return {padding: v('--gdg-cell-horizontal-padding'), widths: chars.map(c => ctx.measureText(c).width)};
+        }""",
+        chars,
+    )
+    assert grid["padding"] == f"{_CELL_PADDING // 2}px"
+    off = [(c, px, ours) for c, px, ours in zip(chars, grid["widths"], _ASCII_PX) if not px <= ours <= px + 0.1 + 1e-9]
+    assert off == [], "the tables' font changed: measure _ASCII_PX again"
+    page.close()
+
+
 @pytest.mark.parametrize("lang", ["ar", "en"])
 @pytest.mark.parametrize("key", ["public", "overview"])
 def test_no_serious_accessibility_violations(browser, internal: str, key: str, lang: str) -> None:
