@@ -84,4 +84,5 @@ chart_with_table(
     queries.screening_agreement(lang, filters).pipe(headers, lang),
     "agreement",
     "screening_agreement.csv",
+    percent=tuple(t(lang, c) for c in ("col_precision", "col_recall", "col_agreement")),  # shares, as elsewhere
 )

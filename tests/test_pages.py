@@ -297,7 +297,10 @@ def test_explorer_shows_names_in_the_interface_language(wh: Path, lang: str) -> 
 
 def test_screening_agreement_from_the_mart_matches_the_rows(wh: Path) -> None:
     at = open_page("app_pages/moderation.py", lang="en", start="2024-01-01", end="2026-11-27")
-    table = next(d.value for d in at.dataframe if "Agreement" in d.value.columns)
+    shown = next(d for d in at.dataframe if "Agreement" in d.value.columns)
+    table = shown.value
+    # shares read as percentages, as every other share in the app ("58.3%", not 0.583 beside 1)
+    assert all(_column_format(shown, c) == "percent" for c in ("Precision", "Recall", "Agreement"))
     con = duckdb.connect(str(wh), read_only=True)
     for control in range(1, 10):
         screened, both = con.execute(
