@@ -340,6 +340,9 @@ def read_overrides(path: Path) -> dict[str, str]:
 
 
 # -- sentiment ---------------------------------------------------------------------------------
+_CONJUNCTIONS = "وف"  # and, so: written joined to the word they lead
+
+
 @dataclass
 class SentimentRules:
     words: dict[str, float] = field(default_factory=dict)
@@ -377,9 +380,14 @@ class SentimentRules:
             if " " in term:
                 rules.phrases.append((term, 0.0))  # a multi-word modifier is read as one token
             roles[row["role"].strip()].add(term.replace(" ", "_"))
+        # A phrase also behind the conjunction و or ف, which joins the word it leads: "وما أحد رد",
+        # "ولا أحد يرد" (a word's own lookup strips clitics in _polarity). Not a lone negator: "ولا
+        # أزين" is praise ("none finer"), as "ولا أحلى".
         rules.phrases.sort(key=lambda p: len(p[0]), reverse=True)
         alternation = longest_of(p for p, _ in rules.phrases)
-        rules.phrase_pattern = re.compile(rf"(?<![\w])({alternation})(?![\w])") if alternation else None
+        rules.phrase_pattern = (
+            re.compile(rf"(?<![\w])[{_CONJUNCTIONS}]?({alternation})(?![\w])") if alternation else None
+        )
         rules.phrase_polarity = dict(rules.phrases)
         return rules
 

@@ -43,6 +43,11 @@ def _sent(text: str, rating: int | None = None) -> str:
         ("تمام", "neutral"),  # OK, not praise
         ("لا بأس", "neutral"),
         ("متى يفتح باب التوظيف؟", "neutral"),
+        ("محد رد علي", "negative"),  # Gulf: nobody answered
+        ("اتصلت كثير ولا أحد يرد", "negative"),  # a phrase behind the conjunction و
+        ("حولني لقسم ثاني وما أحد رد", "negative"),
+        ("ما ردوا علي", "negative"),
+        ("ولا ازين واحلى", "positive"),  # "none finer": a lone ولا is not read as a negator
         ("not good at all", "negative"),
         ("very helpful, thanks", "positive"),
         ("The app crashes after the update", "negative"),
