@@ -79,7 +79,14 @@ def one_way(table: str, value: str, by: str, counted: str) -> None:
     plotted = rows[(rows["code"] != "total") & rows[value].notna()].astype({value: "int64"})
     chart = charts.bar(plotted, name, value, t(lang, by), t(lang, counted), title)
     table_df = pd.DataFrame({t(lang, by): rows[name], t(lang, counted): rows[value].map(shown)})
-    chart_with_table(lang, chart if not plotted.empty else None, table_df, f"pub_{table}", f"{table}.csv")
+    chart_with_table(
+        lang,
+        chart if not plotted.empty else None,
+        table_df,
+        f"pub_{table}",
+        f"{table}.csv",
+        figures=(t(lang, counted),),
+    )
 
 
 left, right = st.columns(2)
@@ -105,7 +112,7 @@ service = pd.DataFrame(
         for r in data["responsiveness_by_channel"]
     ]
 )
-chart_with_table(lang, None, service, "pub_service", "responsiveness.csv")
+chart_with_table(lang, None, service, "pub_service", "responsiveness.csv", figures=tuple(service.columns[1:]))
 
 if data["poll_results"]:  # one table for every poll: each grid costs the viewer's browser
     st.subheader(tables["poll_results"][name])
@@ -117,7 +124,7 @@ if data["poll_results"]:  # one table for every poll: each grid costs the viewer
             t(lang, "col_answers"): polls["answers"].map(shown),
         }
     )
-    chart_with_table(lang, None, table, "pub_polls", "poll_results.csv")
+    chart_with_table(lang, None, table, "pub_polls", "poll_results.csv", figures=(t(lang, "col_answers"),))
 
 st.subheader(t(lang, "you_said_we_did"))
 if not data["actions"]:

@@ -22,18 +22,26 @@ MISSING = "—"  # a missing value in a table, in either language (Streamlit's o
 
 
 def show_table(
-    table: pd.DataFrame, percent: tuple[str, ...] = (), hours: tuple[str, ...] = (), ratings: tuple[str, ...] = ()
+    table: pd.DataFrame,
+    percent: tuple[str, ...] = (),
+    hours: tuple[str, ...] = (),
+    ratings: tuple[str, ...] = (),
+    figures: tuple[str, ...] = (),
 ) -> None:
     """A table with missing values shown as "—", not as Streamlit's English "None"; the ``percent``
     columns (shares from 0 to 1) read as percentages, the ``hours`` columns with one decimal (22.0,
     not 22 beside 27.9), the ``ratings`` columns (average stars) with two (2.90 beside 3.16, as the
-    overview's figure), and all still sort as numbers; a column of long names wide enough to read
-    them (``text_width``). Plain cells: ``st.dataframe`` never renders Markdown or HTML."""
+    overview's figure), and all still sort as numbers; the ``figures`` columns (figures already
+    written out, "1,737", "64.9%", beside a word such as "Suppressed") aligned right as numbers
+    are, in both languages (a grid aligns text by its script: the word went right, the figures
+    left); a column of long names wide enough to read them (``text_width``). Plain cells:
+    ``st.dataframe`` never renders Markdown or HTML."""
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {c: st.column_config.NumberColumn(format="%.1f") for c in hours}
     config |= {c: st.column_config.NumberColumn(format="%.2f") for c in ratings}
     widths = {c: text_width(table[c]) for c in table.columns if c not in config}
     config |= {c: st.column_config.TextColumn(width=w) for c, w in widths.items() if w}
+    config |= {c: st.column_config.TextColumn(width=widths.get(c), alignment="right") for c in figures}
     st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING, column_config=config or None)
 
 
@@ -111,16 +119,17 @@ def chart_with_table(
     percent: tuple[str, ...] = (),
     hours: tuple[str, ...] = (),
     ratings: tuple[str, ...] = (),
+    figures: tuple[str, ...] = (),
 ) -> None:
     if table.empty:
         st.info(t(lang, "empty_filtered"))
         return
     if chart is None:  # a table is the figure itself
-        show_table(table, percent, hours, ratings)
+        show_table(table, percent, hours, ratings, figures)
     else:
         st.altair_chart(charts.localised(chart, lang), width="stretch")
         with st.expander(t(lang, "show_table")):
-            show_table(table, percent, hours, ratings)
+            show_table(table, percent, hours, ratings, figures)
     st.download_button(
         t(lang, "download_csv"),
         table.to_csv(index=False).encode("utf-8-sig"),

@@ -142,6 +142,11 @@ def test_suppressed_counts_show_as_suppressed(env, monkeypatch: pytest.MonkeyPat
     headers = [tuple(df.value.columns) for df in at.dataframe]
     assert {("Channel", "Participations"), ("Region", "Participations"), ("Theme", "Participations")} <= set(headers)
     assert ("Control", "Removals") in headers and not any("Name" in h for h in headers)
+    # the figures, written out beside the word "suppressed", align right as numbers do; names do not
+    config = {k: v for df in at.dataframe for k, v in json.loads(df.proto.columns or "{}").items()}
+    aligned = {k for k, v in config.items() if v.get("alignment") == "right"}
+    assert {"Participations", "Removals", "Share answered", "Average rating"} <= aligned
+    assert not aligned & {"Channel", "Region", "Theme", "Control"}
 
 
 def test_local_mode_is_one_analyst_with_a_banner(env) -> None:
