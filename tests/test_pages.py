@@ -301,6 +301,8 @@ def test_screening_agreement_from_the_mart_matches_the_rows(wh: Path) -> None:
     table = shown.value
     # shares read as percentages, as every other share in the app ("58.3%", not 0.583 beside 1)
     assert all(_column_format(shown, c) == "percent" for c in ("Precision", "Recall", "Agreement"))
+    captions = " ".join(c.value for c in at.caption)  # each of the three is defined where it is shown
+    assert all(d in captions for d in ("(both ÷ flagged)", "(both ÷ removed)", "(both ÷ either)"))
     con = duckdb.connect(str(wh), read_only=True)
     for control in range(1, 10):
         screened, both = con.execute(
