@@ -68,7 +68,11 @@ _MAX_WIDTH = 400  # where a participation's longer text is cut at the cell's edg
 
 
 def _px(texts: list[str]) -> np.ndarray:
-    """Each text's width in pixels (none empty), from one array of all their code points."""
+    """The width in pixels of each text that is not empty (none: [0]), from one array of all their
+    code points."""
+    texts = [t for t in texts if t]
+    if not texts:
+        return np.zeros(1)
     codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     px = np.full(len(codes), _OTHER_PX)
     ascii_ = (codes >= 32) & (codes < 127)
@@ -94,7 +98,7 @@ def text_width(values: pd.Series) -> int | None:
     # the 64 longest values first; the others only where long enough to be wider still (no
     # character takes more than an emoji's 15 pixels), and none once the limit is reached
     order = np.argsort(-lengths, kind="stable")
-    widest = _px([*texts.iloc[order[:64]], str(values.name or "") or " "]).max()
+    widest = _px([*texts.iloc[order[:64]], str(values.name or "")]).max()
     rest = order[64:][lengths[order[64:]] * _EMOJI_PX > widest]
     if len(rest) and _CELL_PADDING + widest < _MAX_WIDTH:
         widest = max(widest, _px(list(texts.iloc[rest])).max())
