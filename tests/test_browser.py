@@ -131,18 +131,21 @@ def test_table_columns_are_sized_in_the_tables_own_font(browser, internal: str) 
 
     page = browser.new_page()
     open_page(page, f"{internal}/data_quality?lang=en")
+    styled = (  # the element of a drawn grid that carries its theme
+        "[...document.querySelectorAll('[data-testid=stDataFrame] *')]"
+        ".find(e => (e.getAttribute('style') || '').includes('--gdg-base-font-style'))"
+    )
+    page.wait_for_function(f"() => !!{styled}", timeout=60_000)
     chars = [chr(c) for c in range(32, 127)]
     grid = page.evaluate(
-        """async (chars) => {
+        f"""async (chars) => {{
             await document.fonts.ready;
-            const el = [...document.querySelectorAll('[data-testid=stDataFrame] *')]
-                .find(e => (e.getAttribute('style') || '').includes('--gdg-base-font-style'));
-            const style = getComputedStyle(el);
+            const style = getComputedStyle({styled});
             const v = (name) => style.getPropertyValue(name).trim();
             const ctx = document.createElement('canvas').getContext('2d');
             ctx.font = v('--gdg-base-font-style') + ' ' + v('--gdg-font-family');
-            return {padding: v('--gdg-cell-horizontal-padding'), widths: chars.map(c => ctx.measureText(c).width)};
-        }""",
+            return {{padding: v('--gdg-cell-horizontal-padding'), widths: chars.map(c => ctx.measureText(c).width)}};
+        }}""",
         chars,
     )
     assert grid["padding"] == f"{_CELL_PADDING // 2}px"
