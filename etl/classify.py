@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.parallel import in_chunks
+from etl.parallel import in_chunks, over_slices
 from etl.text import code_points, normalise_py
 
 CLITICS = r"(?:و|ف|ب|ل|ك)?(?:ال|لل)?"
@@ -630,7 +630,9 @@ def features(
     distinct = encoded.dictionary
     # The workers get Arrow columns, not Python strings: cheaper to send, and this process never
     # holds a million str objects.
-    collect = in_chunks(pool, _per_text, _items(distinct, reference_dir), reference_dir)
+    # the prefilters first, on every core (RE2 in Arrow releases the GIL): the workers wait for them
+    items = pa.concat_tables(over_slices(distinct, lambda part: _items(part, reference_dir)))
+    collect = in_chunks(pool, _per_text, items, reference_dir)
     cluster = cluster_keys(distinct)
     script = scripts(distinct)
     theme, confidence, words, offensive, security = zip(*collect()) if len(distinct) else ([],) * 5

@@ -22,14 +22,17 @@ PARALLEL_MIN = 20_000  # items below this are not worth a worker process
 SLICE_MIN = 10_000  # rows below this are not worth a thread
 
 
-def over_slices(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any]) -> list[Any]:
-    """``fn`` over slices of ``arr`` on every core (Arrow's kernels release the GIL)."""
+def over_slices(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any], per_core: int = 1) -> list[Any]:
+    """``fn`` over slices of ``arr`` on every core (Arrow's kernels and numpy's release the GIL), in
+    order. ``per_core`` slices for each core: smaller slices, when ``fn`` builds large temporary
+    arrays, keep no more of them alive at once than a single call over all of ``arr`` would."""
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    parts = max(1, min(os.cpu_count() or 1, len(arr) // SLICE_MIN))
+    cores = os.cpu_count() or 1
+    parts = max(1, min(cores * per_core, len(arr) // SLICE_MIN))
     if parts == 1:
         return [fn(arr)]
     step = -(-len(arr) // parts)
-    with ThreadPoolExecutor(parts) as pool:
+    with ThreadPoolExecutor(min(cores, parts)) as pool:
         return list(pool.map(fn, [arr.slice(i, step) for i in range(0, len(arr), step)]))
 
 

@@ -168,6 +168,29 @@ def test_a_chain_of_alike_texts_does_not_join_unlike_ones() -> None:
     assert all(k - x <= 8 for k, x in enumerate(c) if x >= 0)  # every member shares most words with its first
 
 
+def test_clusters_found_on_every_core_are_those_found_on_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skeletons and signatures are computed in slices on threads, the LSH bands on threads: the
+    clusters of 40,000 texts and more (enough to be sliced) are those of one slice, one band at a
+    time."""
+    import random
+
+    import pyarrow as pa
+
+    from etl import parallel, similar
+
+    rng = random.Random(11)
+    words = ["".join(rng.choice("ابتثجحخدذرزسشصضطظعغفقكلمنهوي") for _ in range(5)) for _ in range(400)]
+    bases = [" ".join(rng.sample(words, 12)) for _ in range(6_000)]
+    texts = bases + [b + " " + rng.choice(words) for b in bases for _ in range(7)]  # near-identical variants
+    distinct = pa.array(sorted(set(texts)), pa.string())
+    assert len(distinct) > 4 * parallel.SLICE_MIN
+    sliced = similar.cluster_keys(distinct)
+    assert sliced.null_count < len(distinct)  # some clusters to compare
+    monkeypatch.setattr(parallel, "SLICE_MIN", 10**9)  # one slice
+    monkeypatch.setattr(similar, "ThreadPoolExecutor", lambda n: parallel.ThreadPoolExecutor(1))  # one band at a time
+    assert similar.cluster_keys(distinct).equals(sliced)
+
+
 def test_cluster_numbers_are_the_first_text_of_each_connected_group() -> None:
     """The whole-array labelling gives what a union-find gives: each node's smallest connected node."""
     import numpy as np
