@@ -18,12 +18,28 @@ from etl.text import normalise, normalise_py, redact
         ("a\u200fb\u202bc\u2067d\u2069 e\ufeff", "abcd e"),
         ("GOOD   Service", "good service"),
         ("ﻻ", "لا"),  # a presentation form, undone by NFKC
+        ("ﻻ 🙏 ①", "لا 🙏 1"),  # with an emoji beside it, still NFKC
+        ("شكرا 🤍🇸🇦 ❤️", "شكرا 🤍🇸🇦 ❤️"),  # emoji alone: nothing for NFKC to do
         ("", ""),
     ],
 )
 def test_normalise(text: str, expected: str) -> None:
     assert normalise(text) == expected
     assert normalise_py(text) == expected
+
+
+def test_the_characters_that_skip_nfkc_are_those_it_leaves_alone() -> None:
+    """Rows with no character outside ASCII, plain Arabic and the emoji ranges skip NFKC: every
+    code point of those ranges must be one Arrow's NFKC leaves as it is."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from etl.text import _NEEDS_NFKC
+
+    every = pa.array([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+    skipped = every.filter(pc.invert(pc.match_substring_regex(every, _NEEDS_NFKC)))  # as the ETL matches: RE2
+    assert "🙏" in skipped.to_pylist() and "ﻻ" not in skipped.to_pylist() and "🄰" not in skipped.to_pylist()
+    assert pc.utf8_normalize(skipped, "NFKC").equals(skipped)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +97,29 @@ def test_empty_and_very_long_text() -> None:
     long = ("كلام عادي " * 20000) + "0551234567"
     out, types = redact(long)
     assert out.endswith("[PHONE]") and types == ["phone"]
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 23])
+def test_letters_fold_in_the_columns_bytes_across_blocks_and_slices(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """The folded letters (one alef, ى, Persian ک ی, ة) are rewritten in the UTF-8 bytes, a block at
+    a time: a letter on a block's edge, a slice of a column, nulls and empty texts, letters of three
+    and four bytes beside them, all as Python's str.translate gives."""
+    import random
+
+    import pyarrow as pa
+
+    from etl import text
+
+    monkeypatch.setattr(text, "_FOLD_BLOCK", block)
+    rng = random.Random(block)
+    alphabet = "أإآٱىکیةابتيهك a1،€😀\u064e"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12))) for _ in range(300)]
+    texts[5] = None
+    arr = pa.array(texts, pa.string())
+    table = str.maketrans(text._FOLDS)
+    for part in (arr, arr.slice(17, 200), arr.slice(299)):
+        expected = [None if t is None else t.translate(table) for t in part.to_pylist()]
+        assert text._fold_letters(part).to_pylist() == expected
+    assert text._fold_letters(pa.array([], pa.string())).to_pylist() == []
