@@ -274,10 +274,12 @@ def redact_array(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """Redacted text and, per record, the list of personal-data types found (in PII_KINDS order).
 
     Only rows with a digit, an @ or a URL parameter can hold personal data; the patterns run on
-    those rows alone, on every core.
+    those rows alone. Both the search for those rows and the patterns run on every core.
     """
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    maybe = pc.fill_null(pc.match_substring_regex(arr, _MAY_HOLD_PII), False)
+    maybe = pa.concat_arrays(
+        over_slices(arr, lambda a: pc.fill_null(pc.match_substring_regex(a, _MAY_HOLD_PII), False))
+    )
     rows = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
     offsets = np.zeros(len(arr) + 1, dtype=np.int32)
     if not len(rows):
