@@ -1,7 +1,7 @@
 """The ETL's parallel work, in one place.
 
-- ``over_slices``: an Arrow function over slices of a column on threads (Arrow's kernels release
-  the GIL), for the text stage's regexes.
+- ``on_threads`` and ``over_slices``: work whose kernels (Arrow's, numpy's) release the GIL, on a
+  thread per core: the text stage's regexes, the near-duplicate clusters' signatures and bands.
 - ``worker_pool`` and ``in_chunks``: the rules written in Python (themes, sentiment, screens, sender
   hashes) hold the GIL, so they run on worker processes, one per core.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -22,18 +22,24 @@ PARALLEL_MIN = 20_000  # items below this are not worth a worker process
 SLICE_MIN = 10_000  # rows below this are not worth a thread
 
 
+def on_threads(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``fn`` over ``items``, in order, on a thread per core (none for a single item): for work that
+    releases the GIL (Arrow's and numpy's kernels)."""
+    workers = min(os.cpu_count() or 1, len(items))
+    if workers <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
 def over_slices(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any], per_core: int = 1) -> list[Any]:
-    """``fn`` over slices of ``arr`` on every core (Arrow's kernels and numpy's release the GIL), in
-    order. ``per_core`` slices for each core: smaller slices, when ``fn`` builds large temporary
-    arrays, keep no more of them alive at once than a single call over all of ``arr`` would."""
+    """``fn`` over slices of ``arr`` on every core (``on_threads``), in order. ``per_core`` slices
+    for each core: smaller slices, when ``fn`` builds large temporary arrays, keep no more of them
+    alive at once than a single call over all of ``arr`` would."""
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    cores = os.cpu_count() or 1
-    parts = max(1, min(cores * per_core, len(arr) // SLICE_MIN))
-    if parts == 1:
-        return [fn(arr)]
+    parts = max(1, min((os.cpu_count() or 1) * per_core, len(arr) // SLICE_MIN))
     step = -(-len(arr) // parts)
-    with ThreadPoolExecutor(min(cores, parts)) as pool:
-        return list(pool.map(fn, [arr.slice(i, step) for i in range(0, len(arr), step)]))
+    return on_threads(fn, [arr.slice(i, step) for i in range(0, len(arr), step)] if parts > 1 else [arr])
 
 
 @contextmanager

@@ -12,8 +12,6 @@ a million varied texts' clusters in about five seconds on two cores, where one t
 from __future__ import annotations
 
 import hashlib
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +19,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from etl.parallel import over_slices
+from etl.parallel import on_threads, over_slices
 from etl.text import code_points, large_strings
 
 SHINGLE = 5
@@ -117,8 +115,7 @@ def clusters(texts: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
         agree = _alike(sig, left, right)
         return idx[left[agree]], idx[right[agree]]
 
-    with ThreadPoolExecutor(min(BANDS, os.cpu_count() or 1)) as pool:  # numpy's sorts release the GIL
-        pairs = list(pool.map(band_pairs, range(BANDS)))
+    pairs = on_threads(band_pairs, range(BANDS))  # numpy's sorts release the GIL
     u = np.concatenate([p[0] for p in pairs])
     v = np.concatenate([p[1] for p in pairs])
     first = _first_of_component(n, u, v)

@@ -135,7 +135,7 @@ def test_text_columns_are_as_wide_as_their_longest_value() -> None:
     assert text_width(named) > text_width(pd.Series(["x" * 17]))
     assert text_width(pd.Series(["ب" * 500])) == 400  # a long text: its cell ends at 400 pixels
     assert text_width(pd.Series(["", "x" * 17, ""], name="")) == text_width(pd.Series(["x" * 17]))  # empties
-    wide = pd.Series(["ب" * 20] * 20_000 + ["😍" * 20])  # the widest is found past the 64 longest
+    wide = pd.Series(["ب" * 20] * 20_000 + ["😍" * 20])  # the widest of 20,001 values, the last one
     assert text_width(wide) == int(16 + 20 * 15.0 + 1)
 
 
