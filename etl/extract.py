@@ -26,6 +26,7 @@ import pyarrow as pa
 from hijridate import Hijri
 
 from etl.errors import InputFileError
+from etl.parallel import beside
 from etl.sources import DATE_FIELDS, Source
 
 # No field is refused for its size here: validation quarantines over-long texts row by row.
@@ -422,61 +423,63 @@ def extract_csv_native(
     if len(index) != len(names):
         return None  # duplicate column names: let the Python reader decide
     columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
-    con.execute("set preserve_insertion_order = true")
-    try:
-        con.execute(
-            "create or replace temp table _native as select * from read_csv(?, header = true, auto_detect = false, "
-            "columns = ?, delim = ?, quote = '\"', escape = '\"', strict_mode = true, store_rejects = true, "
-            "rejects_table = '_native_rejects', rejects_scan = '_native_scans', encoding = 'utf-8', nullstr = ?)",
-            # the empty string and the mapping's null values, quoted or not, are read as null
-            [str(path), columns, src.delimiter, list(dict.fromkeys(("", *src.null_values)))],
-        )
-        rejected = con.execute("select count(*) from _native_rejects").fetchone()[0]
-        if rejected:
-            return None
-        params: dict[str, Any] = {
-            "first_row_id": first_row_id,
-            "source": source_name,
-            "mapping": src.key,
-            "file": rel,
-        }
-        params.update({f"k{k}": how for k, how in enumerate(fields.values()) if isinstance(how, str)})
-        used = sorted({index[c] for how in fields.values() if not isinstance(how, str) for c in how})
-        cleaned = ", ".join(_cleaned(f"c{i}") + f" as c{i}" for i in used) or "null as _none"
-        newlines = " + ".join(  # counted only in values that have one (a search is cheaper than a copy)
-            f"case when contains(c{i}, chr(10)) then strlen(c{i}) - strlen(replace(c{i}, chr(10), '')) else 0 end"
-            for i in range(len(names))
-        )
-        breaks, count = con.execute(f"select coalesce(sum({newlines}), 0), count(*) from _native").fetchone()
-        file_breaks, ends_with_break = _line_breaks(path)
-        if file_breaks != count + 1 + breaks - (0 if ends_with_break else 1):
-            # DuckDB skipped a record without a reject (a line over its max_line_size does that),
-            # or the file has blank or CR-only lines: the Python reader accounts for every line.
-            return None
-        # A record's line: 2 (after the header) + its position + the line breaks inside earlier records.
-        line = (
-            "2 + r + coalesce(sum(breaks) over (order by r rows between unbounded preceding and 1 preceding), 0)"
-            if breaks
-            else "2 + r"
-        )
-        if keep is not None and not breaks:
-            _keep_rows(con, keep, src, fields, index, params)
-            return int(count)
-        select_fields = _mapped(fields, index, lambda i: f"c{i}", lambda k: f"$k{k}")
-        n = con.execute(
-            f"insert into {target} (row_id, source, mapping, file, line, {', '.join(fields)}) "
-            f"with numbered as (select rowid as r, {newlines if breaks else '0'} as breaks, * from _native), "
-            f"cleaned as (select r, breaks, {cleaned} from numbered) "
-            f"select $first_row_id + r, $source, $mapping, $file, {line}, {select_fields} "
-            "from cleaned",
-            params,
-        ).fetchone()[0]
-        return int(n)
-    finally:
-        con.execute("set preserve_insertion_order = false")
-        con.execute("drop table if exists _native")
-        con.execute("drop table if exists _native_rejects")
-        con.execute("drop table if exists _native_scans")
+    # the file's line breaks are counted while DuckDB reads it
+    with beside(_line_breaks, path) as counted:
+        con.execute("set preserve_insertion_order = true")
+        try:
+            con.execute(
+                "create or replace temp table _native as select * from read_csv(?, header = true, auto_detect = false, "
+                "columns = ?, delim = ?, quote = '\"', escape = '\"', strict_mode = true, store_rejects = true, "
+                "rejects_table = '_native_rejects', rejects_scan = '_native_scans', encoding = 'utf-8', nullstr = ?)",
+                # the empty string and the mapping's null values, quoted or not, are read as null
+                [str(path), columns, src.delimiter, list(dict.fromkeys(("", *src.null_values)))],
+            )
+            rejected = con.execute("select count(*) from _native_rejects").fetchone()[0]
+            if rejected:
+                return None
+            params: dict[str, Any] = {
+                "first_row_id": first_row_id,
+                "source": source_name,
+                "mapping": src.key,
+                "file": rel,
+            }
+            params.update({f"k{k}": how for k, how in enumerate(fields.values()) if isinstance(how, str)})
+            used = sorted({index[c] for how in fields.values() if not isinstance(how, str) for c in how})
+            cleaned = ", ".join(_cleaned(f"c{i}") + f" as c{i}" for i in used) or "null as _none"
+            newlines = " + ".join(  # counted only in values that have one (a search is cheaper than a copy)
+                f"case when contains(c{i}, chr(10)) then strlen(c{i}) - strlen(replace(c{i}, chr(10), '')) else 0 end"
+                for i in range(len(names))
+            )
+            breaks, count = con.execute(f"select coalesce(sum({newlines}), 0), count(*) from _native").fetchone()
+            file_breaks, ends_with_break = counted.result()
+            if file_breaks != count + 1 + breaks - (0 if ends_with_break else 1):
+                # DuckDB skipped a record without a reject (a line over its max_line_size does that),
+                # or the file has blank or CR-only lines: the Python reader accounts for every line.
+                return None
+            # A record's line: 2 (after the header) + its position + the line breaks inside earlier records.
+            line = (
+                "2 + r + coalesce(sum(breaks) over (order by r rows between unbounded preceding and 1 preceding), 0)"
+                if breaks
+                else "2 + r"
+            )
+            if keep is not None and not breaks:
+                _keep_rows(con, keep, src, fields, index, params)
+                return int(count)
+            select_fields = _mapped(fields, index, lambda i: f"c{i}", lambda k: f"$k{k}")
+            n = con.execute(
+                f"insert into {target} (row_id, source, mapping, file, line, {', '.join(fields)}) "
+                f"with numbered as (select rowid as r, {newlines if breaks else '0'} as breaks, * from _native), "
+                f"cleaned as (select r, breaks, {cleaned} from numbered) "
+                f"select $first_row_id + r, $source, $mapping, $file, {line}, {select_fields} "
+                "from cleaned",
+                params,
+            ).fetchone()[0]
+            return int(n)
+        finally:
+            con.execute("set preserve_insertion_order = false")
+            con.execute("drop table if exists _native")
+            con.execute("drop table if exists _native_rejects")
+            con.execute("drop table if exists _native_scans")
 
 
 def _keep_rows(

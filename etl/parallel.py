@@ -2,6 +2,8 @@
 
 - ``on_threads`` and ``over_slices``: work whose kernels (Arrow's, numpy's) release the GIL, on a
   thread per core: the text stage's regexes, the near-duplicate clusters' signatures and bands.
+- ``beside``: one piece of work on a thread while the caller waits on DuckDB (which releases the
+  GIL): counting a file's line breaks while DuckDB reads it.
 - ``worker_pool`` and ``in_chunks``: the rules written in Python (themes, sentiment, screens, sender
   hashes) hold the GIL, so they run on worker processes, one per core.
 """
@@ -12,7 +14,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,6 +42,14 @@ def over_slices(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], Any], 
     parts = max(1, min((os.cpu_count() or 1) * per_core, len(arr) // SLICE_MIN))
     step = -(-len(arr) // parts)
     return on_threads(fn, [arr.slice(i, step) for i in range(0, len(arr), step)] if parts > 1 else [arr])
+
+
+@contextmanager
+def beside(fn: Callable[..., Any], *args: object) -> Iterator[Future]:
+    """``fn(*args)`` starts on a thread; the block goes on, and reads the result from the future.
+    Leaving the block waits for ``fn`` to end, whether or not the block used its result."""
+    with ThreadPoolExecutor(1) as pool:
+        yield pool.submit(fn, *args)
 
 
 @contextmanager

@@ -405,6 +405,28 @@ def test_native_and_python_readers_agree_on_lines(tmp_path: Path, monkeypatch) -
     assert quarantine(tmp_path / "mixed.duckdb")[-1] == (9, "expected 6 fields, found 3")
 
 
+def test_work_beside_the_caller_gives_its_result_and_is_waited_for() -> None:
+    """``beside`` (the line count while DuckDB reads a file) hands back fn's result, its error as
+    the error, and leaving the block waits for fn even when the block never asked for it."""
+    import threading
+    import time
+
+    from etl.parallel import beside
+
+    main = threading.get_ident()
+    with beside(lambda n: (threading.get_ident(), n * 2), 21) as done:
+        ident, value = done.result()
+    assert value == 42 and ident != main
+
+    finished = []
+    with beside(lambda: time.sleep(0.2) or finished.append(1)):
+        pass
+    assert finished == [1]
+
+    with pytest.raises(ValueError, match="unreadable"), beside(lambda: int("unreadable")) as failed:
+        failed.result()
+
+
 def test_files_read_in_place_give_what_the_python_reader_gives(tmp_path: Path, monkeypatch) -> None:
     """A plain CSV read by DuckDB is not copied but kept and read through a view that cleans and
     maps it: null values, fields joined from several columns and constant fields included, the
