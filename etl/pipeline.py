@@ -42,6 +42,10 @@ from etl.text import normalise_array, normalise_py, redact_array, sender_key
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
+# participation's ids and hashes, nearly all distinct: DuckDB's own choice for strings (DICT_FSST)
+# takes twice as long to write them as zstd, which stores them in 3-4 MB more per million rows
+# and reads them as fast (bench/results.md, 2026-11-29).
+ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 SCHEMA_VERSION = 4  # 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits
 HISTORY_TABLES = ("etl_run", "etl_run_source")
 
@@ -636,11 +640,32 @@ def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
         con.register("records", pa.Table.from_batches(records.to_batches(max_chunksize=SCAN_BATCH_ROWS)))
         con.execute("set preserve_insertion_order = true")  # the rows stay in the records' time order
         try:
-            con.execute("create table participation as " + load_sql(SQL_DIR, "participation"))
+            _create_as(con, "participation", load_sql(SQL_DIR, "participation"), ZSTD_COLUMNS)
         finally:
             con.execute("set preserve_insertion_order = false")
     finally:
         con.unregister("records")
+
+
+def _create_as(con: duckdb.DuckDBPyConnection, table: str, sql: str, zstd: tuple[str, ...]) -> None:
+    """``create table <table> as <sql>``, with the columns named in ``zstd`` stored with zstd
+    (``create table ... as`` cannot choose a column's compression): the query gives the columns
+    and their types, then its rows, in its order, in the same transaction."""
+    columns = con.execute("describe " + sql).fetchall()
+    missing = set(zstd) - {name for name, *_ in columns}
+    if missing:
+        raise ValueError(f"{table}: no column {', '.join(sorted(missing))} to store with zstd")
+    defs = ", ".join(
+        f'"{name}" {kind}' + (" using compression zstd" if name in zstd else "") for name, kind, *_ in columns
+    )
+    con.begin()  # one transaction: the table appears with its rows
+    try:
+        con.execute(f"create table {table} ({defs})")
+        con.execute(f"insert into {table} {sql}")
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
 
 
 # -- improvement actions -----------------------------------------------------------------------

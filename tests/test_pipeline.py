@@ -102,6 +102,39 @@ def test_participation_is_stored_in_time_order(tmp_path: Path, landing: Path, mo
     assert con.execute("select count(*) from participation").fetchone()[0] > 1_000
 
 
+def test_ids_are_stored_with_zstd_and_the_table_keeps_its_query_types(built, tmp_path: Path) -> None:
+    """participation's ids and hashes are written with zstd (half the write time of DuckDB's own
+    choice); the table still has the query's columns and types, and a query without a column to
+    compress is refused before any table is made."""
+    wh, _ = built
+    con = duckdb.connect(str(wh), read_only=True)
+    stored = dict(
+        con.execute(
+            "select column_name, string_agg(distinct compression, ',') from pragma_storage_info('participation') "
+            "where segment_type = 'VARCHAR' group by all"
+        ).fetchall()
+    )
+    assert {c: stored[c] for c in pipeline.ZSTD_COLUMNS} == dict.fromkeys(pipeline.ZSTD_COLUMNS, "ZSTD")
+    assert "ZSTD" not in {v for c, v in stored.items() if c not in pipeline.ZSTD_COLUMNS}
+    assert (
+        dict(
+            con.execute(
+                "select column_name, data_type from duckdb_columns() where table_name = 'participation'"
+            ).fetchall()
+        )["participation_id"]
+        == "VARCHAR"
+    )
+
+    small = duckdb.connect(str(tmp_path / "small.duckdb"))
+    query = "select 'id-' || i as id, i, [i] as l from range(5) as t(i) order by i desc"
+    pipeline._create_as(small, "t", query, ("id",))
+    assert small.execute("select * from t").fetchall() == small.execute(query).fetchall()
+    assert small.execute("describe t").fetchall() == small.execute("describe " + query).fetchall()
+    with pytest.raises(ValueError, match="no column nope"):
+        pipeline._create_as(small, "u", query, ("id", "nope"))
+    assert small.execute("select count(*) from duckdb_tables() where table_name = 'u'").fetchone()[0] == 0
+
+
 def test_second_run_changes_nothing(serving) -> None:
     landing, wh, _ = serving
     before = duckdb.connect(str(wh), read_only=True)
