@@ -43,8 +43,8 @@ from etl.text import normalise_array, normalise_py, redact_array, sender_key
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
 # participation's ids and hashes, nearly all distinct: DuckDB's own choice for strings (DICT_FSST)
-# takes twice as long to write them as zstd, which stores them in 3-4 MB more per million rows
-# and reads them as fast (bench/results.md, 2026-11-29).
+# takes twice as long to write them as zstd, which takes 3-4 MB more for each of them per million
+# rows and reads them as fast (bench/results.md, 2026-11-29).
 ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 SCHEMA_VERSION = 4  # 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits
 HISTORY_TABLES = ("etl_run", "etl_run_source")
