@@ -169,7 +169,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--rows", type=int, default=int(settings.get("DEMO_ROWS")), help="about how many participations")
     g.add_argument("--out", required=True, help="folder to write the exports into (the landing zone)")
     g.add_argument("--seed", type=int, default=42, help="same seed and end date, same bytes")
-    g.add_argument("--end-date", help="last day of the two years generated (default today), YYYY-MM-DD")
+    g.add_argument("--end-date", help="last day of the two years generated, YYYY-MM-DD (default: yesterday in Riyadh)")
     g.add_argument(
         "--canonical",
         action="store_true",

@@ -1067,6 +1067,12 @@ GENERATORS = {
 }
 
 
+def last_whole_day() -> dt.date:
+    """Yesterday in Riyadh: the default last day generated. Every time of a day is written (up to
+    23:59:59), so generating up to today would date participations later than now."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).date() - dt.timedelta(days=1)
+
+
 def generate(
     rows: int,
     out: Path,
@@ -1085,7 +1091,7 @@ def generate(
     """
     if rows < 0:
         raise ValueError("--rows must be zero or more")
-    end = end or dt.date.today()
+    end = end or last_whole_day()
     g = Gen(seed, end, varied=varied)
     if canonical:
         paths = gen_canonical(g, rows, out)

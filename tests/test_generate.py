@@ -134,3 +134,19 @@ def test_varied_texts_nearly_all_differ_and_keep_their_subject(tmp_path: Path) -
     plain_words = [set(t.split()) for t in set(plain)]
     sample = varied[:200]
     assert sum(any(w <= set(t.split()) for w in plain_words) for t in sample) > 0.8 * len(sample)
+
+
+def test_by_default_nothing_is_dated_later_than_now(tmp_path: Path) -> None:
+    """`make run` generates without an end date: the last day is yesterday in Riyadh (where the
+    exports' times are), so no participation, answer or decision is dated in the future."""
+    import datetime as dt
+
+    generate(3_000, tmp_path, seed=2, canonical=True)
+    with (tmp_path / "canonical" / "participations.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    times = [r[k] for r in rows for k in ("submitted_at", "moderated_at", "responded_at") if r[k]]
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None)
+    assert len(times) > 3_000
+    assert max(dt.datetime.fromisoformat(t) for t in times) < now
+    latest = max(dt.date.fromisoformat(r["submitted_at"][:10]) for r in rows)
+    assert latest >= now.date() - dt.timedelta(days=3)  # still up to date: the last days have participations
