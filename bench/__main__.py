@@ -6,7 +6,7 @@ same run, since absolute times on these shared machines are not stable:
 - run: against DuckDB's plain read (read_csv / read_json, all varchar) of the same UTF-8 exports.
 Results are appended to bench/results.md.
 
-    python -m bench                 # 100k and 1M
+    python -m bench                 # 100k and 1M, then the canonical million (three ETL runs)
     python -m bench --rows 100000   # just one size
     python -m bench --canonical 1000000 [--varied] [--repeat 3]  # the whole ETL on one canonical file
 """
