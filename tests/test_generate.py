@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -139,8 +140,6 @@ def test_varied_texts_nearly_all_differ_and_keep_their_subject(tmp_path: Path) -
 def test_by_default_nothing_is_dated_later_than_now(tmp_path: Path) -> None:
     """`make run` generates without an end date: the last day is yesterday in Riyadh (where the
     exports' times are), so no participation, answer or decision is dated in the future."""
-    import datetime as dt
-
     generate(3_000, tmp_path, seed=2, canonical=True)
     with (tmp_path / "canonical" / "participations.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
