@@ -25,6 +25,7 @@ import numpy as np
 from hijridate import Gregorian
 
 from etl import phrases as P
+from etl.sources import riyadh_now
 
 THEMES = list(P.BANK)
 TONES = ["neg", "neu", "pos"]
@@ -1070,7 +1071,7 @@ GENERATORS = {
 def last_whole_day() -> dt.date:
     """Yesterday in Riyadh: the default last day generated. Every time of a day is written (up to
     23:59:59), so generating up to today would date participations later than now."""
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).date() - dt.timedelta(days=1)
+    return riyadh_now().date() - dt.timedelta(days=1)
 
 
 def generate(

@@ -37,8 +37,17 @@ from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.parallel import worker_pool
-from etl.sources import ACTION_FIELDS, DATE_FIELDS, PARTICIPATION_FIELDS, Source, load_sources, match_files, utf8_name
-from etl.text import normalise_array, normalise_py, redact_array, sender_key
+from etl.sources import (
+    ACTION_FIELDS,
+    DATE_FIELDS,
+    PARTICIPATION_FIELDS,
+    Source,
+    load_sources,
+    match_files,
+    riyadh_now,
+    utf8_name,
+)
+from etl.text import SENDER_HASH_DIGITS, normalise_array, normalise_py, redact_array, sender_key
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
@@ -144,7 +153,7 @@ def run(
                     reference_dir,
                     salt,
                     progress,
-                    now or dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None),
+                    now or riyadh_now(),
                     pool,
                 )
             _fsync(tmp)
@@ -537,7 +546,7 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Arra
     try:
         con.execute(
             "create temp table record_sender as " + load_sql(SQL_DIR, "record_sender"),
-            {"salt": salt, "strip": f"^[{ASCII_WHITESPACE}]+|[{ASCII_WHITESPACE}]+$"},
+            {"salt": salt, "digits": SENDER_HASH_DIGITS, "strip": f"^[{ASCII_WHITESPACE}]+|[{ASCII_WHITESPACE}]+$"},
         )
     finally:
         con.unregister("sender_python_key")
@@ -725,7 +734,7 @@ def _bookkeeping(
         [
             run_id,
             started_at,
-            dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None),
+            riyadh_now(),
             input_dir.name,
             SCHEMA_VERSION,
             run_id,

@@ -348,7 +348,7 @@ _SENDER_TABLE = str.maketrans(
 _MOBILE = re.compile(r"(?:\+?966|00966|0)(5\d{8})")
 # A sender's hash keeps 64 bits of the salted SHA-256: two of ten million senders share one with a
 # chance of about 3 in a million, and a quarter of the bytes cost the ETL 0.3-0.4 s less on a million
-# records (storing, joining, counting distinct senders). etl/sql/record_sender.sql cuts it the same.
+# records (storing, joining, counting distinct senders). etl/sql/record_sender.sql is given it.
 SENDER_HASH_DIGITS = 16
 
 
@@ -370,9 +370,10 @@ def _hashes(senders: list[str], salt: str) -> list[str | None]:
 
 
 def sender_hashes(senders: pa.Array | pa.ChunkedArray, salt: str, pool: Executor | None = None) -> pa.Array:
-    """Salted SHA-256 of each sender's key, its first 16 hex digits (None for no key); one hash per distinct sender, on
-    ``pool``'s worker processes when given. The definition: the ETL computes the same hashes in
-    DuckDB (etl/sql/record_sender.sql), and a property test compares the two."""
+    """Salted SHA-256 of each sender's key, its first SENDER_HASH_DIGITS hex digits (None for no
+    key); one hash per distinct sender, on ``pool``'s worker processes when given. The definition:
+    the ETL computes the same hashes in DuckDB (etl/sql/record_sender.sql), and a property test
+    compares the two."""
     flat = senders.combine_chunks() if isinstance(senders, pa.ChunkedArray) else senders
     encoded = pc.dictionary_encode(flat)
     return pa.array(in_chunks(pool, _hashes, encoded.dictionary.to_pylist(), salt)(), pa.string()).take(encoded.indices)

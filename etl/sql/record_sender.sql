@@ -1,11 +1,11 @@
--- The distinct senders of valid rows (sender_distinct: sender, ascii), numbered
--- (sender_index), with their salted hash: the first 16 hex digits (64 bits) of SHA-256 of $salt and
--- the sender's key (no key, no hash), and sender_no: the same number for the same hash (what
--- repeats and campaigns compare, cheaper than the hash). etl.text.sender_key defines the key. For a
--- sender written in ASCII (nearly all: e-mail addresses and numbers) this is the same definition:
--- $strip removes what Python's strip() does from each end, lower() is Python's on ASCII, the same
--- separators go. Any other sender's key comes from Python (sender_python_key). A property test
--- holds them together.
+-- The distinct senders of valid rows (sender_distinct: sender, ascii), numbered (sender_index),
+-- with their salted hash: the first $digits hex digits (etl.text.SENDER_HASH_DIGITS, 16: 64 bits)
+-- of SHA-256 of $salt and the sender's key (no key, no hash), and sender_no: the same number for the
+-- same hash (what repeats and campaigns compare, cheaper than the hash). etl.text.sender_key defines
+-- the key. For a sender written in ASCII (nearly all: e-mail addresses and numbers) this is the same
+-- definition: $strip removes what Python's strip() does from each end, lower() is Python's on
+-- ASCII, the same separators go. Any other sender's key comes from Python (sender_python_key). A
+-- property test holds them together.
 with keyed as (
     select
         s.sender,
@@ -19,7 +19,7 @@ with keyed as (
 
 -- materialized: the hashes are computed on every core (numbering is a one-thread step)
 hashed as materialized (
-    select sender, case when sender_key <> '' then left(sha256($salt || sender_key), 16) end as sender_hash
+    select sender, case when sender_key <> '' then left(sha256($salt || sender_key), $digits) end as sender_hash
     from keyed
 ),
 
