@@ -4,7 +4,7 @@ answers and time to answer per channel; freshness (a channel that went quiet is 
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_weeks, chart_with_table, page_start
+from dashboard.components import FULL_WIDTH, HALF_WIDTH, chart_weeks, chart_with_table, page_start
 from dashboard.i18n import headers, t
 
 QUIET_DAYS = 7
@@ -32,7 +32,7 @@ chart_with_table(
 )
 
 
-def by(dim: str) -> None:
+def by(dim: str, room: int = FULL_WIDTH) -> None:
     st.subheader(t(lang, f"by_{dim}"))
     df = queries.by_dimension(lang, dim, filters)
     df = df.assign(name=df["name"].fillna(t(lang, "not_given")))
@@ -44,15 +44,16 @@ def by(dim: str) -> None:
         df.rename(columns={"name": t(lang, f"col_{dim}"), "participations": t(lang, "col_participations")}),
         f"by_{dim}",
         f"participations_by_{dim}.csv",
+        room=room,
     )
 
 
 by("tool")
 left, right = st.columns(2)
 with left:
-    by("region")
+    by("region", HALF_WIDTH)
 with right:
-    by("beneficiary_type")
+    by("beneficiary_type", HALF_WIDTH)
 
 st.subheader(t(lang, "channel_service"))
 st.caption(t(lang, "channel_service_caption", days=QUIET_DAYS))

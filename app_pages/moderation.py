@@ -4,7 +4,7 @@ decision; the pending backlog by age; automatic screening against human decision
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table, page_start
+from dashboard.components import HALF_WIDTH, chart_with_table, page_start
 from dashboard.i18n import headers, t
 
 lang, filters = page_start("moderation_title")
@@ -56,6 +56,7 @@ with left:
         "decision_time",
         "time_to_decision.csv",
         hours=(t(lang, "col_median_hours_decision"), t(lang, "col_p90_hours")),
+        room=HALF_WIDTH,
     )
 with right:
     st.subheader(t(lang, "pending_backlog"))
@@ -74,6 +75,7 @@ with right:
         backlog.drop(columns=["sort_key"]).pipe(headers, lang),
         "backlog",
         "pending_backlog.csv",
+        room=HALF_WIDTH,
     )
 
 st.subheader(t(lang, "screening_agreement"))

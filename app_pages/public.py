@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, snapshot
-from dashboard.components import chart_with_table
+from dashboard.components import HALF_WIDTH, chart_with_table
 from dashboard.i18n import hijri, isolate, number, percent, t
 from dashboard.state import current_lang
 
@@ -86,6 +86,7 @@ def one_way(table: str, value: str, by: str, counted: str) -> None:
         f"pub_{table}",
         f"{table}.csv",
         figures=(t(lang, counted),),
+        room=HALF_WIDTH,  # each in one of two columns
     )
 
 

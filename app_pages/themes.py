@@ -4,7 +4,7 @@ theme's own baseline); coordinated campaigns; a sample of redacted texts, shown 
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_weeks, chart_with_table, page_start, show_table
+from dashboard.components import HALF_WIDTH, chart_weeks, chart_with_table, page_start, show_table
 from dashboard.exports import localise_markers
 from dashboard.i18n import headers, named, t
 
@@ -28,6 +28,7 @@ with left:
         totals.pipe(headers, lang),
         "themes",
         "participations_by_theme.csv",
+        room=HALF_WIDTH,
     )
 with right:
     st.subheader(t(lang, "sentiment_by_theme"))
@@ -51,6 +52,7 @@ with right:
         dist.drop(columns=["sentiment_code"]).pipe(headers, lang),
         "sentiment",
         "sentiment_by_theme.csv",
+        room=HALF_WIDTH,
     )
 
 st.subheader(t(lang, "theme_trend"))

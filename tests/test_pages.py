@@ -139,6 +139,41 @@ def test_text_columns_are_as_wide_as_their_longest_value() -> None:
     assert text_width(wide) == int(16 + 20 * 15.0 + 1)
 
 
+def test_a_table_is_measured_as_streamlit_lays_it_out() -> None:
+    from dashboard.components import table_width, text_width
+
+    # short columns: as wide as their widest value or name, padded by 16, and never under 50
+    assert table_width(pd.DataFrame({"n": [1, 22]}), {}) == 50
+    assert 145 <= table_width(pd.DataFrame({"improvement_actions": [1]}), {}) <= 150  # its name: 129 px
+    # a column given a width (text_width's) counts as that width
+    names = pd.DataFrame({"name": ["call_center/crm_export_1909_2025.xlsx"], "n": [1]})
+    widths = {"name": text_width(names["name"])}
+    assert table_width(names, widths) == widths["name"] + 50
+    # the explorer's cells may hold lists (the controls a record may break), empty ones included:
+    # measured as written out; a missing value as the placeholder
+    lists = pd.DataFrame({"controls": [[], ["2", "9", "9"], None]})
+    assert table_width(lists, {}) == table_width(pd.DataFrame({"controls": ["[]", "['2', '9', '9']", "—"]}), {}) > 50
+
+
+def test_arabic_tables_run_right_to_left_when_they_fit(wh: Path) -> None:
+    """Streamlit's grid lays columns out left to right in every language; in Arabic a table that
+    fits is given its columns in reverse, so the first (the control, the status) is at the right."""
+    at = open_page("app_pages/moderation.py", lang="ar", start="2024-01-01", end="2026-11-27")
+    agreement = next(d for d in at.dataframe if t("ar", "col_agreement") in d.value.columns)
+    assert list(agreement.proto.column_order) == list(reversed(agreement.value.columns))
+    assert agreement.value.columns[0] == t("ar", "col_control")  # the download keeps the order
+    # in one of two columns: the time to a decision (4 columns) fits in half the page
+    decisions = next(d for d in at.dataframe if t("ar", "col_p90_hours") in d.value.columns)
+    assert list(decisions.proto.column_order)[-1] == t("ar", "col_status")
+    # the explorer's page of records is far wider than the page: it scrolls from the left, where
+    # its first columns stay in view
+    at = open_page("app_pages/explorer.py", lang="ar", start="2024-01-01", end="2026-11-27")
+    assert not at.dataframe[0].proto.column_order
+    # English reads left to right as the grid draws it
+    at = open_page("app_pages/moderation.py", lang="en", start="2024-01-01", end="2026-11-27")
+    assert at.dataframe and not any(d.proto.column_order for d in at.dataframe)
+
+
 def _column_format(table, column: str) -> str | None:
     """The number format a table's column is shown with (st.column_config), if any."""
     return _column_config(table, column).get("type_config", {}).get("format")
