@@ -154,6 +154,30 @@ def test_table_columns_are_sized_in_the_tables_own_font(browser, internal: str) 
     page.close()
 
 
+def test_arabic_tables_start_at_the_right(browser, internal: str) -> None:
+    """On a 1,366-pixel screen in Arabic, a table that fits has its first column at the right and in
+    view (the grid's columns, left to right, end with it, and the grid does not scroll); the
+    explorer's records, far wider, keep their first column at the left, where their scroll starts."""
+    from dashboard.i18n import t
+
+    grids = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map(e => {
+        const scroller = e.querySelector('.dvn-scroller');  // none yet in a closed expander
+        return {columns: [...e.querySelectorAll('thead th')].map(th => th.textContent.trim()),
+                scrolls: scroller ? scroller.scrollWidth > scroller.clientWidth : null};
+    })"""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    open_page(page, f"{internal}/moderation?lang=ar")
+    page.wait_for_function(f"() => ({grids})().some(g => g.columns.includes('{t('ar', 'col_agreement')}'))")
+    agreement = next(g for g in page.evaluate(grids) if t("ar", "col_agreement") in g["columns"])
+    assert agreement["columns"][-1] == t("ar", "col_control") and agreement["columns"][0] == t("ar", "col_agreement")
+    assert not agreement["scrolls"]
+    open_page(page, f"{internal}/explorer?lang=ar")
+    page.wait_for_function(f"() => ({grids})().some(g => g.columns.length && g.scrolls !== null)")
+    records = page.evaluate(grids)[0]  # (the grid names only the columns in view)
+    assert records["columns"][0] == t("ar", "col_id") and records["scrolls"]
+    page.close()
+
+
 @pytest.mark.parametrize("lang", ["ar", "en"])
 @pytest.mark.parametrize("key", ["public", "overview"])
 def test_no_serious_accessibility_violations(browser, internal: str, key: str, lang: str) -> None:
