@@ -16,13 +16,14 @@ from dashboard import analysis, charts
 from dashboard.db import WarehouseMissing, warehouse_path, warehouse_version
 from dashboard.filters import Filters
 from dashboard.i18n import t
-from dashboard.state import current_filters, current_lang
+from dashboard.state import current_filters, current_lang, on_phone
 
 MISSING = "—"  # a missing value in a table, in either language (Streamlit's own is "None")
 # The room a table has to be drawn right to left in (``show_table``): the main area beside the
 # sidebar on a 1,366-pixel-wide screen (Chromium: 906 px; 938 at 1,400), and half of it in
-# st.columns(2) (426-460 at 1,400).
-FULL_WIDTH, HALF_WIDTH = 900, 420
+# st.columns(2) (426-460 at 1,400); on a phone, whose columns stack, the page's width less its
+# margins (358 px on a 390-pixel phone, 328 on the narrowest common ones, 360).
+FULL_WIDTH, HALF_WIDTH, PHONE_WIDTH = 900, 420, 328
 
 
 def show_table(
@@ -43,9 +44,10 @@ def show_table(
     ``st.dataframe`` never renders Markdown or HTML.
 
     In Arabic the columns run right to left, the first at the right, when the table fits in
-    ``room`` pixels (``HALF_WIDTH`` in one of two columns): Streamlit's grid always
-    lays its columns out left to right, so they are given to it in reverse. A wider table keeps its
-    order: it scrolls, and its scroll starts at the left, where its first column then stays in view."""
+    ``room`` pixels (``HALF_WIDTH`` in one of two columns; ``PHONE_WIDTH`` on a phone): Streamlit's
+    grid always lays its columns out left to right, so they are given to it in reverse. A wider
+    table keeps its order: it scrolls, and its scroll starts at the left, where its first column
+    then stays in view."""
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {c: st.column_config.NumberColumn(format="%.1f") for c in hours}
     config |= {c: st.column_config.NumberColumn(format="%.2f") for c in ratings}
@@ -53,6 +55,8 @@ def show_table(
     config |= {c: st.column_config.TextColumn(width=w) for c, w in widths.items() if w}
     config |= {c: st.column_config.TextColumn(width=widths.get(c), alignment="right") for c in figures}
     order = None
+    if on_phone():
+        room = min(room, PHONE_WIDTH)
     if current_lang() == "ar" and table_width(table, widths) <= room:
         order = [str(c) for c in reversed(table.columns)]
     st.dataframe(

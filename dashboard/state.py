@@ -1,4 +1,5 @@
-"""The current filters and language of this session, set by app.py's sidebar."""
+"""The current filters and language of this session, set by app.py's sidebar, and what its browser
+says it is."""
 
 from __future__ import annotations
 
@@ -13,3 +14,9 @@ def current_filters() -> Filters:
 
 def current_lang() -> str:
     return st.session_state.get("lang", "ar")
+
+
+def on_phone() -> bool:
+    """Whether this session's browser says it runs on a phone: "Mobi" in its User-Agent, as phones'
+    browsers write it (and tablets' do not). Streamlit tells the app nothing of the screen's width."""
+    return "Mobi" in st.context.headers.get("User-Agent", "")

@@ -26,7 +26,9 @@ def shoot(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         for lang in langs:
-            ctx = browser.new_context(viewport={"width": width, "height": height}, locale=lang)
+            # narrower than a tablet: a phone's browser, which says so (the app lays tables out for it)
+            phone = {"user_agent": p.devices["Pixel 7"]["user_agent"]} if width < 640 else {}
+            ctx = browser.new_context(viewport={"width": width, "height": height}, locale=lang, **phone)
             page = ctx.new_page()
             for name in pages:
                 path = "" if name == "overview" else name

@@ -154,27 +154,57 @@ def test_table_columns_are_sized_in_the_tables_own_font(browser, internal: str) 
     page.close()
 
 
+# Each drawn grid: the columns it names, left to right (only those in view), and whether it scrolls
+GRIDS = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map(e => {
+    const scroller = e.querySelector('.dvn-scroller');  // none yet in a closed expander
+    return {columns: [...e.querySelectorAll('thead th')].map(th => th.textContent.trim()),
+            scrolls: scroller ? scroller.scrollWidth > scroller.clientWidth : null};
+})"""
+PHONE_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36"
+
+
+def grid_naming(page, column: str) -> dict:
+    """The first drawn grid that names ``column``, once there is one."""
+    page.wait_for_function(
+        f"(column) => ({GRIDS})().some(g => g.columns.includes(column) && g.scrolls !== null)", arg=column
+    )
+    return next(g for g in page.evaluate(GRIDS) if column in g["columns"] and g["scrolls"] is not None)
+
+
 def test_arabic_tables_start_at_the_right(browser, internal: str) -> None:
     """On a 1,366-pixel screen in Arabic, a table that fits has its first column at the right and in
     view (the grid's columns, left to right, end with it, and the grid does not scroll); the
     explorer's records, far wider, keep their first column at the left, where their scroll starts."""
     from dashboard.i18n import t
 
-    grids = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map(e => {
-        const scroller = e.querySelector('.dvn-scroller');  // none yet in a closed expander
-        return {columns: [...e.querySelectorAll('thead th')].map(th => th.textContent.trim()),
-                scrolls: scroller ? scroller.scrollWidth > scroller.clientWidth : null};
-    })"""
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     open_page(page, f"{internal}/moderation?lang=ar")
-    page.wait_for_function(f"() => ({grids})().some(g => g.columns.includes('{t('ar', 'col_agreement')}'))")
-    agreement = next(g for g in page.evaluate(grids) if t("ar", "col_agreement") in g["columns"])
+    agreement = grid_naming(page, t("ar", "col_agreement"))
     assert agreement["columns"][-1] == t("ar", "col_control") and agreement["columns"][0] == t("ar", "col_agreement")
     assert not agreement["scrolls"]
     open_page(page, f"{internal}/explorer?lang=ar")
-    page.wait_for_function(f"() => ({grids})().some(g => g.columns.length && g.scrolls !== null)")
-    records = page.evaluate(grids)[0]  # (the grid names only the columns in view)
+    page.wait_for_function(f"() => ({GRIDS})().some(g => g.columns.length && g.scrolls !== null)")
+    records = page.evaluate(GRIDS)[0]  # (the grid names only the columns in view)
     assert records["columns"][0] == t("ar", "col_id") and records["scrolls"]
+    page.close()
+
+
+def test_on_a_phone_a_table_wider_than_the_screen_starts_in_view(browser, public: str) -> None:
+    """The public summary on a phone in Arabic: the responsiveness table (four columns) is wider than
+    the screen, so it keeps its order and the channel, its first column, is in view at the left;
+    on a computer the same table fits and runs right to left."""
+    from dashboard.i18n import t
+
+    phone = browser.new_context(viewport={"width": 390, "height": 900}, user_agent=PHONE_UA)
+    page = phone.new_page()
+    open_page(page, f"{public}/?lang=ar")
+    service = grid_naming(page, t("ar", "col_share_answered"))
+    assert service["columns"][0] == t("ar", "col_channel") and service["scrolls"]
+    phone.close()
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    open_page(page, f"{public}/?lang=ar")
+    service = grid_naming(page, t("ar", "col_share_answered"))
+    assert service["columns"][-1] == t("ar", "col_channel") and not service["scrolls"]
     page.close()
 
 
