@@ -89,7 +89,7 @@ _OTHER_PX, _EMOJI_PX = 7.2, 15.0
 _NO_WIDTH = np.array([0x0670, 0xFE0F, 0x200C, 0x200D, *range(0x064B, 0x0660)], dtype=np.uint32)
 _CELL_PADDING = 16  # 8 pixels each side of a cell's text
 _MAX_WIDTH = 400  # where a participation's longer text is cut at the cell's edge
-_MIN_COLUMN = 50  # the narrowest column Streamlit draws
+_MIN_COLUMN = 50  # the narrowest column Streamlit draws (its grid's minColumnWidth, 3.125rem)
 
 
 def _px(texts: list[str]) -> np.ndarray:
