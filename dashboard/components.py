@@ -54,9 +54,9 @@ def show_table(
     widths = {c: text_width(table[c]) for c in table.columns if c not in config}
     config |= {c: st.column_config.TextColumn(width=w) for c, w in widths.items() if w}
     config |= {c: st.column_config.TextColumn(width=widths.get(c), alignment="right") for c in figures}
-    order = None
     if on_phone():
         room = min(room, PHONE_WIDTH)
+    order = None
     if current_lang() == "ar" and table_width(table, widths) <= room:
         order = [str(c) for c in reversed(table.columns)]
     st.dataframe(
@@ -108,36 +108,33 @@ def _px(texts: list[str]) -> np.ndarray:
     return np.add.reduceat(px, starts)
 
 
+def _fitted(values: pd.Series) -> int:
+    """The width Streamlit fits a column to: its widest value as drawn (a missing one as
+    ``MISSING``, a list as written out) or its name where that is wider, in the table's font
+    (``_ASCII_PX``; Arabic estimated), with the cell's padding. Every value at once, in one array:
+    the app's tables hold tens to hundreds of rows (the explorer shows 50 at a time), and 20,000
+    long texts would take 0.08 s."""
+    shown = values.astype(str).where(values.notna(), MISSING)
+    return int(_CELL_PADDING + _px([*shown, str(values.name or "")]).max() + 1)
+
+
 def text_width(values: pd.Series) -> int | None:
     """A width in pixels for a column of text whose longest value would be cut off, else None
     (Streamlit fits a column to some of its values, not all of them: "Automated voice response
-    (IVR)" lost its end, "improvement_actions" its s). The widest value, or the column's name
-    where that is wider, drawn in the table's font (``_ASCII_PX``; Arabic estimated), with the
-    cell's padding; at most 400 pixels."""
+    (IVR)" lost its end, "improvement_actions" its s): ``_fitted``, at most 400 pixels."""
     if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
         return None
-    texts = list(values.dropna().astype(str))
-    if max(map(len, texts), default=0) <= 16:
+    if max(map(len, values.dropna().astype(str)), default=0) <= 16:
         return None
-    # every value at once, in one array: the app's tables hold tens to hundreds of rows (the
-    # explorer shows 50 at a time), and 20,000 long texts would take 0.08 s
-    widest = _px([*texts, str(values.name or "")]).max()
-    return int(min(_MAX_WIDTH, _CELL_PADDING + widest + 1))
+    return min(_MAX_WIDTH, _fitted(values))
 
 
 def table_width(table: pd.DataFrame, widths: dict[str, int | None]) -> int:
     """The width in pixels Streamlit's grid gives ``table``: each column as wide as ``widths`` says,
-    or else as its widest value or its name (Streamlit fits a column to them), padded, at least
-    ``_MIN_COLUMN``. Within about 5% of what Chromium draws (the data-quality page's sources: 966
-    against 944; its quarantine reasons: 1,147 against 1,163)."""
-    total = 0
-    for c in table.columns:
-        width = widths.get(c)
-        if not width:
-            shown = table[c].astype(str).where(table[c].notna(), MISSING)  # a cell may hold a list
-            width = max(_MIN_COLUMN, int(_px([*shown, str(c)]).max()) + _CELL_PADDING)
-        total += width
-    return total
+    or else as Streamlit fits it (``_fitted``), at least ``_MIN_COLUMN``. Within about 5% of what
+    Chromium draws (the data-quality page's sources: 966 against 944; its quarantine reasons:
+    1,147 against 1,163)."""
+    return sum(widths.get(c) or max(_MIN_COLUMN, _fitted(table[c])) for c in table.columns)
 
 
 def chart_weeks(lang: str, weekly: pd.DataFrame, filters: Filters) -> pd.DataFrame:

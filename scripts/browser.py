@@ -31,6 +31,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+# What a phone's browser says it is (Playwright's Pixel 7): the app lays its Arabic tables out for a
+# phone's width when the User-Agent says "Mobi" (dashboard.state.on_phone).
+PHONE_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36"
+)
+
 
 # A page is ready when its script has finished (Streamlit marks the app root), nothing shows as
 # loading, and every chart has drawn. The h1 alone comes before the charts and tables.

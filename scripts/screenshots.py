@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from scripts.browser import CHROMIUM_ARGS, chromium_path, wait_until_ready
+from scripts.browser import CHROMIUM_ARGS, PHONE_USER_AGENT, chromium_path, wait_until_ready
 
 
 def shoot(
@@ -27,7 +27,7 @@ def shoot(
         browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         for lang in langs:
             # narrower than a tablet: a phone's browser, which says so (the app lays tables out for it)
-            phone = {"user_agent": p.devices["Pixel 7"]["user_agent"]} if width < 640 else {}
+            phone = {"user_agent": PHONE_USER_AGENT} if width < 640 else {}
             ctx = browser.new_context(viewport={"width": width, "height": height}, locale=lang, **phone)
             page = ctx.new_page()
             for name in pages:

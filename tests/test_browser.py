@@ -20,7 +20,7 @@ import pytest
 
 from dashboard import access
 from etl.publish import publish
-from scripts.browser import CHROMIUM_ARGS, chromium_path, wait_until_ready
+from scripts.browser import CHROMIUM_ARGS, PHONE_USER_AGENT, chromium_path, wait_until_ready
 from scripts.browser import serve as start_app
 from tests.conftest import PAGE_TITLES as TITLES
 from tests.conftest import REFERENCE, ROOT, SALT, etl
@@ -160,7 +160,6 @@ GRIDS = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map
     return {columns: [...e.querySelectorAll('thead th')].map(th => th.textContent.trim()),
             scrolls: scroller ? scroller.scrollWidth > scroller.clientWidth : null};
 })"""
-PHONE_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36"
 
 
 def grid_naming(page, column: str) -> dict:
@@ -195,7 +194,7 @@ def test_on_a_phone_a_table_wider_than_the_screen_starts_in_view(browser, public
     on a computer the same table fits and runs right to left."""
     from dashboard.i18n import t
 
-    phone = browser.new_context(viewport={"width": 390, "height": 900}, user_agent=PHONE_UA)
+    phone = browser.new_context(viewport={"width": 390, "height": 900}, user_agent=PHONE_USER_AGENT)
     page = phone.new_page()
     open_page(page, f"{public}/?lang=ar")
     service = grid_naming(page, t("ar", "col_share_answered"))
