@@ -70,9 +70,10 @@ def role() -> str:
         st.button(t(lang, "login"), on_click=st.login, type="primary")
         st.stop()
     email = st.user.get("email")
-    who = access.role_for(email, access.load_roles(settings.path("ROLES_PATH")))
+    verified = access.is_verified(st.user.get("email_verified"))
+    who = access.role_for(email, access.load_roles(settings.path("ROLES_PATH")), verified)
     if who is None:
-        st.error(t(lang, "no_role", email=email))
+        st.error(t(lang, "no_role", email=email) if verified else t(lang, "email_unverified", email=email))
         st.button(t(lang, "logout"), on_click=st.logout)
         st.stop()
     with st.sidebar:

@@ -7,6 +7,7 @@ Everything here was published by ``python -m etl publish``: suppressed counts st
 import pandas as pd
 import streamlit as st
 
+from core.clock import riyadh_date
 from dashboard import charts, snapshot
 from dashboard.components import HALF_WIDTH, chart_with_table
 from dashboard.i18n import hijri, isolate, number, percent, t
@@ -27,14 +28,14 @@ st.query_params["period"] = period
 folder = found[period]
 data = snapshot.data(folder)
 meta, head = data["metadata"], data["headline"]
-published = pd.Timestamp(meta["published_at"])
+published = riyadh_date(meta["published_at"])  # older snapshots stamped it in UTC
 st.caption(
     t(
         lang,
         "public_version",
         version=meta["version"],
-        published=isolate(published.date().isoformat()),
-        hijri=isolate(hijri(published.date())),
+        published=isolate(published.isoformat()),
+        hijri=isolate(hijri(published)),
         first=isolate(meta["first_day"]),
         last=isolate(meta["last_day"]),
     )

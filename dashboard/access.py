@@ -83,9 +83,20 @@ def load_roles(path: Path) -> dict[str, str]:
     return out
 
 
-def role_for(email: str | None, roles: dict[str, str]) -> str | None:
-    """The role of a verified e-mail: its own entry first, then its @domain; None if neither."""
-    if not email or "@" not in email:
+def is_verified(claim: object) -> bool:
+    """Whether the identity provider vouches for the e-mail (the OIDC ``email_verified`` claim).
+
+    Most providers send a JSON boolean; Amazon Cognito sends the string ``"true"``. A missing claim
+    is not a yes: without it anyone who can set their own e-mail at the provider could claim
+    ``someone@agency.gov.sa`` and be given that domain's role (the "nOAuth" hole).
+    """
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
+
+
+def role_for(email: str | None, roles: dict[str, str], email_verified: object = False) -> str | None:
+    """The role of a verified e-mail: its own entry first, then its @domain; None if neither, or if
+    the provider did not verify the e-mail (``email_verified``)."""
+    if not email or "@" not in email or not is_verified(email_verified):
         return None
     email = email.strip().lower()
     return roles.get(email) or roles.get("@" + email.rsplit("@", 1)[1])

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 from hijridate import Gregorian
 
+from core.clock import riyadh_now
 from etl import phrases as P
-from etl.sources import riyadh_now
 
 THEMES = list(P.BANK)
 TONES = ["neg", "neu", "pos"]

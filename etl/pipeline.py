@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.clock import riyadh_now
 from core.settings import get as setting
 from core.sqlfiles import load_sql
 from etl import checks, reference
@@ -44,7 +45,6 @@ from etl.sources import (
     Source,
     load_sources,
     match_files,
-    riyadh_now,
     utf8_name,
 )
 from etl.text import SENDER_HASH_DIGITS, normalise_array, normalise_py, redact_array, sender_key

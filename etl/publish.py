@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.clock import riyadh_aware, riyadh_today
 from core.sqlfiles import load_sql
 from dashboard.i18n import t
 from etl.errors import ConfigError, EtlError
@@ -65,7 +66,7 @@ def parse_period(text: str, today: dt.date | None = None) -> Period:
     """``2026-Q2`` (a quarter), ``2026-05`` (a month), ``2026`` (a year), or ``last-quarter`` (the
     last complete quarter before today)."""
     if text.strip() == "last-quarter":
-        today = today or dt.date.today()
+        today = today or riyadh_today()
         year, quarter = today.year, (today.month - 1) // 3  # the current quarter's index - 1
         text = f"{year - 1}-Q4" if quarter == 0 else f"{year}-Q{quarter}"
     m = _PERIOD.match(text.strip())
@@ -356,7 +357,8 @@ def publish(
     ref_dir: Path,
     now: dt.datetime | None = None,
 ) -> Published:
-    period = parse_period(period_text)
+    published_at = riyadh_aware(now).replace(microsecond=0)  # the period's "today" is Riyadh's too
+    period = parse_period(period_text, published_at.date())
     if threshold < 2:
         raise ConfigError("PUBLISH_THRESHOLD must be at least 2")
     if not warehouse.exists():
@@ -368,7 +370,6 @@ def publish(
     finally:
         con.close()
     stats = data.pop("_suppression")
-    published_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     data = {
         "metadata": {
             "period": period.label,

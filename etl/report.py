@@ -16,6 +16,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from core.clock import riyadh_date
 from dashboard.i18n import t
 
 FONT = "IBM Plex Sans Arabic"
@@ -118,10 +119,8 @@ def _section(pdf: _Report, data: dict, lang: str) -> None:
     pdf.line_text(t(lang, "report_title"), 18, bold=True, height=10)
     pdf.line_text(f"{t(lang, 'report_period')}: {meta['period']}", 10)
     pdf.line_text(f"{meta['first_day']} — {meta['last_day']}", 9)
-    pdf.line_text(
-        f"{t(lang, 'report_version')}: {meta['version']} · {t(lang, 'report_published')}: {meta['published_at'][:10]}",
-        9,
-    )
+    published = riyadh_date(meta["published_at"]).isoformat()
+    pdf.line_text(f"{t(lang, 'report_version')}: {meta['version']} · {t(lang, 'report_published')}: {published}", 9)
     pdf.ln(2)
     pdf.line_text(t(lang, "report_headline"), 13, bold=True, height=8)
     kinds = {"share_answered": "share", "share_removed": "share", "mean_rating": "mean"}

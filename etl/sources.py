@@ -6,7 +6,6 @@ Every problem with the file is reported as a ``ConfigError`` naming the source a
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +14,6 @@ from typing import Any
 import yaml
 
 from etl.errors import ConfigError
-
-
-def riyadh_now() -> dt.datetime:
-    """The time now in Riyadh (+03 all year, no daylight saving since 1947), without a zone: the
-    clock of the exports' local times and of the warehouse's timestamps."""
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).replace(tzinfo=None)
-
 
 PARTICIPATION_FIELDS: tuple[str, ...] = (
     "source_record_id",

@@ -173,7 +173,7 @@ def test_local_mode_is_one_analyst_with_a_banner(env) -> None:
     ],
 )
 def test_each_role_sees_exactly_its_pages(env, email: str, pages: set[str]) -> None:
-    at = _app("en", user={"is_logged_in": True, "email": email}, login=True)
+    at = _app("en", user={"is_logged_in": True, "email": email, "email_verified": True}, login=True)
     assert not at.exception, at.exception[0].value if at.exception else ""
     assert not at.warning  # no local-mode banner once login is configured
     assert _reachable(at) == pages
@@ -183,17 +183,44 @@ def test_each_role_sees_exactly_its_pages(env, email: str, pages: set[str]) -> N
 def test_logged_out_and_unknown_users_see_no_page(env) -> None:
     at = _app("en", user={"is_logged_in": False}, login=True)
     assert "Sign in" in at.info[0].value and not at.metric and _reachable(at) == set()
-    at = _app("en", user={"is_logged_in": True, "email": "stranger@elsewhere.example"}, login=True)
+    at = _app(
+        "en", user={"is_logged_in": True, "email": "stranger@elsewhere.example", "email_verified": True}, login=True
+    )
     assert "has no role" in at.error[0].value and not at.metric and _reachable(at) == set()
+
+
+@pytest.mark.parametrize(
+    ("claim", "pages"),
+    [
+        ({"email_verified": True}, {p.path for p in access.PAGES}),
+        ({"email_verified": "true"}, {p.path for p in access.PAGES}),  # Amazon Cognito sends a string
+        ({"email_verified": False}, set()),
+        ({"email_verified": "false"}, set()),
+        ({}, set()),  # no claim at all: not verified
+    ],
+)
+def test_a_role_needs_a_verified_email(env, claim: dict, pages: set[str]) -> None:
+    """The nOAuth hole: an e-mail the provider did not verify gets no role, by e-mail or by @domain."""
+    for email in ("ana@agency.example", "boss@agency.example"):
+        at = _app("en", user={"is_logged_in": True, "email": email, **claim}, login=True)
+        assert not at.exception, at.exception[0].value if at.exception else ""
+        if pages:
+            assert _reachable(at) >= {"app_pages/public.py"} and not at.error
+        else:
+            assert _reachable(at) == set() and not at.metric
+            assert "not verified" in at.error[0].value and email in at.error[0].value
+    at = _app("en", user={"is_logged_in": True, "email": "ana@agency.example", **claim}, login=True)
+    assert _reachable(at) == pages
 
 
 def test_roles_file_rules(tmp_path: Path) -> None:
     p = tmp_path / "roles.yaml"
     p.write_text("analyst: [A@X.example]\nexecutive: ['@x.example']\n", encoding="utf-8")
     roles = access.load_roles(p)
-    assert access.role_for("a@x.example", roles) == "analyst"  # own entry beats the domain
-    assert access.role_for("b@X.EXAMPLE", roles) == "executive"
-    assert access.role_for("b@y.example", roles) is None and access.role_for(None, roles) is None
+    assert access.role_for("a@x.example", roles, True) == "analyst"  # own entry beats the domain
+    assert access.role_for("b@X.EXAMPLE", roles, True) == "executive"
+    assert access.role_for("b@y.example", roles, True) is None and access.role_for(None, roles, True) is None
+    assert access.role_for("a@x.example", roles) is None  # unverified by default
     p.write_text("admin: [a@x.example]\n", encoding="utf-8")
     with pytest.raises(access.AccessError, match="unknown role"):
         access.load_roles(p)
@@ -205,3 +232,27 @@ def test_bad_mode_is_refused(env, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DASHBOARD_MODE", "everything")
     at = _app("en")
     assert "DASHBOARD_MODE" in at.error[0].value and _reachable(at) == set()
+
+
+def test_riyadh_time_at_one_in_the_morning(env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """At 01:00 in Riyadh (22:00 UTC the day before) the period's "today", published_at, its Hijri
+    date and the public page all read Riyadh's date, not the server's UTC one."""
+    import datetime as dt
+
+    from core import clock
+    from etl.cli import main
+
+    wh, _ = env
+    frozen = dt.datetime(2026, 6, 30, 22, 0, tzinfo=dt.UTC)  # 2026-07-01 01:00 in Riyadh
+    monkeypatch.setattr(clock, "_utc_now", lambda: frozen)
+    out = tmp_path / "pub"
+    assert main(["publish", "--warehouse", str(wh), "--period", "last-quarter", "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["2026-Q2"]  # UTC's today: Q1
+    meta = json.loads((out / "2026-Q2" / "v1" / "data.json").read_text(encoding="utf-8"))["metadata"]
+    assert meta["published_at"] == "2026-07-01T01:00:00+03:00"
+    monkeypatch.setenv("DASHBOARD_MODE", "public")
+    monkeypatch.setenv("PUBLIC_SNAPSHOT_PATH", str(out))
+    caption = _app("en").caption[0].value
+    assert "published \u20682026-07-01\u2069 (\u20681448/01/16\u2069 AH)" in caption, caption
+    # a snapshot stamped in UTC by an older version reads the same
+    assert clock.riyadh_date("2026-06-30T22:00:00+00:00") == dt.date(2026, 7, 1)

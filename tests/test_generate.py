@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
+from core.clock import riyadh_now
 from etl.generate import generate
-from etl.sources import riyadh_now
 from tests.conftest import END
 
 
