@@ -11,7 +11,7 @@ APP_PORT ?= 8501
 PUBLIC_SNAPSHOT_PATH ?= data/public
 export WAREHOUSE_PATH LANDING_DIR DEMO_ROWS APP_PORT PUBLIC_SNAPSHOT_PATH
 
-.PHONY: run public test lint format bench demo install install-dev lock clean
+.PHONY: settings run public test lint format bench demo install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 # A demo warehouse from generated exports, only when there is no warehouse yet.
-demo: $(VENV)/.runtime
+demo: settings
 	@if [ ! -f "$(WAREHOUSE_PATH)" ]; then \
 	  if [ ! -d "$(LANDING_DIR)" ]; then \
 	    $(BIN)/python -m etl generate --rows $(DEMO_ROWS) --out "$(LANDING_DIR)" --quiet; \
@@ -40,12 +40,16 @@ demo: $(VENV)/.runtime
 	  $(BIN)/python -m etl publish --period last-quarter --warehouse "$(WAREHOUSE_PATH)" --out "$(PUBLIC_SNAPSHOT_PATH)"; \
 	fi
 
-run: demo
+# Every setting checked before anything starts: a wrong one is one line and exit code 2.
+settings: $(VENV)/.runtime
+	@$(BIN)/python -m core.settings
+
+run: settings demo
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(APP_PORT)
 
 # The public app: the public page alone, from PUBLIC_SNAPSHOT_PATH; no warehouse, no error details,
 # viewer toolbar, no usage statistics. Publish a period first: `python -m etl publish --period 2026-Q2`.
-public: $(VENV)/.runtime
+public: settings
 	DASHBOARD_MODE=public $(BIN)/streamlit run app.py --server.address 0.0.0.0 --server.port $(APP_PORT) \
 	  --client.showErrorDetails none --client.toolbarMode viewer --browser.gatherUsageStats false
 

@@ -17,9 +17,11 @@ from dashboard.i18n import DEFAULT_LANG, LANGS, t
 
 st.set_page_config(page_title="E-participation", page_icon="📊", layout="wide")
 try:
-    public_mode = access.mode() == "public"
-except access.AccessError:
-    public_mode = False  # role() below shows the misconfiguration
+    settings.current()
+except settings.SettingError as exc:  # one line naming the setting; `make run` stops on it with exit 2
+    st.error(str(exc), icon=":material/settings:")
+    st.stop()
+public_mode = access.mode() == "public"
 if public_mode:  # whatever the command line said: no error details, viewer toolbar
     st.set_option("client.showErrorDetails", "none")
     st.set_option("client.toolbarMode", "viewer")
@@ -104,7 +106,7 @@ def sidebar_filters() -> Filters:
                 return min(max(d, first_day), last_day)
 
             st.session_state["f_period"] = (
-                clamp(url.start or last_day - dt.timedelta(days=int(settings.get("DEFAULT_PERIOD_DAYS")) - 1)),
+                clamp(url.start or last_day - dt.timedelta(days=settings.get("DEFAULT_PERIOD_DAYS") - 1)),
                 clamp(url.end or last_day),
             )
             for d in DIMENSIONS:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.components import chart_with_table, page_start
-from dashboard.i18n import headers, number, t
+from dashboard.i18n import headers, t
 
 lang, _ = page_start("actions_title")
 register = queries.actions_register(lang)
@@ -54,7 +54,5 @@ for i, action in enumerate(done.itertuples()):
     with cols[i % 2].container(border=True):
         # Titles and descriptions come from the register: shown as plain text, never Markdown.
         st.text(action.title)
-        st.caption(
-            t(lang, "card_meta", theme=action.theme or "—", status=action.status, n=number(action.participations, lang))
-        )
+        st.caption(t(lang, "card_meta", theme=action.theme or "—", status=action.status, n=action.participations))
         st.text(action.description or "")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.components import page_start, show_table
-from dashboard.exports import XLSX_MAX_ROWS, localise_markers, to_csv, to_xlsx
+from dashboard.exports import XLSX_MAX_ROWS, deferred, localise_markers, to_csv, to_xlsx
 from dashboard.i18n import hijri, named, number, t
 from etl.text import normalise
 
@@ -19,7 +19,7 @@ search_text = st.text_input(t(lang, "search"), key="search", placeholder=t(lang,
 search = normalise(search_text)
 total = queries.explorer_count(filters, search)
 
-st.caption(t(lang, "matches", n=number(total, lang)))
+st.caption(t(lang, "matches", n=total))
 if not total:
     st.info(t(lang, "empty_filtered"))
     st.stop()
@@ -67,19 +67,25 @@ st.caption(
     t(
         lang,
         "export_note",
-        n=number(exported, lang),
+        n=exported,
         total=number(total, lang),
         xlsx=number(min(exported, XLSX_MAX_ROWS), lang),
     )
 )
-if st.toggle(t(lang, "prepare_export"), key="prepare_export"):
-    everything = queries.explorer_rows(filters, search, EXPORT_LIMIT, 0)
-    c1, c2 = st.columns(2)
-    c1.download_button(t(lang, "download_csv"), to_csv(everything), "participations.csv", "text/csv", key="dl_csv")
-    c2.download_button(
-        t(lang, "download_xlsx"),
-        to_xlsx(everything),
-        "participations.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="dl_xlsx",
-    )
+
+
+def everything():  # read when a download is clicked, not on every rerun
+    return queries.explorer_rows(filters, search, EXPORT_LIMIT, 0)
+
+
+c1, c2 = st.columns(2)
+c1.download_button(
+    t(lang, "download_csv"), deferred(everything, to_csv), "participations.csv", "text/csv", key="dl_csv"
+)
+c2.download_button(
+    t(lang, "download_xlsx"),
+    deferred(everything, to_xlsx),
+    "participations.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="dl_xlsx",
+)

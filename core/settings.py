@@ -1,17 +1,129 @@
-"""Every setting of the project, declared once: name, default and help text.
+"""Every setting of the project, declared once in one typed model: name, type, bounds, default, help.
 
 Settings are read from the environment (``export WAREHOUSE_PATH=...``). Paths are relative to the
-project root unless absolute. The README documents each of them, and a test checks that it does.
+project root unless absolute. The README's settings table is generated from this model
+(``python -m core.settings --readme``) and a test checks that the two agree.
+
+A wrong value is a ``SettingError``: one line naming the setting, its value and what it takes. Every
+command turns it into exit code 2 (``python -m core.settings`` checks them all, as ``make run`` and
+``make public`` do before the app starts).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# DuckDB's memory_limit: a number and a unit (2GB, 512MiB, 1.5 GB).
+MEMORY = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)\s*$"
+# Days from a week's first day to the next Monday (DuckDB's weeks start on Monday).
+WEEK_SHIFTS = {"monday": 0, "sunday": 1, "saturday": 2}
+
+
+def _word(value: object) -> object:
+    """Choices are read without regard to case or surrounding blanks (``Public `` is ``public``)."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Choice = BeforeValidator(_word)
+
+
+class Settings(BaseSettings):
+    """The settings, as the environment gives them; each field's description is the README's text."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    WAREHOUSE_PATH: str = Field(
+        "data/warehouse/eparticipation.duckdb",
+        min_length=1,
+        description="the warehouse the ETL builds and the app reads (read-only)",
+    )
+    LANDING_DIR: str = Field(
+        "data/landing/demo",
+        min_length=1,
+        description="the landing zone of raw exports; `make run` generates demo exports here",
+    )
+    SOURCES_PATH: str = Field("data/sources.yaml", min_length=1, description="the source mappings")
+    REFERENCE_DIR: str = Field(
+        "data/reference", min_length=1, description="reference tables (CSV), editable by analysts"
+    )
+    SALT_PATH: str = Field(
+        "data/secrets/sender_salt",
+        min_length=1,
+        description="secret salt for sender hashes; generated (mode 0600) on first run, git-ignored",
+    )
+    ETL_THREADS: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="DuckDB threads and rule worker processes for the ETL (0: all cores; 1: no worker processes)",
+    )
+    ETL_MEMORY_LIMIT: str = Field(
+        "2GB",
+        pattern=MEMORY,
+        description="DuckDB memory limit for the ETL (a number and a unit: 2GB, 512MiB); more spills to a "
+        "temporary folder beside the new warehouse, deleted at the end",
+    )
+    CAMPAIGN_MIN_SENDERS: int = Field(
+        10, ge=2, le=1_000_000, description="a campaign: at least this many senders with near-identical text ..."
+    )
+    CAMPAIGN_WINDOW_HOURS: int = Field(
+        72,
+        ge=1,
+        le=168,
+        description="... no gap longer than this between two of them, a week at most, and most of that text's volume",
+    )
+    DEFAULT_PERIOD_DAYS: int = Field(
+        90,
+        ge=1,
+        le=3660,
+        description="the period the app opens on (days up to the newest participation); the ETL stores its "
+        "senders and medians in `mart_window`",
+    )
+    WEEK_START: Annotated[Literal["sunday", "monday", "saturday"], Choice] = Field(
+        "sunday",
+        description="the first day of a week in every weekly figure, chart, table and export (the Saudi "
+        "working week starts on Sunday); a week is labelled by its first day",
+    )
+    DEMO_ROWS: int = Field(50000, ge=1, le=100_000_000, description="records `make run` generates for the demo")
+    APP_PORT: int = Field(8501, ge=1, le=65535, description="the app's port (bound to 127.0.0.1)")
+    PUBLIC_SNAPSHOT_PATH: str = Field(
+        "data/public",
+        min_length=1,
+        description="published snapshots, one folder per period and version; the public page reads only these",
+    )
+    PUBLISH_THRESHOLD: int = Field(
+        10,
+        ge=2,
+        le=1000,
+        description="smallest count published: 1 to one less are suppressed, with complementary suppression",
+    )
+    DASHBOARD_MODE: Annotated[Literal["internal", "public"], Choice] = Field(
+        "internal",
+        description="`internal`: pages by role; `public`: the public page only, no warehouse configured or opened",
+    )
+    ROLES_PATH: str = Field(
+        "data/secrets/roles.yaml",
+        min_length=1,
+        description="with login configured, who has which role by e-mail or @domain (example: "
+        "`data/roles.example.yaml`); a role needs the provider's `email_verified`",
+    )
+
+
+class SettingError(ValueError):
+    """A setting has a value it cannot take; the message is one line naming it."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -21,108 +133,60 @@ class Setting:
     help: str
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "WAREHOUSE_PATH",
-        "data/warehouse/eparticipation.duckdb",
-        "The DuckDB warehouse the ETL builds and the internal app reads (read-only).",
-    ),
-    Setting(
-        "LANDING_DIR",
-        "data/landing/demo",
-        "The landing zone: raw channel exports, never modified. `make run` generates demo exports "
-        "here when the warehouse is missing.",
-    ),
-    Setting(
-        "SOURCES_PATH",
-        "data/sources.yaml",
-        "The source mappings: how each export format becomes the canonical participation record.",
-    ),
-    Setting(
-        "REFERENCE_DIR",
-        "data/reference",
-        "Reference tables (channels, tools, controls, regions, themes, ...) as CSV, editable by analysts.",
-    ),
-    Setting(
-        "SALT_PATH",
-        "data/secrets/sender_salt",
-        "File holding the secret salt for sender hashes; generated on first run, never committed.",
-    ),
-    Setting(
-        "ETL_THREADS",
-        "0",
-        "DuckDB threads and worker processes for the rules written in Python; 0: every core, 1: none.",
-    ),
-    Setting(
-        "ETL_MEMORY_LIMIT",
-        "2GB",
-        "DuckDB memory limit for the ETL; larger work spills to a temporary directory.",
-    ),
-    Setting(
-        "CAMPAIGN_MIN_SENDERS",
-        "10",
-        "A campaign: at least this many different senders sending near-identical text ...",
-    ),
-    Setting(
-        "CAMPAIGN_WINDOW_HOURS",
-        "72",
-        "... with no gap longer than this between two of them (and a week at most in all).",
-    ),
-    Setting(
-        "DEFAULT_PERIOD_DAYS",
-        "90",
-        "The period the internal app opens on: this many days up to the newest participation. The ETL "
-        "stores the figures that do not add up (senders, medians) for it and for the period before it.",
-    ),
-    Setting(
-        "DEMO_ROWS",
-        "50000",
-        "How many demo records `make run` generates when there is no warehouse yet.",
-    ),
-    Setting(
-        "PUBLIC_SNAPSHOT_PATH",
-        "data/public",
-        "Published snapshots (`python -m etl publish`), one folder per period and version. The public "
-        "page reads only these; in public mode it is the only data the app can open.",
-    ),
-    Setting(
-        "PUBLISH_THRESHOLD",
-        "10",
-        "Smallest count published: counts from 1 to one less are suppressed, with complementary "
-        "suppression so totals cannot reveal them.",
-    ),
-    Setting(
-        "DASHBOARD_MODE",
-        "internal",
-        "`internal` (default): the internal pages, by role. `public`: the public page only, reading "
-        "PUBLIC_SNAPSHOT_PATH; the warehouse is not opened at all.",
-    ),
-    Setting(
-        "ROLES_PATH",
-        "data/secrets/roles.yaml",
-        "With login configured (`[auth]` in .streamlit/secrets.toml): who has which role, by e-mail "
-        "or @domain (see data/roles.example.yaml). Not committed.",
-    ),
-    Setting(
-        "APP_PORT",
-        "8501",
-        "Port the app listens on (always bound to 127.0.0.1 in internal mode).",
-    ),
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(name, str(field.default), field.description or "") for name, field in Settings.model_fields.items()
 )
-
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
-def get(name: str) -> str:
-    """The setting's value from the environment, or its default."""
+def _bounds(name: str) -> str:
+    """What a setting takes, in words: its type and bounds, or its choices."""
+    field = Settings.model_fields[name]
+    if field.annotation is int:
+        lo = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), None)
+        hi = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+        return f"a whole number from {lo:,} to {hi:,}"
+    args = getattr(field.annotation, "__args__", ())
+    if args and all(isinstance(a, str) for a in getattr(args[0], "__args__", args)):
+        choices = getattr(args[0], "__args__", args)
+        return "one of " + ", ".join(choices)
+    if name == "ETL_MEMORY_LIMIT":
+        return "a size such as 2GB or 512MiB"
+    return "a non-empty path"
+
+
+def _error(exc: ValidationError) -> SettingError:
+    """One line for every wrong setting: name, value, what it takes."""
+    parts = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        parts.append(f"{name}={err['input']!r} is not valid: use {_bounds(name)}" if name in _BY_NAME else err["msg"])
+    return SettingError("; ".join(parts) + " (the settings are listed in README.md)")
+
+
+@lru_cache(maxsize=8)
+def _load(environ: tuple[tuple[str, str], ...]) -> Settings:
+    try:
+        return Settings(**dict(environ))
+    except ValidationError as exc:
+        raise _error(exc) from None
+
+
+def current() -> Settings:
+    """Every setting, checked, from the environment as it is now."""
+    return _load(tuple((s.name, os.environ[s.name]) for s in SETTINGS if s.name in os.environ))
+
+
+def get(name: str) -> object:
+    """The setting's value (typed: ``int`` for numbers) from the environment, or its default."""
     if name not in _BY_NAME:
         raise KeyError(f"unknown setting {name!r}; declare it in core/settings.py")
-    return os.environ.get(name, _BY_NAME[name].default)
+    return getattr(current(), name)
 
 
 def path(name: str) -> Path:
     """A path setting, resolved against the project root when relative."""
-    p = Path(get(name)).expanduser()
+    p = Path(str(get(name))).expanduser()
     return p if p.is_absolute() else ROOT / p
 
 
@@ -138,3 +202,30 @@ def sender_salt() -> str:
     if len(salt) < 16:
         raise ValueError(f"{p}: the sender salt is too short; delete the file to generate a new one")
     return salt
+
+
+def readme_table() -> str:
+    """The README's settings table, from the model."""
+    rows = ["| setting | default | takes | what it is |", "| --- | --- | --- | --- |"]
+    for s in SETTINGS:
+        rows.append(f"| `{s.name}` | `{s.default}` | {_bounds(s.name)} | {s.help} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m core.settings``: check every setting (exit 2 and one line when one is wrong);
+    ``--readme`` prints the README's table."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--readme"]:
+        print(readme_table())
+        return 0
+    try:
+        current()
+    except SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -37,15 +37,16 @@ def delta(now: float | None, before: float | None) -> float | None:
 
 
 def whole_weeks(df: pd.DataFrame, start: dt.date | None, end: dt.date | None, column: str = "week") -> pd.DataFrame:
-    """The rows whose week (a Monday, as SQL's date_trunc('week') gives) lies wholly inside the period
-    [start, end]. A week the period cuts holds only some of its days and would draw as a dip at either
-    end of a weekly line. All the rows when no week is whole: a short period shows what it has."""
+    """The rows whose week (labelled by its first day, WEEK_START's, as the weekly SQL gives it) lies
+    wholly inside the period [start, end]. A week the period cuts holds only some of its days and would
+    draw as a dip at either end of a weekly line. All the rows when no week is whole: a short period
+    shows what it has."""
     if df.empty:
         return df
-    monday = pd.to_datetime(df[column]).dt.date
+    first = pd.to_datetime(df[column]).dt.date
     inside = pd.Series(True, index=df.index)
     if start is not None:
-        inside &= monday >= start
+        inside &= first >= start
     if end is not None:
-        inside &= monday.map(lambda d: d + dt.timedelta(days=6)) <= end
+        inside &= first.map(lambda d: d + dt.timedelta(days=6)) <= end
     return df[inside] if inside.any() else df

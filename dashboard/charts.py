@@ -34,7 +34,7 @@ DAY = "%Y/%m/%d"  # a day in a tooltip: unambiguous in both languages
 
 
 def _time_axis(dates: pd.Series) -> alt.Axis:
-    """Up to half a year: a tick on each of the data's own days (the weeks' Mondays, not Vega's
+    """Up to half a year: a tick on each of the data's own days (the weeks' first days, not Vega's
     Sundays), labelled by day and month ("31 أغسطس", "31 Aug"); beyond, month and year. Vega's own
     labels mix day names, months and days from one tick to the next."""
     days = pd.to_datetime(dates)

@@ -40,11 +40,15 @@ def warehouse_version() -> str:
     return f"{s.st_ino}-{s.st_size}-{s.st_mtime_ns}"
 
 
-@st.cache_resource(max_entries=2, on_release=lambda con: con.close(), show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
     """A private in-memory database with the warehouse attached read-only. Not
     ``duckdb.connect(path)``: DuckDB caches database instances by path within a process, so after
-    a swap that would hand back the old file while any connection to it lives."""
+    a swap that would hand back the old file while any connection to it lives.
+
+    Never closed by the cache: when a third warehouse version evicts it, a session that is still
+    rendering may hold it, and a close would fail that session's next query. The garbage collector
+    closes it once no session refers to it any more (a DuckDB connection closes when collected)."""
     del version  # part of the cache key only
     con = duckdb.connect()
     con.execute("attach ? as warehouse (read_only)", [path])

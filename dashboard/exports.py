@@ -7,6 +7,7 @@ A cell that begins with = + - @ (or a tab or carriage return) is read by spreads
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import cache
 
 import pandas as pd
@@ -15,6 +16,17 @@ from dashboard.i18n import strings
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header
+
+
+def deferred(build: Callable[[], pd.DataFrame], write: Callable[[pd.DataFrame], bytes]) -> Callable[[], bytes]:
+    """A download's data as Streamlit's download button takes it lazily: the rows are read and the
+    file written when someone clicks, not on every rerun of the page (up to 200,000 rows of CSV and
+    XLSX each time a filter or the search changed)."""
+
+    def data() -> bytes:
+        return write(build())
+
+    return data
 
 
 def neutralise(value: object) -> object:

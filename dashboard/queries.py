@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core import settings
+from core.settings import WEEK_SHIFTS
 from core.sqlfiles import load_sql
 from dashboard.db import query
 from dashboard.filters import DIMENSIONS, Filters, where
@@ -94,8 +96,15 @@ def actions_completed(filters: Filters) -> pd.DataFrame:
     return query(load_sql(SQL_DIR, "actions_completed"), (filters.start, filters.end))
 
 
+def week_shift() -> int:
+    """Days from WEEK_START's day to the next Monday: DuckDB's date_trunc('week') starts weeks on
+    Monday, so a day moved this far forward truncates to the Monday after its week's first day
+    (Sunday: 1, Saturday: 2, Monday: 0); the weekly SQL moves it back by as much."""
+    return WEEK_SHIFTS[settings.get("WEEK_START")]
+
+
 def weekly_volume(filters: Filters) -> pd.DataFrame:
-    return _run("weekly_volume", filters)
+    return _run("weekly_volume", filters, week_shift())
 
 
 def changes(lang: str, current: Filters, previous: Filters) -> pd.DataFrame:
@@ -108,7 +117,7 @@ def changes(lang: str, current: Filters, previous: Filters) -> pd.DataFrame:
 
 
 def by_channel_over_time(lang: str, filters: Filters) -> pd.DataFrame:
-    return _run("channel_weekly", filters, lang)
+    return _run("channel_weekly", filters, week_shift(), lang)
 
 
 def by_dimension(lang: str, dimension: str, filters: Filters) -> pd.DataFrame:
@@ -179,13 +188,13 @@ def theme_totals(lang: str, filters: Filters) -> pd.DataFrame:
 
 
 def theme_weekly(lang: str, filters: Filters) -> pd.DataFrame:
-    return _run("theme_weekly", filters, lang)
+    return _run("theme_weekly", filters, week_shift(), lang)
 
 
 def emerging_themes(lang: str, filters: Filters) -> pd.DataFrame:
     """Themes whose last four weeks (to the period's end) rose beyond their own 12-week baseline."""
     window = replace(filters, start=filters.end - dt.timedelta(weeks=17), end=filters.end)  # what it compares
-    return _run("emerging_themes", window, lang, after=(filters.end,))
+    return _run("emerging_themes", window, week_shift(), lang, after=(filters.end,))
 
 
 def campaigns(lang: str, filters: Filters) -> pd.DataFrame:

@@ -40,24 +40,113 @@ UNIQUE: dict[str, tuple[str, ...]] = {
     "etl_run": ("run_id",),
     "campaign": ("campaign_id",),
 }
-# mart_summary must agree with the table it summarises
+# Every stored figure the app or the public side serves is checked against participation, with its
+# definition written out again here (not read from the mart's SQL), so a wrong mart, a stale one, or
+# one an incremental run updated only in part, fails the run before it is swapped in.
+_DAILY_FIGURES = {
+    "participations": "count(*)",
+    "answerable": "count(*) filter (where not is_poll_answer)",
+    "answered": "count(*) filter (where not is_poll_answer and responded_at is not null)",
+    "rated": "count(rating)",
+    "rating_sum": "coalesce(sum(rating), 0)",
+    "removed": "count(*) filter (where moderation_status in ('hidden', 'deleted'))",
+    **{f"screened_{n}": f"count(*) filter (where list_contains(screening_controls, {n}))" for n in range(1, 10)},
+    **{
+        f"agreed_{n}": f"count(*) filter (where list_contains(screening_controls, {n}) "
+        f"and moderation_status in ('hidden', 'deleted') and moderation_control = {n})"
+        for n in range(1, 10)
+    },
+}
+# mart_daily's grain: a day and a value of every filter dimension. Compared at that grain, both ways.
+_DAILY_KEYS = (
+    "channel",
+    "tool",
+    "region",
+    "theme",
+    "moderation_status",
+    "language",
+    "sentiment",
+    "beneficiary_type",
+    "moderation_control",
+)
+_KEYS = ", ".join(_DAILY_KEYS)
 MART_CHECK = (
-    "mart_daily adds up to participation",
-    "select abs((select sum(participations) from mart_daily) - (select count(*) from participation))",
+    "mart_daily agrees with participation (every figure, at its grain: day and every filter's value)",
+    f"""with live as (
+        select cast(submitted_at as date) as day, {_KEYS},
+            {", ".join(f"{sql} as {name}" for name, sql in _DAILY_FIGURES.items())}
+        from participation group by all
+    ),
+    mart as (select day, {_KEYS}, {", ".join(_DAILY_FIGURES)} from mart_daily)
+    select (select count(*) from (select * from live except all select * from mart))
+        + (select count(*) from (select * from mart except all select * from live))""",
 )
 SUMMARY_CHECK = (
-    "mart_summary agrees with participation",
-    "select count(*) from mart_summary where participations <> (select count(*) from participation)",
-)
-WINDOW_CHECK = (
-    "mart_window agrees with participation",
-    """select count(*) from mart_window as m
-    cross join lateral (
-        select count(distinct sender_hash) as senders, median(hours_to_answer) as median_hours
-        from participation where submitted_at >= m.period_start and submitted_at < m.period_end + 1
+    "mart_summary agrees with participation (participations, senders, channels, first and last)",
+    """select count(*) from mart_summary as m
+    cross join (
+        select count(*) as participations, count(distinct sender_hash) as senders,
+            count(distinct channel) as channels, min(submitted_at) as first_at, max(submitted_at) as last_at
+        from participation
     ) as live
-    where m.dimension = 'all'
-        and (m.senders <> live.senders or m.median_hours_to_answer is distinct from live.median_hours)""",
+    where (m.participations, m.senders, m.channels, m.first_at, m.last_at)
+        is distinct from (live.participations, live.senders, live.channels, live.first_at, live.last_at)""",
+)
+# mart_window: each period, as a whole and by each channel and status, every figure, and no row
+# missing or extra (a full join on period, dimension and code).
+WINDOW_CHECK = (
+    "mart_window agrees with participation (senders, medians, decisions and the 90th percentile, "
+    "for each period as a whole, by channel and by status)",
+    """with periods as (select distinct period, period_start, period_end from mart_window),
+    decided as (
+        select periods.period, p.channel, p.moderation_status, p.sender_hash, p.hours_to_answer,
+            case when p.moderated_at is not null and p.moderation_status <> 'pending'
+                then p.hours_to_decision end as decision_hours
+        from periods
+        inner join participation as p
+            on p.submitted_at >= periods.period_start and p.submitted_at < periods.period_end + 1
+    ),
+    live as (
+        select period, 'all' as dimension, null as code, count(distinct sender_hash) as senders,
+            median(hours_to_answer) as median_answer, count(decision_hours) as decisions,
+            median(decision_hours) as median_decision, quantile_cont(decision_hours, 0.9) as p90_decision
+        from decided group by period
+        union all
+        select period, 'channel', channel, count(distinct sender_hash), median(hours_to_answer),
+            count(decision_hours), median(decision_hours), quantile_cont(decision_hours, 0.9)
+        from decided group by period, channel
+        union all
+        select period, 'status', moderation_status, count(distinct sender_hash), median(hours_to_answer),
+            count(decision_hours), median(decision_hours), quantile_cont(decision_hours, 0.9)
+        from decided group by period, moderation_status
+    ),
+    close as (
+        select
+            m.period is null or live.period is null as missing,
+            m.senders is distinct from live.senders
+                or m.decisions is distinct from live.decisions
+                or coalesce(abs(m.median_hours_to_answer - live.median_answer) > 1e-6,
+                    (m.median_hours_to_answer is null) <> (live.median_answer is null))
+                or coalesce(abs(m.median_hours_to_decision - live.median_decision) > 1e-6,
+                    (m.median_hours_to_decision is null) <> (live.median_decision is null))
+                or coalesce(abs(m.p90_hours_to_decision - live.p90_decision) > 1e-6,
+                    (m.p90_hours_to_decision is null) <> (live.p90_decision is null)) as differs
+        from mart_window as m
+        full join live
+            on live.period = m.period and live.dimension = m.dimension and live.code is not distinct from m.code
+    )
+    select count(*) from close where missing or differs""",
+)
+CAMPAIGN_CHECK = (
+    "campaign agrees with participation (members, senders, first and last)",
+    """with live as (
+        select campaign_id, count(*) as participations, count(distinct sender_hash) as senders,
+            min(submitted_at) as first_at, max(submitted_at) as last_at
+        from participation where campaign_id is not null group by campaign_id
+    )
+    select count(*) from campaign as c full join live on live.campaign_id = c.campaign_id
+    where (c.participations, c.senders, c.first_at, c.last_at)
+        is distinct from (live.participations, live.senders, live.first_at, live.last_at)""",
 )
 # table.column -> reference table (its code column); nulls are allowed where the column may be empty
 ACCEPTED: dict[tuple[str, str], str] = {
@@ -88,13 +177,65 @@ RANGES: tuple[tuple[str, str], ...] = (
     ("participation", "(duplicate_of is null) <> (duplicate_kind is null)"),
     ("participation", "len(screening_controls) > coalesce(len(screening_rules), 0)"),
 )
-# Text columns that reach people: none may still match a personal-data pattern.
+# Every stored text column that can carry what someone wrote or named: none may still match a
+# personal-data pattern. Action titles and owners, poll questions and answers, and the file names
+# the run bookkeeping keeps are scanned as well as the participations' text.
 TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("participation", "text_redacted"),
     ("participation", "text_normalized"),
+    ("improvement_action", "title_ar"),
+    ("improvement_action", "title_en"),
     ("improvement_action", "description_ar"),
     ("improvement_action", "description_en"),
+    ("improvement_action", "owner_unit"),
     ("campaign", "sample_text_redacted"),
+    ("poll_answer", "question"),
+    ("poll_answer", "answer"),
+    ("quarantine", "file"),
+    ("quarantine", "reason"),
+    ("duplicate_row", "file"),
+    ("etl_run", "input_dir"),
+)
+# The other text columns hold ids and hashes the ETL derives, codes checked against the reference
+# tables (accepted_values above), lists of codes, or run bookkeeping the ETL writes itself. The
+# ref_* tables come from data/reference/ in the repository, not from any export.
+NOT_TEXT: tuple[tuple[str, str], ...] = tuple(
+    (table, column)
+    for table, columns in {
+        "participation": (
+            "participation_id",
+            "source_record_id",  # the export's own record id or ticket number (a public number)
+            "sender_hash",
+            "duplicate_of",
+            "campaign_id",
+            "text_cluster",
+            "source",
+            "channel",
+            "tool",
+            "region",
+            "language",
+            "beneficiary_type",
+            "theme",
+            "theme_source",
+            "sentiment",
+            "moderation_status",
+            "duplicate_kind",
+            "pii_types",
+            "screening_rules",
+            "attachment_types",
+        ),
+        "improvement_action": ("action_id", "source", "status", "theme", "linked_themes"),
+        "action_participation": ("action_id", "participation_id", "link_type"),
+        "poll_answer": ("participation_id", "poll_id"),
+        "campaign": ("campaign_id", "text_cluster", "channel", "theme"),
+        "duplicate_row": ("duplicate_of", "source"),
+        "quarantine": ("source",),
+        "etl_run": ("status", "stage_seconds", "history_note"),
+        "etl_run_source": ("source", "mapping", "name_ar", "name_en"),
+        "mart_daily": _DAILY_KEYS[:-1],  # moderation_control is a number
+        "mart_window": ("period", "dimension", "code"),
+    }.items()
+    for column in columns
 )
 
 
@@ -135,9 +276,8 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
         )
     for table, cond in RANGES:
         out.append((f"range {table}: {cond}", f"select count(*) from {table} where {cond}", []))
-    out.append((*SUMMARY_CHECK, []))
-    out.append((*MART_CHECK, []))
-    out.append((*WINDOW_CHECK, []))
+    for check in (SUMMARY_CHECK, MART_CHECK, WINDOW_CHECK, CAMPAIGN_CHECK):
+        out.append((*check, []))
     out.append(
         (
             "row accounting: read = loaded + quarantined + duplicates",

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -487,11 +487,11 @@ PRAISE_CONFIDENCE = 0.3
 
 
 def theme_of(
-    text: str, words: str | None, reference_dir: Path, folded: bool = False, split: list[str] | None = None
+    text: str, words: str | None, theme_rules: ThemeRules, folded: bool = False, split: list[str] | None = None
 ) -> tuple[str, float]:
     """Theme and confidence; praise that names no subject ("جيد", "👍") is thanks and praise.
     ``words``: what the words say (``SentimentRules.words_label``); ``split``: as ``ThemeRules.theme``."""
-    theme, confidence = rules(reference_dir)[0].theme(text, folded, split)
+    theme, confidence = theme_rules.theme(text, folded, split)
     if theme == "other" and words == "positive":
         return "thanks_praise", PRAISE_CONFIDENCE
     return theme, confidence
@@ -499,8 +499,9 @@ def theme_of(
 
 def theme_and_sentiment(text: str, rating: int | None, reference_dir: Path) -> tuple[str, float, str]:
     """Theme, confidence and sentiment of one normalised text."""
-    words = rules(reference_dir)[1].words_label(text)
-    theme, confidence = theme_of(text, words, reference_dir)
+    theme_rules, sentiment_rules = rules(reference_dir)
+    words = sentiment_rules.words_label(text)
+    theme, confidence = theme_of(text, words, theme_rules)
     return theme, confidence, words or rating_label(rating)
 
 
@@ -527,8 +528,23 @@ def scripts(texts: pa.Array) -> pa.Array:
     return pc.replace_with_mask(out, pa.array(mask), pc.if_else(pc.greater_equal(arabic, latin), "ar", "en"))
 
 
-@cache
+def rules_stamp(reference_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the loaded rules are keyed on: every reference file's name, size and modification time,
+    so a long-running process (a worker, the app, a test session) sees an edited lexicon at once."""
+    out = []
+    for p in sorted(reference_dir.glob("*.csv")):
+        st = p.stat()
+        out.append((p.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def rules(reference_dir: Path) -> tuple[ThemeRules, SentimentRules]:
+    return _rules(reference_dir, rules_stamp(reference_dir))
+
+
+@lru_cache(maxsize=4)
+def _rules(reference_dir: Path, stamp: tuple) -> tuple[ThemeRules, SentimentRules]:
+    del stamp  # the cache key only
     return ThemeRules.load(reference_dir), SentimentRules.load(reference_dir)
 
 
@@ -538,9 +554,14 @@ def load_rules(reference_dir: Path) -> None:
     screens(reference_dir)
 
 
-@cache
 def screens(reference_dir: Path) -> tuple[TermList, PatternList]:
     """Offensive terms (control 2) and security-information patterns (control 6)."""
+    return _screens(reference_dir, rules_stamp(reference_dir))
+
+
+@lru_cache(maxsize=4)
+def _screens(reference_dir: Path, stamp: tuple) -> tuple[TermList, PatternList]:
+    del stamp  # the cache key only
     return (
         TermList.load(reference_dir / "offensive_terms.csv"),
         PatternList.load(reference_dir / "security_patterns.csv"),
@@ -586,7 +607,7 @@ def _items(distinct: pa.Array, reference_dir: Path) -> pa.Table:
 def _per_text(items: pa.Table, reference_dir: Path) -> list[tuple]:
     """(theme, confidence, words' sentiment, offensive term, security rule) per row of ``items``
     (``_items``)."""
-    _, sentiment_rules = rules(reference_dir)
+    theme_rules, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
     out = []
     names = ("text", "offensive", "security", "fold", "spanning", "phrased")
@@ -595,7 +616,7 @@ def _per_text(items: pa.Table, reference_dir: Path) -> list[tuple]:
         folded = fold(text) if stretched else text
         split = _TOKEN.findall(folded)
         words = sentiment_rules.words_label(folded, folded=True, split=None if phrased else split)
-        theme, confidence = theme_of(folded, words, reference_dir, folded=True, split=None if spanning else split)
+        theme, confidence = theme_of(folded, words, theme_rules, folded=True, split=None if spanning else split)
         term = offensive.first(folded, folded=True) if may_be_offensive else None
         rule = security.first(text) if may_be_security else None
         out.append((theme, confidence, words, term, rule))

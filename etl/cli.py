@@ -1,7 +1,7 @@
 """Command line: ``python -m etl generate | run | check | publish``.
 
 Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
-Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration, 3 a data check failed,
+Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration (a setting, a mapping), 3 a data check failed,
 130 interrupted. In every failure case the previous warehouse is left serving, untouched.
 """
 
@@ -42,6 +42,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from etl.generate import generate
 
     end = dt.date.fromisoformat(args.end_date) if args.end_date else None
+    if args.rows is None:
+        args.rows = settings.get("DEMO_ROWS")
     t0 = time.perf_counter()
     with Progress(console=_console(), transient=True, disable=args.quiet) as bar:
         task = bar.add_task("generate", total=max(args.rows, 1))
@@ -114,6 +116,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(
         f"{result.totals.rows_read:,} rows in {t.get('total', 0):.1f} s ({rate:,.0f} rows/s): {stages}", file=sys.stderr
     )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if result.totals.quarantined:
         print(
             f"{result.totals.quarantined:,} rows quarantined: see the quarantine table "
@@ -148,7 +152,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
     out = Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
-    threshold = args.threshold if args.threshold is not None else int(settings.get("PUBLISH_THRESHOLD"))
+    threshold = args.threshold if args.threshold is not None else settings.get("PUBLISH_THRESHOLD")
     t0 = time.perf_counter()
     result = publish(warehouse, args.period, out, threshold, settings.path("REFERENCE_DIR"))
     print(result.path)
@@ -166,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="write realistic demo exports of every channel")
-    g.add_argument("--rows", type=int, default=int(settings.get("DEMO_ROWS")), help="about how many participations")
+    g.add_argument("--rows", type=int, help="about how many participations (default: the DEMO_ROWS setting)")
     g.add_argument("--out", required=True, help="folder to write the exports into (the landing zone)")
     g.add_argument("--seed", type=int, default=42, help="same seed and end date, same bytes")
     g.add_argument("--end-date", help="last day of the two years generated, YYYY-MM-DD (default: yesterday in Riyadh)")
@@ -202,7 +206,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        settings.current()  # every setting checked before any work: a wrong one is one line, exit 2
         return args.func(args)
+    except settings.SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except EtlError as exc:
         if args.verbose:
             raise

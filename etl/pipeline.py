@@ -55,7 +55,9 @@ SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
 # takes twice as long to write them as zstd, which takes 3-4 MB more for each of them per million
 # rows and reads them as fast (bench/results.md, 2026-11-29).
 ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
-SCHEMA_VERSION = 4  # 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits
+# 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits;
+# 5: etl_run.history_note says why the run history was not carried over
+SCHEMA_VERSION = 5
 HISTORY_TABLES = ("etl_run", "etl_run_source")
 
 
@@ -78,6 +80,7 @@ class RunResult:
     warehouse: Path
     sources: list[SourceStats]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # said after the run's table, and kept in etl_run
 
     @property
     def totals(self) -> SourceStats:
@@ -267,7 +270,7 @@ def _build(
         )
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
-        run_id = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)
+        run_id, history_note = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)
         timings["marts"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -281,7 +284,7 @@ def _build(
             [timings["total"], json.dumps({k: round(v, 3) for k, v in timings.items()}), run_id],
         )
         con.execute("checkpoint")
-        result = RunResult(run_id, warehouse, list(stats.values()), timings)
+        result = RunResult(run_id, warehouse, list(stats.values()), timings, [history_note] if history_note else [])
         _count_outcomes(con, run_id, result)
         return result
     finally:
@@ -701,16 +704,25 @@ def _bookkeeping(
     stats: dict[str, SourceStats],
     started_at: dt.datetime,
     now: dt.datetime,
-) -> int:
+) -> tuple[int, str | None]:
     con.execute(load_sql(SQL_DIR, "run_tables"))
+    history_note = None
     if warehouse.exists():
         try:
             con.execute("attach ? as prev (read_only)", [str(warehouse)])
             for t in HISTORY_TABLES:
                 con.execute(f"insert into {t} by name select * from prev.{t}")
             con.execute("detach prev")
-        except duckdb.Error:
-            pass  # an older or damaged warehouse: its history is not carried over
+        except duckdb.Error as exc:  # a damaged warehouse: said in the output and in etl_run, not swallowed
+            with suppress(duckdb.Error):
+                con.execute("detach prev")
+            for t in HISTORY_TABLES:  # nothing half-copied
+                con.execute(f"delete from {t}")
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            history_note = (
+                f"the run history of {warehouse.name} could not be carried over ({first[:200]}); "
+                "it starts again with this run"
+            )
     run_id = con.execute("select coalesce(max(run_id), 0) + 1 from etl_run").fetchone()[0]
     con.execute("insert into quarantine " + load_sql(SQL_DIR, "quarantine_rows"), {"run_id": run_id})
     con.execute("insert into duplicate_row " + load_sql(SQL_DIR, "duplicate_rows"), {"run_id": run_id})
@@ -730,20 +742,21 @@ def _bookkeeping(
         )
     con.execute(
         "insert into etl_run select ?, ?, ?, 'success', ?, sum(files), sum(rows_read), sum(rows_loaded), "
-        "sum(rows_quarantined), sum(rows_duplicate), null, null, ? from etl_run_source where run_id = ?",
+        "sum(rows_quarantined), sum(rows_duplicate), null, null, ?, ? from etl_run_source where run_id = ?",
         [
             run_id,
             started_at,
             riyadh_now(),
             input_dir.name,
             SCHEMA_VERSION,
+            history_note,
             run_id,
         ],
     )
     con.execute(
         load_sql(SQL_DIR, "warehouse_meta"), {"run_id": run_id, "built_at": now, "schema_version": SCHEMA_VERSION}
     )
-    return run_id
+    return run_id, history_note
 
 
 def _count_outcomes(con: duckdb.DuckDBPyConnection, run_id: int, result: RunResult) -> None:

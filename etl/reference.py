@@ -9,11 +9,13 @@ give ``riyadh``.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from core.sqlfiles import quote_identifier
 from etl.errors import ConfigError
 from etl.text import normalise_py
 
@@ -31,6 +33,7 @@ TABLES: dict[str, tuple[str, str | None]] = {
     "ref_action_status": ("action_statuses.csv", "status"),
 }
 REQUIRED_COLUMNS = ("code", "name_ar", "name_en")
+_HEADER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def read_table(ref_dir: Path, filename: str) -> list[dict[str, str]]:
@@ -40,6 +43,12 @@ def read_table(ref_dir: Path, filename: str) -> list[dict[str, str]]:
     with p.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     cols = rows[0].keys() if rows else []
+    odd = [c for c in cols if c is None or not _HEADER.fullmatch(c)]
+    if odd:
+        raise ConfigError(
+            f"{p}: column header {odd[0]!r} is not a name; headers are snake_case (letters, digits and _), "
+            "and every row has as many cells as the header"
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         raise ConfigError(f"{p}: missing column(s) {', '.join(missing)}")
@@ -58,7 +67,9 @@ def load(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
         arrow = pa.table({c: pa.array([r[c] for r in rows], pa.string()) for c in cols})
         con.register("_ref", arrow)
         code_type = "integer" if table == "ref_control" else "varchar"
-        select = ", ".join(f'cast("{c}" as {code_type}) as code' if c == "code" else f'"{c}"' for c in cols)
+        select = ", ".join(
+            f"cast({quote_identifier(c)} as {code_type}) as code" if c == "code" else quote_identifier(c) for c in cols
+        )
         con.execute(f"create or replace table {table} as select {select} from _ref")
         con.unregister("_ref")
         if field:

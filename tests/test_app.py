@@ -70,7 +70,58 @@ def test_locales_have_the_same_keys() -> None:
     ar = json.loads((LOCALE_DIR / "ar.json").read_text(encoding="utf-8"))
     en = json.loads((LOCALE_DIR / "en.json").read_text(encoding="utf-8"))
     assert set(ar) == set(en)
-    assert all(ar[k].strip() and en[k].strip() for k in ar)
+    from dashboard.i18n import forms
+
+    assert all(f.strip() for k in ar for f in forms(ar[k]) + forms(en[k]))
+    counted = {k for k in ar if isinstance(ar[k], dict)}
+    assert counted == {k for k in en if isinstance(en[k], dict)}
+    for k in counted:  # Arabic's six CLDR forms, English's two, counting the same placeholder
+        assert set(ar[k]) == {"plural", "zero", "one", "two", "few", "many", "other"}, k
+        assert set(en[k]) == {"plural", "one", "other"} and ar[k]["plural"] == en[k]["plural"], k
+
+
+COUNTED = {  # every counted string, with the other values it takes
+    "matches": {},
+    "card_meta": {"theme": "T", "status": "S"},
+    "export_note": {"total": "9", "xlsx": "9"},
+    "channel_service_caption": {},
+    "reason_field_count": {"found": "4"},
+}
+EXPECTED = {  # n: (the Arabic form, the English) of "matches"
+    0: ("لا توجد مشاركات تطابق", "0 participations match"),
+    1: ("مشاركة واحدة تطابق", "1 participation matches"),
+    2: ("مشاركتان تطابقان", "2 participations match"),
+    3: ("3 مشاركات تطابق", "3 participations match"),
+    11: ("11 مشاركةً تطابق", "11 participations match"),
+    100: ("100 مشاركة تطابق", "100 participations match"),
+}
+
+
+def test_every_counted_string_takes_the_form_its_count_needs() -> None:
+    """CLDR plural rules through Babel: each counted string rendered for 0, 1, 2, 3, 11 and 100
+    in both languages; Arabic's six forms each appear, English says "1 participation"."""
+    from dashboard.i18n import plural_category, strings, t
+
+    assert [plural_category("ar", n) for n in EXPECTED] == ["zero", "one", "two", "few", "many", "other"]
+    assert [plural_category("en", n) for n in EXPECTED] == ["other", "one", "other", "other", "other", "other"]
+    assert COUNTED.keys() == {k for k, v in strings("ar").items() if isinstance(v, dict)}
+    for key, others in COUNTED.items():
+        count = strings("ar")[key]["plural"]
+        for lang in ("ar", "en"):
+            for n in EXPECTED:
+                shown = t(lang, key, **others, **{count: n})
+                form = strings(lang)[key][plural_category(lang, n)]
+                assert shown == form.format(**others, **{count: str(n)}) and "{" not in shown, (key, lang, n)
+        # each text with its count written as N: Arabic's forms differ (zero and other may agree)
+        ar = {t("ar", key, **others, **{count: n}).replace(str(n), "N") for n in EXPECTED}
+        en = [t("en", key, **others, **{count: n}).replace(str(n), "N") for n in EXPECTED]
+        assert len(ar) >= 5 and len(set(en)) == 2, (key, ar, en)
+    for n, (ar_text, en_text) in EXPECTED.items():
+        assert t("ar", "matches", n=n).startswith(ar_text) and t("en", "matches", n=n).startswith(en_text)
+    assert t("en", "card_meta", theme="T", status="S", n=1).endswith("answering 1 participation")
+    assert t("ar", "matches", n=1234) == "1,234 مشاركةً تطابق عوامل التصفية والبحث."  # 34: many
+    with pytest.raises(TypeError, match="must be a number"):
+        t("en", "matches", n="3")
 
 
 def test_interface_strings_come_from_the_locale_files() -> None:
@@ -172,3 +223,22 @@ def test_weekly_charts_read_dates_in_the_page_language(lang: str, august: str) -
     assert spec["encoding"]["tooltip"][0]["format"] == "%Y/%m/%d"
     years = pd.DataFrame({"week": pd.to_datetime(["2025-01-06", "2026-01-05"]), "n": [1, 2]})
     assert charts.line(years, "week", "n", "w", "n", "d").to_dict()["encoding"]["x"]["axis"]["format"] == "%b %Y"
+
+
+def test_a_connection_in_use_outlives_two_warehouse_swaps(app_env: Path) -> None:
+    """The connection cache keeps two warehouse versions. A session still rendering with the first
+    when two more swaps evict it keeps a working connection: the cache never closes one itself."""
+    import gc
+
+    from dashboard import db
+
+    db._connection.clear()
+    held = db._connection(str(app_env), "v1")  # a long render holds it
+    for version in ("v2", "v3"):
+        db._connection(str(app_env), version)
+    assert db._connection(str(app_env), "v1") is not held  # evicted: a new one for new sessions
+    cur = held.cursor()
+    assert cur.execute("select count(*) from warehouse.participation").fetchone()[0] > 0
+    cur.close()
+    gc.collect()
+    db._connection.clear()

@@ -487,3 +487,27 @@ def test_the_prefilters_uncased_ranges_hold_no_cased_character() -> None:
         if len({c, c.lower(), c.upper(), c.casefold()}) > 1
     ]
     assert cased == []
+
+
+def test_edited_rules_are_seen_by_a_running_process(tmp_path: Path) -> None:
+    """The rules are cached on the reference files' sizes and modification times, not their folder:
+    a lexicon or term list edited while a process runs is used at its next call."""
+    import os
+    import shutil
+
+    from etl.classify import screens, theme_and_sentiment
+
+    ref = tmp_path / "reference"
+    shutil.copytree(REFERENCE, ref)
+    word = normalise("زقزوقي")  # in no lexicon
+    assert theme_and_sentiment(word, None, ref)[2] == "neutral"
+    assert screens(ref)[0].first(word) is None
+    with (ref / "sentiment_lexicon.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"{word},1.5,test\n")
+    with (ref / "offensive_terms.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"{word},ar,test\n")
+    for name in ("sentiment_lexicon.csv", "offensive_terms.csv"):  # a later mtime, even on a coarse clock
+        st = (ref / name).stat()
+        os.utime(ref / name, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert theme_and_sentiment(word, None, ref)[2] == "positive"
+    assert screens(ref)[0].first(word) == word

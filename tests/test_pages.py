@@ -255,7 +255,7 @@ def test_overview_says_when_cut_weeks_are_left_out(wh: Path) -> None:
     partial = strings("en")["partial_weeks"]
     at = open_page(PAGES[0], lang="en", start="2026-08-30", end="2026-11-27")
     assert any(c.value == partial for c in at.caption)
-    at = open_page(PAGES[0], lang="en", start="2026-08-31", end="2026-11-22")  # Monday to Sunday
+    at = open_page(PAGES[0], lang="en", start="2026-08-30", end="2026-11-21")  # Sunday to Saturday
     assert not any(c.value == partial for c in at.caption)
 
 
@@ -304,8 +304,31 @@ def test_explorer_search_ignores_diacritics_and_hamza(wh: Path) -> None:
     plain = at.caption[0].value
     at.text_input(key="search").input("الإتِّصال").run()  # hamza under the alef, shadda and kasra
     assert at.caption[0].value == plain and plain.split()[0] != "0"
-    at.toggle(key="prepare_export").set_value(True).run()
+
+
+def test_explorer_exports_are_built_on_click_only(wh: Path, monkeypatch) -> None:
+    """Rendering the explorer, and rerunning it on each search, reads one page of records; the
+    export's 200,000 rows are read only when a download is clicked (the button's data is a callable)."""
+    limits: list[int] = []
+    real = queries.explorer_rows
+    monkeypatch.setattr(
+        queries, "explorer_rows", lambda f, s, limit, offset: limits.append(limit) or real(f, s, limit, offset)
+    )
+    at = open_page("app_pages/explorer.py", lang="en", start="2024-01-01", end="2026-11-27")
+    at.text_input(key="search").input("الاتصال").run()
     assert not at.exception
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download CSV", "Download XLSX"} <= labels, labels
+    assert limits and set(limits) == {50}, limits
+
+
+def test_a_deferred_download_reads_its_rows_when_called() -> None:
+    from dashboard.exports import deferred, to_csv
+
+    built: list[int] = []
+    data = deferred(lambda: built.append(1) or pd.DataFrame({"text": ["=1+1", "ok"]}), to_csv)
+    assert built == []
+    assert data() == "text\n'=1+1\nok\n".encode("utf-8-sig") and built == [1]
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])
@@ -422,3 +445,40 @@ def test_a_warehouse_from_before_source_names_shows_its_keys(wh: Path, tmp_path:
     monkeypatch.setenv("WAREHOUSE_PATH", str(old))
     sources = queries.run_sources("ar")
     assert len(sources) and list(sources["source_name"]) == list(sources["source"])
+
+
+@pytest.mark.parametrize(("start", "weekday"), [("sunday", 6), ("monday", 0), ("saturday", 5)])
+def test_weeks_start_on_week_start_in_every_weekly_figure(wh: Path, monkeypatch, start: str, weekday: int) -> None:
+    """Every weekly figure (the overview's trend, channels and themes by week, emerging themes) cuts
+    its weeks on WEEK_START, labels each by its first day, and counts exactly that week's records."""
+    from dashboard.db import query
+    from dashboard.filters import Filters
+
+    monkeypatch.setenv("WEEK_START", start)
+    filters = Filters(start=dt.date(2026, 5, 1), end=dt.date(2026, 8, 31))
+    frames = {
+        "weekly_volume": queries.weekly_volume(filters),
+        "channel_weekly": queries.by_channel_over_time("en", filters),
+        "theme_weekly": queries.theme_weekly("en", filters),
+    }
+    for name, df in frames.items():
+        days = pd.to_datetime(df["week"]).dt.date
+        assert (days.map(lambda d: d.weekday()) == weekday).all(), name
+        assert not df.empty
+    weekly = {pd.Timestamp(w).date(): n for w, n in frames["weekly_volume"][["week", "participations"]].values}
+    for first in sorted(weekly)[1:-1]:  # the whole weeks inside the period: counted from the rows
+        n = query(
+            "select count(*) as n from participation where cast(submitted_at as date) between ? and ?",
+            (first, first + dt.timedelta(days=6)),
+        ).iat[0, 0]
+        assert weekly[first] == n
+    for name in ("channel_weekly", "theme_weekly"):  # the same weeks, split another way
+        per = frames[name].groupby("week")["participations"].sum()
+        assert {pd.Timestamp(w).date(): n for w, n in per.items()} == weekly, name
+
+
+def test_the_default_week_is_the_saudi_working_week(wh: Path) -> None:
+    at = open_page(PAGES[0], lang="en", start="2026-05-03", end="2026-08-29")  # Sunday to Saturday
+    weekly = next(d.value for d in at.dataframe if "Week" in d.value.columns)
+    days = pd.to_datetime(weekly["Week"]).dt.date
+    assert (days.map(lambda d: d.weekday()) == 6).all() and days.iloc[0] == dt.date(2026, 5, 3)

@@ -520,3 +520,124 @@ def test_files_read_in_place_give_what_the_python_reader_gives(tmp_path: Path, m
     monkeypatch.setattr(pipeline, "extract_csv_native", lambda *a: None)
     assert native == build("python")
     assert len(native["participation"]) == 3 and len(native["quarantine"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("tamper", "check"),
+    [
+        (
+            "update mart_window set senders = senders + 1 where dimension = 'channel' and rowid = "
+            "(select min(rowid) from mart_window where dimension = 'channel')",
+            "mart_window agrees",
+        ),
+        (
+            "update mart_window set p90_hours_to_decision = p90_hours_to_decision + 1 where dimension = 'status' "
+            "and p90_hours_to_decision is not null",
+            "mart_window agrees",
+        ),
+        (
+            "update mart_window set decisions = decisions - 1 where dimension = 'all' and period = 'current'",
+            "mart_window agrees",
+        ),
+        (
+            "delete from mart_window where dimension = 'status' and rowid = "
+            "(select min(rowid) from mart_window where dimension = 'status')",
+            "mart_window agrees",
+        ),
+        ("update mart_daily set answered = answered + 1 where rowid = 7", "mart_daily agrees"),
+        (
+            "update mart_daily set screened_3 = screened_3 + 1, participations = participations + 1 where rowid = 9",
+            "mart_daily agrees",
+        ),
+        ("update mart_daily set channel = 'email' where rowid = 11 and channel <> 'email'", "mart_daily agrees"),
+        ("update mart_summary set senders = senders - 1", "mart_summary agrees"),
+        ("update mart_summary set last_at = last_at + interval 1 day", "mart_summary agrees"),
+        (
+            "insert into campaign by name select 'c-none' as campaign_id, 12 as participations, 11 as senders, "
+            "timestamp '2026-05-01' as first_at",
+            "campaign agrees",
+        ),
+    ],
+)
+def test_every_stored_figure_is_checked_against_participation(built, tmp_path: Path, tamper: str, check: str) -> None:
+    """The figures the app and the public side read from the marts (non-additive ones per channel and
+    status, the 90th percentile, every additive figure of mart_daily, the summary, campaigns) fail
+    the run's checks when they stop agreeing with participation."""
+    wh, result = built
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    assert checks.run_all(con, result.run_id) == []
+    assert con.execute(tamper).fetchone()[0] >= 1, "the tampering changed nothing"
+    failed = checks.run_all(con, result.run_id)
+    assert [f for f in failed if f.startswith(check)] and len(failed) == 1, failed
+    con.close()
+
+
+def test_the_checks_scan_every_stored_text_column(built) -> None:
+    """The personal-data scan covers every text column of every table the ETL stores, save the ids,
+    codes and hashes listed as such: a new text column must be scanned or named here."""
+    wh, _ = built
+    con = duckdb.connect(str(wh), read_only=True)
+    stored = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where data_type in ('VARCHAR', 'VARCHAR[]') and table_schema = 'main' and table_name not like 'ref_%'"
+        ).fetchall()
+    )
+    con.close()
+    assert set(checks.TEXT_COLUMNS) == {
+        ("participation", "text_redacted"),
+        ("participation", "text_normalized"),
+        ("improvement_action", "title_ar"),
+        ("improvement_action", "title_en"),
+        ("improvement_action", "description_ar"),
+        ("improvement_action", "description_en"),
+        ("improvement_action", "owner_unit"),
+        ("campaign", "sample_text_redacted"),
+        ("poll_answer", "question"),
+        ("poll_answer", "answer"),
+        ("quarantine", "file"),
+        ("quarantine", "reason"),
+        ("duplicate_row", "file"),
+        ("etl_run", "input_dir"),
+    }
+    assert set(checks.TEXT_COLUMNS) | set(checks.NOT_TEXT) == stored, "a stored text column nobody scans"
+    assert not set(checks.TEXT_COLUMNS) & set(checks.NOT_TEXT)
+
+
+def test_personal_data_in_an_action_title_fails_the_checks(built, tmp_path: Path) -> None:
+    wh, result = built
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("update improvement_action set title_en = 'ask Sara on 0551234567' where rowid = 0")
+    failed = " | ".join(checks.run_all(con, result.run_id))
+    con.close()
+    assert "in improvement_action.title_en: 1 rows" in failed
+
+
+def test_a_history_that_cannot_be_carried_over_is_said(serving, capsys) -> None:
+    """A previous warehouse whose run history cannot be copied (here: a column this version does not
+    know) does not stop the run, and is not swallowed either: the run says so, and etl_run keeps it."""
+    from etl.cli import main
+
+    landing, wh, _ = serving
+    con = duckdb.connect(str(wh))
+    con.execute("alter table etl_run add column bogus integer")
+    con.close()
+    assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the run history of w.duckdb could not be carried over (" in err
+    con = duckdb.connect(str(wh), read_only=True)
+    runs = con.execute("select run_id, history_note from etl_run").fetchall()
+    sources = con.execute("select distinct run_id from etl_run_source").fetchall()
+    con.close()
+    assert len(runs) == 1 and runs[0][1].startswith("the run history of w.duckdb could not be carried over")
+    assert sources == [(runs[0][0],)]  # nothing half-copied
+    # the next run carries this one's history over again, with no note
+    assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("select count(*), count(history_note) from etl_run").fetchone() == (2, 1)
+    con.close()

@@ -1,19 +1,27 @@
 -- Emerging themes: the last four weeks of the chosen period against each theme's own baseline
--- (the twelve weeks before them). Parameters: language, then the filters (period ignored: the
--- weeks are taken back from the period's end, given as the last parameter).
-with names as (
+-- (the twelve weeks before them); weeks start on WEEK_START. Parameters: the week's shift (as in
+-- weekly_volume.sql), the language, then the filters (period ignored: the weeks are taken back from
+-- the period's end, given as the last parameter).
+with week_start as (select cast(? as integer) as shift),
+
+names as (
     select code, case when ? = 'ar' then name_ar else name_en end as name from ref_theme
 ),
 
 weekly as (
-    select theme, date_trunc('week', day) as week, sum(participations) as n
+    select
+        participation.theme,
+        date_trunc('week', participation.day + week_start.shift) as week,
+        sum(participation.participations) as n
     from mart_daily as participation
+    cross join week_start
     where {where}
     group by all
 ),
 
 bounds as (
-    select date_trunc('week', cast(? as timestamp)) as last_week
+    select date_trunc('week', cast(? as date) + week_start.shift) as last_week
+    from week_start
 ),
 
 windows as (

@@ -13,7 +13,8 @@ create table etl_run (
     rows_duplicate bigint,
     seconds double,
     stage_seconds varchar,
-    schema_version integer
+    schema_version integer,
+    history_note varchar  -- why the runs before this one are missing, when their history could not be copied
 );
 
 create table etl_run_source (
