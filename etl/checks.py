@@ -43,21 +43,22 @@ UNIQUE: dict[str, tuple[str, ...]] = {
 # Every stored figure the app or the public side serves is checked against participation, with its
 # definition written out again here (not read from the mart's SQL), so a wrong mart, a stale one, or
 # one an incremental run updated only in part, fails the run before it is swapped in.
+# mart_daily's figures, each as what one participation adds to it (0 or 1, or its rating).
 _DAILY_FIGURES = {
-    "participations": "count(*)",
-    "answerable": "count(*) filter (where not is_poll_answer)",
-    "answered": "count(*) filter (where not is_poll_answer and responded_at is not null)",
-    "rated": "count(rating)",
-    "rating_sum": "coalesce(sum(rating), 0)",
-    "removed": "count(*) filter (where moderation_status in ('hidden', 'deleted'))",
-    **{f"screened_{n}": f"count(*) filter (where list_contains(screening_controls, {n}))" for n in range(1, 10)},
+    "participations": "1",
+    "answerable": "not is_poll_answer",
+    "answered": "not is_poll_answer and responded_at is not null",
+    "rated": "rating is not null",
+    "rating_sum": "rating",
+    "removed": "moderation_status in ('hidden', 'deleted')",
+    **{f"screened_{n}": f"list_contains(screening_controls, {n})" for n in range(1, 10)},
     **{
-        f"agreed_{n}": f"count(*) filter (where list_contains(screening_controls, {n}) "
-        f"and moderation_status in ('hidden', 'deleted') and moderation_control = {n})"
+        f"agreed_{n}": f"list_contains(screening_controls, {n}) "
+        f"and moderation_status in ('hidden', 'deleted') and moderation_control = {n}"
         for n in range(1, 10)
     },
 }
-# mart_daily's grain: a day and a value of every filter dimension. Compared at that grain, both ways.
+# mart_daily's grain: a day and a value of every filter dimension.
 _DAILY_KEYS = (
     "channel",
     "tool",
@@ -70,16 +71,30 @@ _DAILY_KEYS = (
     "moderation_control",
 )
 _KEYS = ", ".join(_DAILY_KEYS)
+
+
+def _weighted(value: str) -> str:
+    return f"coalesce(cast(({value}) as hugeint), 0)"
+
+
+# Compared at its grain through a fingerprint: for each figure, the sum over participations of a
+# hash of their mart row's key times what each adds, against the sum over mart rows of the same
+# hash times the stored figure. Any figure moved, lost or put under another key changes a sum
+# (a miss needs a 64-bit hash collision to cancel it exactly). One pass over each table, no join:
+# 0.09 s + 0.05 s on 300,000 records, where comparing the grouped rows took 1.4 s.
 MART_CHECK = (
     "mart_daily agrees with participation (every figure, at its grain: day and every filter's value)",
     f"""with live as (
-        select cast(submitted_at as date) as day, {_KEYS},
-            {", ".join(f"{sql} as {name}" for name, sql in _DAILY_FIGURES.items())}
-        from participation group by all
+        select {", ".join(f"sum(h * {_weighted(sql)}) as {name}" for name, sql in _DAILY_FIGURES.items())}
+        from (select cast(hash(cast(submitted_at as date), {_KEYS}) as hugeint) as h, * from participation)
     ),
-    mart as (select day, {_KEYS}, {", ".join(_DAILY_FIGURES)} from mart_daily)
-    select (select count(*) from (select * from live except all select * from mart))
-        + (select count(*) from (select * from mart except all select * from live))""",
+    mart as (
+        select {", ".join(f"sum(h * {_weighted(name)}) as {name}" for name in _DAILY_FIGURES)}
+        from (select cast(hash(day, {_KEYS}) as hugeint) as h, * from mart_daily)
+    )
+    select count(*) from live cross join mart
+    where ({", ".join(f"live.{n}" for n in _DAILY_FIGURES)}) is distinct from
+        ({", ".join(f"mart.{n}" for n in _DAILY_FIGURES)})""",
 )
 SUMMARY_CHECK = (
     "mart_summary agrees with participation (participations, senders, channels, first and last)",
