@@ -143,7 +143,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         con.close()
     for f in failures:
         print(f"FAIL {f}", file=sys.stderr)
-    print(f"{len(checks.queries(run_id)) - len(failures)} checks passed, {len(failures)} failed")
+    print(f"{checks.count(run_id) - len(failures)} checks passed, {len(failures)} failed")
     return 3 if failures else 0
 
 

@@ -203,31 +203,50 @@ def _digits(k: int) -> str:
     return f"(?:{_SEP}{_D}){{{k}}}"
 
 
-_PHONE = (
+# A Saudi number: with the country code (+966, 00966, 966; "(0)" or 0 may follow it) a mobile
+# 5XXXXXXXX or a landline 1[1-7]XXXXXXX; without it 05XXXXXXXX or 01[1-7]XXXXXXX. Unified (9200...)
+# and toll-free (800...) numbers are the agency's own and public: none of these forms is theirs.
+_COUNTRY = (
     f"(?:\\+{_SEP}|{_digit('0')}{_SEP}{_digit('0')}{_SEP})?{_digit('9')}{_SEP}{_digit('6')}{_SEP}{_digit('6')}{_SEP}"
-    f"(?:{_digit('0')}{_SEP})?{_digit('5')}{_digits(8)}(?:{_SEP}\\+)?"
+)
+_PHONE = (
+    f"{_COUNTRY}(?:{_digit('0')}{_SEP})?"
+    f"(?:{_digit('5')}{_digits(8)}|{_digit('1')}{_SEP}[1-7\u0661-\u0667\u06f1-\u06f7]{_digits(7)})(?:{_SEP}\\+)?"
     f"|{_digit('0')}{_SEP}{_digit('5')}{_digits(8)}"
     f"|{_digit('0')}{_SEP}{_digit('1')}{_SEP}[1-7\u0661-\u0667\u06f1-\u06f7]{_digits(7)}"
 )
 _ID = f"[12\u0661\u0662\u06f1\u06f2](?:[ \u00a0{_INVISIBLE}\\-]?{_D}){{9}}"
 
+# An e-mail address written to slip past a filter: "name (at) host (dot) sa", "name [at] host.sa",
+# "name at host dot com", with the words in Latin or Arabic letters (آت, نقطة, دوت).
+_OPEN, _CLOSE = "[(\\[{<]", "[)\\]}>]"
+_AT = f"(?:\\s*{_OPEN}\\s*(?:at|@|آت|أت|ات)\\s*{_CLOSE}\\s*|\\s+(?:at|آت|أت)\\s+)"
+_DOT = f"(?:\\s*{_OPEN}\\s*(?:dot|\\.|نقطة|نقطه|دوت)\\s*{_CLOSE}\\s*|\\s+(?:dot|نقطة|نقطه|دوت)\\s+|\\.)"
+_DISGUISED_EMAIL = f"(?i)[A-Za-z0-9._%+\\-]+{_AT}[A-Za-z0-9\\-]+(?:{_DOT}[A-Za-z0-9\\-]+)*{_DOT}[A-Za-z]{{2,6}}\\b"
+# A payment card: 13 to 19 digits, in groups split by spaces, dots or dashes (4-4-4-4, 4-6-5, ...);
+# which of them are a card the Luhn check decides (_typed_cards).
+_CARD = f"(^|{_ND})({_D}(?:[ .\\-\u00a0{_INVISIBLE}]{{0,3}}{_D}){{12,18}})({_ND}|$)"
+
 # (type, pattern, replacement). Patterns with a leading (^|non-digit) group and trailing
-# (non-digit|$) group keep those characters: RE2 has no look-around.
+# (non-digit|$) group keep those characters: RE2 has no look-around. The types in TYPED are
+# replaced in Python, match by match, where a check digit or an exception decides.
 REDACTIONS: tuple[tuple[str, str, str], ...] = (
     # the local part: what RFC 5322 allows unquoted (a property test generates it), but / ? & =,
     # which would swallow the URL around an address; url_token catches those parameters
     ("email", r"[A-Za-z0-9.!#$%'*+^_`{|}~\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", "[EMAIL]"),
+    ("email", _DISGUISED_EMAIL, "[EMAIL]"),
     (
         "url_token",
         r"([?&](?:token|access_token|key|uid|user|id|email|phone|mobile|session|auth|code|sig)=)[^&\s#]+",
         r"\1[TOKEN]",
     ),
     ("iban", f"(?i)\\bSA{_SEP}{_D}{_SEP}{_D}(?:{_SEP}[0-9A-Z]){{20}}", "[IBAN]"),
-    ("card", f"(^|{_ND})({_D}{{4}}(?:[ \\-]{_D}{{4}}){{3}})({_ND}|$)", r"\1[CARD]\3"),
+    ("card", _CARD, ""),
     ("phone", f"(^|{_ND})({_PHONE})({_ND}|$)", r"\1[PHONE]\3"),
-    ("national_id", f"(^|{_ND})({_ID})({_ND}|$)", r"\1[ID]\3"),
-    ("long_number", f"(^|{_ND})((?:{_D}[{_INVISIBLE}]*){{10,}})({_ND}|$)", r"\1[NUMBER]\3"),
+    ("national_id", f"(^|{_ND})({_ID})({_ND}|$)", ""),
+    ("long_number", f"(^|{_ND})((?:{_D}[{_INVISIBLE}]*){{10,}})({_ND}|$)", ""),
 )
+_PATTERN = {kind: pattern for kind, pattern, _ in REDACTIONS}
 
 
 def luhn_ok(digits: str) -> bool:
@@ -241,33 +260,79 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-_ID_RE = re.compile(REDACTIONS[5][1])
 _TO_ASCII = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
-def _typed_ids(texts: list[str]) -> tuple[list[str], list[set[str]]]:
-    """Mask ID-shaped numbers; the Luhn check says national ID (1…), iqama (2…) or just a number."""
-    out, kinds = [], []
-    for text in texts:
-        found: set[str] = set()
+def _ascii_digits(text: str) -> str:
+    return re.sub(r"\D", "", text.translate(_TO_ASCII))
 
-        def mask(m: re.Match[str], found: set[str] = found) -> str:
-            digits = re.sub(r"\D", "", m.group(2).translate(_TO_ASCII))
-            if luhn_ok(digits):
-                found.add("national_id" if digits[0] == "1" else "iqama")
-                return f"{m.group(1)}[ID]{m.group(3)}"
-            found.add("long_number")
-            return f"{m.group(1)}[NUMBER]{m.group(3)}"
 
-        out.append(_ID_RE.sub(mask, _ID_RE.sub(mask, text)))
-        kinds.append(found)
-    return out, kinds
+def _typed(kind: str, decide: Callable[[str], str | None]) -> Callable[[list[str]], tuple[list[str], list[set[str]]]]:
+    """A typed rule: each match of ``kind``'s pattern is replaced by what ``decide`` says of its
+    digits (a marker, and the type found, as "[ID]:national_id"), or kept when it says None."""
+    pattern = re.compile(_PATTERN[kind])
 
+    def apply(texts: list[str]) -> tuple[list[str], list[set[str]]]:
+        out, kinds = [], []
+        for text in texts:
+            found: set[str] = set()
+
+            def mask(m: re.Match[str], found: set[str] = found) -> str:
+                decided = decide(m.group(2))
+                if decided is None:
+                    return m.group(0)
+                marker, what = decided.split(":")
+                found.add(what)
+                return f"{m.group(1)}{marker}{m.group(3)}"
+
+            out.append(pattern.sub(mask, pattern.sub(mask, text)))  # twice: a match eats the next one's start
+            kinds.append(found)
+        return out, kinds
+
+    return apply
+
+
+def _id_or_number(span: str) -> str:
+    """The Luhn check says national ID (1…), iqama (2…) or just a number."""
+    digits = _ascii_digits(span)
+    if luhn_ok(digits):
+        return "[ID]:national_id" if digits[0] == "1" else "[ID]:iqama"
+    return "[NUMBER]:long_number"
+
+
+def _card(span: str) -> str | None:
+    """A card number among the span's groups: the longest run of whole groups with 13 to 19 digits,
+    not starting with 0, that passes the Luhn check (a card written beside another number still
+    reads as one)."""
+    groups = [_ascii_digits(g) for g in re.split(f"[ .\\-\u00a0{_INVISIBLE}]+", span) if g]
+    for size in range(len(groups), 0, -1):
+        for i in range(len(groups) - size + 1):
+            digits = "".join(groups[i : i + size])
+            # no card number starts with 0 (ISO/IEC 7812 issues none): 00966... is a phone
+            if 13 <= len(digits) <= 19 and digits[0] != "0" and luhn_ok(digits):
+                return "[CARD]:card"
+    return None
+
+
+def _long_number(span: str) -> str | None:
+    """Ten or more digits in a row are masked, save a toll-free number (800 and seven digits)."""
+    digits = _ascii_digits(span)
+    return None if len(digits) == 10 and digits.startswith("800") else "[NUMBER]:long_number"
+
+
+TYPED = {
+    "card": _typed("card", _card),
+    "national_id": _typed("national_id", _id_or_number),
+    "long_number": _typed("long_number", _long_number),
+}
 
 PII_KINDS = ("email", "url_token", "iban", "card", "phone", "national_id", "iqama", "long_number")
 
 
-_MAY_HOLD_PII = "[0-9\u0660-\u0669\u06f0-\u06f9@]|[?&][A-Za-z_]+=|[Ss][Aa]\\d"
+_MAY_HOLD_PII = (
+    "[0-9\u0660-\u0669\u06f0-\u06f9@]|[?&][A-Za-z_]+=|[Ss][Aa]\\d"
+    "|(?i)[(\\[{<]\\s*(?:at|آت|أت|ات)\\s*[)\\]}>]|\\s(?:at|آت|أت)\\s"  # a disguised e-mail's "at"
+)
 
 
 def redact_array(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
@@ -306,9 +371,9 @@ def _redact_chunk(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
         hit_np = pc.fill_null(pc.match_substring_regex(out, pattern), False).to_numpy(zero_copy_only=False)
         if not hit_np.any():
             continue
-        if kind == "national_id":  # typed one by one: few rows, and the check digit needs arithmetic
+        if kind in TYPED:  # one by one: few rows, and a check digit or an exception decides
             rows = np.flatnonzero(hit_np)
-            masked, kinds = _typed_ids(out.take(pa.array(rows)).to_pylist())
+            masked, kinds = TYPED[kind](out.take(pa.array(rows)).to_pylist())
             out = _put(out, rows, masked)
             for r, ks in zip(rows, kinds):
                 for k in ks:
@@ -320,7 +385,48 @@ def _redact_chunk(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
         # Twice: a match consumes the character after it, which may begin the next match.
         hit = pc.replace_substring_regex(hit, pattern, repl)
         out = _put(out, rows, pc.replace_substring_regex(hit, pattern, repl))
+    out = _phone_pass(out, masks["phone"])
     return out, np.stack([masks[k] for k in PII_KINDS], axis=1)
+
+
+# -- the second pass: Google's libphonenumber --------------------------------------------------
+# Numbers that are the agency's or a business's, published for everyone: toll-free (800), unified
+# (9200: "shared cost"), universal access and premium-rate numbers stay.
+_PUBLIC_NUMBER_TYPES = frozenset({3, 4, 5, 9})  # PhoneNumberType TOLL_FREE, PREMIUM_RATE, SHARED_COST, UAN
+_MANY_DIGITS = f"(?:{_D}{_ND}*){{7}}"  # seven digits or more, anywhere
+
+
+def phone_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds a Saudi (or any international) personal phone number, as libphonenumber
+    reads it once its digits are ASCII and its invisible marks gone: (start, end) in ``text``."""
+    from phonenumbers import Leniency, PhoneNumberMatcher, number_type
+
+    kept = [i for i, ch in enumerate(text) if not re.match(f"[{_INVISIBLE}]", ch)]
+    plain = "".join(text[i] for i in kept).translate(_TO_ASCII)
+    spans = []
+    for m in PhoneNumberMatcher(plain, "SA", leniency=Leniency.VALID):
+        if number_type(m.number) not in _PUBLIC_NUMBER_TYPES:
+            spans.append((kept[m.start], kept[m.end - 1] + 1))
+    return spans
+
+
+def _phone_pass(arr: pa.Array, found: np.ndarray) -> pa.Array:
+    """libphonenumber over the texts in which the rules left seven digits or more: a number the
+    rules did not foresee (a foreign mobile, a landline split oddly) becomes [PHONE] too."""
+    hit = pc.fill_null(pc.match_substring_regex(arr, _MANY_DIGITS), False).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(hit)
+    if not len(rows):
+        return arr
+    texts = arr.take(pa.array(rows)).to_pylist()
+    changed = []
+    for r, text in zip(rows, texts):
+        spans = phone_spans(text)
+        for start, end in reversed(spans):
+            text = text[:start] + "[PHONE]" + text[end:]
+        if spans:
+            found[r] = True
+        changed.append(text)
+    return _put(arr, rows, changed)
 
 
 def _put(arr: pa.Array, rows: np.ndarray, values: list[str] | pa.Array) -> pa.Array:

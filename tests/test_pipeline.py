@@ -641,3 +641,48 @@ def test_a_history_that_cannot_be_carried_over_is_said(serving, capsys) -> None:
     con = duckdb.connect(str(wh), read_only=True)
     assert con.execute("select count(*), count(history_note) from etl_run").fetchone() == (2, 1)
     con.close()
+
+
+@pytest.mark.parametrize(
+    ("planted", "kind"),
+    [
+        ("هاتف المكتب +966 11 465 1234", "phone"),  # each class of disguise seen getting through
+        ("بطاقة 3782 822463 10005", "card"),
+        ("بطاقة 4111.1111.1111.1111", "card"),
+        ("ali (at) mail [dot] com", "email"),
+        ("x@y.example.sa", "email"),
+        ("call +1 415 555 2671", "phone"),
+        ("هويتي 1012345672", "national_id"),
+        ("رقم 12345678901234", "long_number"),
+    ],
+)
+def test_the_post_load_scan_is_independent_of_the_redactor(built, tmp_path: Path, planted: str, kind: str) -> None:
+    """The checks scan stored text with their own detector (libphonenumber, Luhn over digit groups,
+    long digit runs, an e-mail shape), never the redactor's patterns, which cannot see what they miss:
+    each kind of personal data left in a stored text fails the run."""
+    import inspect
+
+    assert "REDACTIONS" not in inspect.getsource(checks) and "redact" not in inspect.getsource(checks.personal_data_in)
+    wh, result = built
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("update participation set text_redacted = ? where rowid in (2, 4, 6)", [f"شكرا {planted} شكرا"])
+    failed = checks.run_all(con, result.run_id)
+    con.close()
+    assert len(failed) == 1 and "in participation.text_redacted: 3 rows" in failed[0], failed
+    assert failed[0].startswith("no personal data (independent scan: ") and kind in failed[0]
+
+
+def test_the_scan_leaves_public_numbers_alone() -> None:
+    for text in (
+        "اتصل 1909",
+        "الموحد 920012345",
+        "المجاني 8001245555",
+        "عام 2025/11/27",
+        "1,500,000 ريال",
+        "CC-2025-0001234",
+        "[PHONE] و [CARD] و [EMAIL]",
+        "I was at home",
+    ):
+        assert checks.personal_data_in(text) == set(), text

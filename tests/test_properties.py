@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from etl.text import normalise, normalise_array, normalise_py, redact, redact_array
+from etl.text import luhn_ok, normalise, normalise_array, normalise_py, redact, redact_array
 from tests.conftest import REFERENCE
 
 ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
@@ -76,6 +76,93 @@ def test_phone_numbers_and_ids_never_survive_redaction(before: str, found: tuple
     assert types, (spread, redacted)
     digits = _digits_only(number)
     assert digits[-7:] not in _digits_only(redacted), (spread, redacted)
+
+
+landline = st.tuples(script, sep, st.sampled_from(["01", "+9661", "009661", "9661", "+966 (0)1"])).flatmap(
+    lambda t: st.tuples(st.sampled_from("1234567"), _digits(7, t[0])).map(lambda d: (t[1], t[2] + d[0] + d[1]))
+)
+
+
+@SETTINGS
+@given(words, landline, words)
+def test_landlines_in_any_form_never_survive(before: str, found: tuple[list[str], str], after: str) -> None:
+    seps, number = found
+    spread = _spread(number, seps)
+    redacted, types = redact(f"{before} {spread} {after}")
+    assert "phone" in types, (spread, redacted)
+    assert _digits_only(number)[-7:] not in _digits_only(redacted), (spread, redacted)
+
+
+def _luhn_complete(body: list[int]) -> str:
+    """``body`` and the check digit that makes it pass Luhn."""
+    for check in range(10):
+        digits = "".join(map(str, [*body, check]))
+        if luhn_ok(digits):
+            return digits
+    raise AssertionError
+
+
+card = st.tuples(
+    st.integers(13, 19).flatmap(lambda n: st.lists(st.integers(0, 9), min_size=n - 1, max_size=n - 1)),
+    st.sampled_from([" ", ".", "-", "", " - ", "\u200f", "\u00a0"]),
+    st.lists(st.integers(3, 6), min_size=1, max_size=5),
+    script,
+)
+
+
+@SETTINGS
+@given(words, card, words)
+def test_card_numbers_of_13_to_19_digits_never_survive(before: str, found: tuple, after: str) -> None:
+    body, separator, sizes, digits_script = found
+    number = _luhn_complete([4, *body[1:]])  # a leading 4 (Visa's): not an ID, not a phone
+    groups, i = [], 0
+    while i < len(number):
+        size = sizes[len(groups) % len(sizes)]
+        groups.append(number[i : i + size])
+        i += size
+    shift = {"ascii": 0, "arabic": 0x0660 - 0x30, "persian": 0x06F0 - 0x30}[digits_script]
+    written = separator.join("".join(chr(ord(c) + shift) for c in g) for g in groups)
+    redacted, types = redact(f"{before} {written} {after}")
+    assert "card" in types, (written, redacted)
+    assert number not in _digits_only(redacted), (written, redacted)
+
+
+at_word = st.sampled_from(["(at)", "[at]", "[AT]", "{at}", " at ", "(آت)", " آت ", "<at>", "( at )"])
+dot_word = st.sampled_from(["(dot)", "[dot]", " dot ", ".", "(نقطة)", " نقطة ", "[DOT]", " دوت "])
+label = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789"), min_size=1, max_size=10)
+disguised = st.tuples(
+    label, at_word, label, st.lists(label, max_size=2), dot_word, st.sampled_from(["com", "sa", "net", "org"])
+)
+
+
+@SETTINGS
+@given(words, disguised, words)
+def test_disguised_email_addresses_never_survive(before: str, parts: tuple, after: str) -> None:
+    local, at, host, more, dot, tld = parts
+    address = local + at + host + "".join(dot + m for m in more) + dot + tld
+    redacted, types = redact(f"{before} {address} {after}")
+    assert "email" in types and host not in redacted.split(), (address, redacted)
+
+
+public = st.one_of(
+    st.just("1909"),
+    _digits(5, "ascii").map(lambda d: "920" + d[:1] + d[1:] + "0"),  # 920xxxxxx
+    _digits(7, "ascii").map(lambda d: "800" + d),  # 8001234567
+    _digits(7, "ascii").map(lambda d: f"800 {d[:3]} {d[3:]}"),
+    st.integers(1990, 2035).map(str),
+    st.tuples(st.integers(1400, 1460), st.integers(1, 12), st.integers(1, 29)).map(
+        lambda t: f"{t[0]}/{t[1]:02d}/{t[2]:02d}"
+    ),
+    st.integers(1, 9_999_999).map(lambda n: f"{n:,} ريال"),
+    st.integers(1, 9_999_999).map(lambda n: f"CC-2025-{n:07d}"),
+)
+
+
+@SETTINGS
+@given(words, public, words)
+def test_public_numbers_are_never_redacted(before: str, number: str, after: str) -> None:
+    text = f"{before} {number} {after}"
+    assert redact(text) == (text, [])
 
 
 @SETTINGS

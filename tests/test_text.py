@@ -69,6 +69,19 @@ def test_the_characters_that_skip_nfkc_are_those_it_leaves_alone() -> None:
         ("بطاقتي 4111 1111 1111 1111", "بطاقتي [CARD]", ["card"]),
         ("رقم 12345678901234", "رقم [NUMBER]", ["long_number"]),
         ("0551234567", "[PHONE]", ["phone"]),  # text that is only a number
+        # disguises the first rules never named
+        ("هاتف المكتب +966 11 465 1234", "هاتف المكتب [PHONE]", ["phone"]),  # a landline with +966
+        ("00966-11-4651234 أو", "[PHONE] أو", ["phone"]),
+        ("+966 (0)12 345 6789", "[PHONE]", ["phone"]),
+        ("بطاقة أمريكان 3782 822463 10005", "بطاقة أمريكان [CARD]", ["card"]),  # 15 digits, 4-6-5
+        ("بطاقة 4111.1111.1111.1111", "بطاقة [CARD]", ["card"]),  # dots between the groups
+        ("card 6011-0009-9013-9424 ok", "card [CARD] ok", ["card"]),
+        ("write to ali (at) mail (dot) com", "write to [EMAIL]", ["email"]),
+        ("ali.h [at] host [dot] gov [dot] sa شكرا", "[EMAIL] شكرا", ["email"]),
+        ("راسلني ali at gmail dot com", "راسلني [EMAIL]", ["email"]),
+        ("راسلني sara (آت) hotmail (نقطة) com", "راسلني [EMAIL]", ["email"]),
+        ("call +1 415 555 2671 now", "call [PHONE] now", ["phone"]),  # libphonenumber: a foreign number
+        ("رقم أخي +44 7911 123456", "رقم أخي [PHONE]", ["phone"]),
     ],
 )
 def test_redact(text: str, redacted: str, types: list[str]) -> None:
@@ -85,6 +98,12 @@ def test_redact(text: str, redacted: str, types: list[str]) -> None:
         "رقم البلاغ 12345",
         "تذكرة CC-2025-0001234",
         "🙏😡 ممتاز",
+        "الرقم الموحد 920012345",  # unified numbers are the agency's own
+        "الرقم المجاني 8001245555 أو 800 124 5555",  # toll-free
+        "بتاريخ 1446/05/12 هـ الموافق 2024/11/14",
+        "المبلغ 1,500,000 ريال و 2,350.75",
+        "رقم الطلب 4111 1111 1111 1112",  # sixteen digits that fail the Luhn check: no card
+        "I was at home today",
     ],
 )
 def test_public_numbers_and_plain_text_stay(text: str) -> None:
