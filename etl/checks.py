@@ -8,6 +8,7 @@ personal-data scan are written out.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import duckdb
 
@@ -318,8 +319,7 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
 # Not the redactor's patterns, which cannot see what they miss: Google's libphonenumber, the Luhn
 # check over runs of digit groups, a generic scan of long digit runs, and a plain e-mail shape. Only
 # the texts SQL finds seven digits, an @ or a bracketed "at" in are read in Python.
-_CANDIDATE = "([0-9\u0660-\u0669\u06f0-\u06f9][^0-9\u0660-\u0669\u06f0-\u06f9]*){7}|@|(?i)[(\\[{<] *(at|dot) *[)\\]}>]"
-_PLAIN = str.maketrans({**{c: str(i % 10) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹")}})
+_CANDIDATE = "(\\p{N}\\P{N}*){7}|@|(?i)[(\\[{<] *(at|dot) *[)\\]}>]"  # seven digits of any script
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff]")
 _GROUPS = re.compile(r"\d+(?:[ .\-/]{1,2}\d+)*")
 _EMAIL_SHAPE = re.compile(r"[^\s@()\[\]]+@[^\s@]+\.[A-Za-z]{2,}|\w+ *(?i:[(\[{<] *at *[)\]}>]) *\w+")
@@ -331,7 +331,9 @@ def personal_data_in(text: str) -> set[str]:
     """What personal data ``text`` still holds, as an independent detector reads it."""
     from phonenumbers import Leniency, PhoneNumberMatcher, number_type
 
-    plain = _INVISIBLE.sub("", text).translate(_PLAIN)
+    # compatibility forms (fullwidth, circled, mathematical) as plain digits, then every script's as ASCII
+    plain = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    plain = re.sub(r"\d", lambda m: str(unicodedata.decimal(m.group(), 0)), plain)
     found = set()
     if _EMAIL_SHAPE.search(plain):
         found.add("email")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import Executor
 
@@ -335,13 +336,39 @@ _MAY_HOLD_PII = (
 )
 
 
+# Digits of every other form: fullwidth (０５５), mathematical (𝟎𝟓𝟓), circled (⓪⑤⑤), superscript,
+# and the decimal digits of other scripts (Devanagari ०५५, ...). The rules know ASCII, Arabic-Indic
+# and Persian digits; NFKC later turns most of these into ASCII in text_normalized, where a phone
+# the rules never saw would stand in plain digits.
+_OTHER_DIGIT = "[^\\P{Nd}0-9\u0660-\u0669\u06f0-\u06f9]|\\p{No}"
+_KEEP_DIGITS = frozenset("0123456789" + "".join(chr(0x0660 + i) + chr(0x06F0 + i) for i in range(10)))
+
+
+def _fold(text: str) -> str:
+    """``text`` with every digit of another form written in ASCII, when that makes a number of seven
+    digits or more (a lone "م²" keeps its superscript)."""
+    folded = "".join(
+        str(d) if ch not in _KEEP_DIGITS and (d := unicodedata.digit(ch, None)) is not None else ch for ch in text
+    )
+    return folded if sum(ch.isdigit() for ch in folded) >= 7 else text
+
+
+def _fold_other_digits(arr: pa.Array) -> pa.Array:
+    """Digits of other forms as ASCII, in the few rows that have any, before the rules run."""
+    hit = pc.fill_null(pc.match_substring_regex(arr, _OTHER_DIGIT), False).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(hit)
+    if not len(rows):
+        return arr
+    return _put(arr, rows, [_fold(t) for t in arr.take(pa.array(rows)).to_pylist()])
+
+
 def redact_array(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """Redacted text and, per record, the list of personal-data types found (in PII_KINDS order).
 
     Only rows with a digit, an @ or a URL parameter can hold personal data; the patterns run on
     those rows alone. Both the search for those rows and the patterns run on every core.
     """
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = _fold_other_digits(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     maybe = pa.concat_arrays(
         over_slices(arr, lambda a: pc.fill_null(pc.match_substring_regex(a, _MAY_HOLD_PII), False))
     )

@@ -42,8 +42,18 @@ def test_the_column_function_is_the_row_function(rows: list[str]) -> None:
     assert normalise_array(pa.array(rows, pa.string())).to_pylist() == [normalise(r) for r in rows]
 
 
+DIGIT_ZERO = {
+    "ascii": "0",
+    "arabic": "\u0660",
+    "persian": "\u06f0",
+    "fullwidth": "\uff10",
+    "math_bold": "\U0001d7ce",
+    "devanagari": "\u0966",
+}
+
+
 def _digits(n: int, script: str) -> st.SearchStrategy[str]:
-    base = {"ascii": "0", "arabic": "\u0660", "persian": "\u06f0"}[script]
+    base = DIGIT_ZERO[script]
     return st.lists(st.integers(0, 9), min_size=n, max_size=n).map(lambda ds: "".join(chr(ord(base) + d) for d in ds))
 
 
@@ -52,7 +62,7 @@ def _spread(s: str, seps: list[str]) -> str:
     return "".join(c + (seps[i % len(seps)] if seps else "") for i, c in enumerate(s)).rstrip(" -")
 
 
-script = st.sampled_from(["ascii", "arabic", "persian"])
+script = st.sampled_from(list(DIGIT_ZERO))
 sep = st.lists(st.sampled_from(["", "", " ", "-", "\u200f", "\u200b"]), max_size=4)
 mobile = st.tuples(script, sep, st.sampled_from(["05", "+9665", "009665", "9665"])).flatmap(
     lambda t: _digits(8, t[0]).map(lambda d: (t[1], t[2] + d))
@@ -120,7 +130,7 @@ def test_card_numbers_of_13_to_19_digits_never_survive(before: str, found: tuple
         size = sizes[len(groups) % len(sizes)]
         groups.append(number[i : i + size])
         i += size
-    shift = {"ascii": 0, "arabic": 0x0660 - 0x30, "persian": 0x06F0 - 0x30}[digits_script]
+    shift = ord(DIGIT_ZERO[digits_script]) - 0x30
     written = separator.join("".join(chr(ord(c) + shift) for c in g) for g in groups)
     redacted, types = redact(f"{before} {written} {after}")
     assert "card" in types, (written, redacted)

@@ -82,6 +82,11 @@ def test_the_characters_that_skip_nfkc_are_those_it_leaves_alone() -> None:
         ("راسلني sara (آت) hotmail (نقطة) com", "راسلني [EMAIL]", ["email"]),
         ("call +1 415 555 2671 now", "call [PHONE] now", ["phone"]),  # libphonenumber: a foreign number
         ("رقم أخي +44 7911 123456", "رقم أخي [PHONE]", ["phone"]),
+        # digits of other forms: fullwidth, mathematical, circled, another script's
+        ("جوالي ０５５１２３４５６７", "جوالي [PHONE]", ["phone"]),
+        ("جوالي 𝟎𝟓𝟓𝟏𝟐𝟑𝟒𝟓𝟔𝟕", "جوالي [PHONE]", ["phone"]),
+        ("رقمي ⓪⑤⑤①②③④⑤⑥⑦", "رقمي [PHONE]", ["phone"]),
+        ("फ़ोन ०५५१२३४५६७", "फ़ोन [PHONE]", ["phone"]),
     ],
 )
 def test_redact(text: str, redacted: str, types: list[str]) -> None:
@@ -104,6 +109,7 @@ def test_redact(text: str, redacted: str, types: list[str]) -> None:
         "المبلغ 1,500,000 ريال و 2,350.75",
         "رقم الطلب 4111 1111 1111 1112",  # sixteen digits that fail the Luhn check: no card
         "I was at home today",
+        "مساحة 100 م²",  # a superscript that makes no number
     ],
 )
 def test_public_numbers_and_plain_text_stay(text: str) -> None:
