@@ -1,15 +1,18 @@
 """Command line: ``python -m etl generate | run | check | publish``.
 
 Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
-Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration (a setting, a mapping), 3 a data check failed,
-130 interrupted. In every failure case the previous warehouse is left serving, untouched.
+Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration (a setting, a mapping), 3 a data
+check failed, 130 interrupted (Ctrl-C), 143 stopped (SIGTERM). In every failure case the previous
+warehouse is left serving, untouched, and no worker process outlives the command (etl/lifeline.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -203,8 +206,30 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class Stopped(BaseException):
+    """SIGTERM: stop as Ctrl-C does, cleanly (not an Exception: nothing may swallow it)."""
+
+
+_signalled: list[int] = []  # SIGTERM seen: whatever error it surfaces as (DuckDB's "Query interrupted"), a stop
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    _signalled.append(signum)
+    raise Stopped
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """DuckDB turns a signal that arrives during a query into an error of its own."""
+    import duckdb
+
+    return isinstance(exc, duckdb.InterruptException) or "Query interrupted" in str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _signalled.clear()
+    if threading.current_thread() is threading.main_thread():  # a handler can only be set there
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         settings.current()  # every setting checked before any work: a wrong one is one line, exit 2
         return args.func(args)
@@ -216,11 +241,14 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing was swapped in; the previous warehouse is untouched", file=sys.stderr)
-        return 130
-    except Exception as exc:  # anything else: one line, and the traceback on request
-        if args.verbose:
+    except (KeyboardInterrupt, Stopped, Exception) as exc:
+        if isinstance(exc, Stopped) or _signalled:
+            print("stopped (SIGTERM): nothing was swapped in; the previous warehouse is untouched", file=sys.stderr)
+            return 143
+        if isinstance(exc, KeyboardInterrupt) or _interrupted(exc):
+            print("interrupted: nothing was swapped in; the previous warehouse is untouched", file=sys.stderr)
+            return 130
+        if args.verbose:  # anything else: one line, and the traceback on request
             raise
         storage = storage_error(exc, getattr(args, "warehouse", None) or settings.get("WAREHOUSE_PATH"))
         if storage is not None:

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from multiprocessing import forkserver
 from typing import Any
 
 import pyarrow as pa
+
+from etl.lifeline import PARENT_ENV, tie_to_parent
 
 PARALLEL_MIN = 20_000  # items below this are not worth a worker process
 SLICE_MIN = 10_000  # rows below this are not worth a thread
@@ -52,32 +56,73 @@ def beside(fn: Callable[..., Any], *args: object) -> Iterator[Future]:
         yield pool.submit(fn, *args)
 
 
+BYTES_PER_ITEM = 100  # input bytes per text, about (a short feedback text and its columns)
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """A worker's first steps: it dies with the fork server (which dies with the ETL), and leaves
+    Ctrl-C to the ETL, which stops it (a terminal sends SIGINT to the whole process group)."""
+    tie_to_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 @contextmanager
 def worker_pool(
-    threads: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+    threads: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+    work: int | None = None,
 ) -> Iterator[Executor | None]:
-    """Worker processes (one per core, or ``threads`` when over 0; None below two), started by a
-    fork server: a clean process, not a fork of the caller with DuckDB's threads in it. Like any
+    """Worker processes (one per core, or ``threads`` when over 0; None below two, or when ``work``,
+    the input's size in bytes, is too small for any step to hand them PARALLEL_MIN items), started
+    by a fork server: a clean process, not a fork of the caller with DuckDB's threads in it. Like any
     spawned worker they import the caller's main module: a script must guard its entry point.
 
     The workers start at once, from a thread, and run ``initializer(*initargs)`` (loading their
     rules, say) while the caller goes on: opened before a long step, the pool is ready when the step
     ends (starting the fork server and the workers takes about a third of a second).
+
+    None of them outlives the caller (``etl.lifeline``): on an exception, SIGTERM or Ctrl-C the
+    workers are stopped at once rather than waited for; on SIGKILL they die with it.
     """
     n = threads if threads > 0 else os.cpu_count() or 1
-    if n < 2:
+    if n < 2 or (work is not None and work < PARALLEL_MIN * BYTES_PER_ITEM):
         yield None
         return
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["etl.classify", "etl.text"])  # what the workers run, imported once
-    with ProcessPoolExecutor(n, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
-        # one submission starts one worker: start them all now (submit is thread-safe)
-        starter = threading.Thread(target=lambda: [pool.submit(int) for _ in range(n)], daemon=True)
-        starter.start()
-        try:
-            yield pool
-        finally:
-            starter.join()
+    # what the workers run, imported once; and the fork server's tie to this process
+    ctx.set_forkserver_preload(["etl.forkserver_preload", "etl.classify", "etl.text"])
+    os.environ[PARENT_ENV] = str(os.getpid())
+    # The fork server starts here, not from the starter thread below: the kernel's tie to a parent
+    # (PR_SET_PDEATHSIG) fires when the thread that started the child ends, not the process.
+    forkserver.ensure_running()
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_start_worker, initargs=(initializer, initargs))
+    # one submission starts one worker: start them all now (submit is thread-safe)
+    starter = threading.Thread(target=lambda: [pool.submit(int) for _ in range(n)], daemon=True)
+    starter.start()
+    try:
+        yield pool
+    except BaseException:
+        starter.join()
+        _stop(pool)
+        raise
+    else:
+        starter.join()
+        pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now: a task may run for seconds, and the caller is on its way out."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public way before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        with suppress(Exception):
+            p.terminate()
+    for p in processes:
+        with suppress(Exception):
+            p.join(timeout=5)
 
 
 def in_chunks(

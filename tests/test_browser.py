@@ -7,8 +7,10 @@ Skips with a reason when no chromium is installed (``.ci/run`` installs it with 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -260,13 +262,19 @@ def test_sessions_never_see_a_half_built_warehouse(browser, demo_dir: Path, tmp_
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                start_new_session=True,  # its own group: the finally below ends all of it
             )
-            while etl_proc.poll() is None:  # the sessions take turns reloading while it builds
-                p = pages[reloads % len(pages)]
-                p.reload()
-                p.wait_for_selector("h1", timeout=60000)
-                assert p.locator("[data-testid='stException']").count() == 0
-                reloads += 1
+            try:
+                while etl_proc.poll() is None:  # the sessions take turns reloading while it builds
+                    p = pages[reloads % len(pages)]
+                    p.reload()
+                    p.wait_for_selector("h1", timeout=60000)
+                    assert p.locator("[data-testid='stException']").count() == 0
+                    reloads += 1
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(etl_proc.pid, signal.SIGKILL)
+                etl_proc.wait()
             assert etl_proc.returncode == 0, etl_proc.stderr.read()
             con = duckdb.connect(str(wh), read_only=True)
             last = con.execute("select max(run_id) from etl_run").fetchone()[0]

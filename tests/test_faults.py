@@ -3,6 +3,7 @@ input files. The serving warehouse is always the last complete one; nothing raw 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import resource
@@ -58,12 +59,13 @@ def test_sigkill_at_random_points_never_breaks_the_serving_warehouse(landing: Pa
     rng = random.Random(20261128)
     kills = 0
     for _ in range(20):
-        proc = subprocess.Popen(_etl_cmd(landing), env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(_etl_cmd(landing), env=env, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(rng.uniform(0.05, full * 1.1))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
+        assert _gone(proc.pid) == []  # nothing of it left behind
         if digest(wh) != good:  # it swapped its warehouse in before the kill: complete, and checked
             con = duckdb.connect(str(wh), read_only=True)
             run_id = con.execute("select max(run_id) from etl_run").fetchone()[0]
@@ -138,8 +140,9 @@ GOOD = "G1,email,direct_contact,2026-01-05 10:00,شكرا على الخدمة,a@
 def _peak_mb(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``cmd``; its result and its own peak resident memory in MB (wait4 reports that child's)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=err, start_new_session=True)
         _, status, usage = os.wait4(proc.pid, 0)
+        _gone(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -197,3 +200,98 @@ def test_an_xlsx_zip_bomb_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "crm_2026.xlsx" in proc.stderr and "Traceback" not in proc.stderr
     assert peak < 1024, peak
+
+
+# -- process hygiene: nothing the ETL starts outlives it --------------------------------------------
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40,000 canonical records of nearly all different texts: enough input for the rule workers."""
+    from etl.generate import generate
+    from tests.conftest import END
+
+    out = tmp_path_factory.mktemp("varied")
+    generate(40_000, out, 7, END, canonical=True, varied=True)
+    return out
+
+
+def _session(sid: int) -> list[tuple[int, str]]:
+    """Every process of the session ``sid``, with its command line."""
+    found = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.getsid(int(d)) == sid:
+                    found.append((int(d), Path(f"/proc/{d}/cmdline").read_bytes().replace(b"\0", b" ").decode()))
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _start_with_workers(varied: Path, env: dict[str, str]) -> subprocess.Popen:
+    """The ETL in a session of its own, once its rule workers are up (fork server, two workers)."""
+    proc = subprocess.Popen(
+        _etl_cmd(varied),
+        env={**env, "ETL_THREADS": "2"},
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while sum("forkserver" in cmd for _, cmd in _session(proc.pid)) < 3:  # the server and two workers
+        assert proc.poll() is None and time.monotonic() < deadline, "the rule workers never started"
+        time.sleep(0.02)
+    return proc
+
+
+def _gone(sid: int, seconds: float = 5) -> list[tuple[int, str]]:
+    """What is left of the session after ``seconds`` (at most); killed after, so no test leaks it."""
+    deadline = time.monotonic() + seconds
+    while (left := _session(sid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid, _ in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return left
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to list a session's processes")
+def test_sigkill_in_the_parallel_stage_leaves_no_process(varied: Path, tmp_path: Path) -> None:
+    """SIGKILL (as the OOM killer sends it) gives the ETL no chance to stop anything: its fork
+    server, workers and resource tracker must notice and end by themselves, within 5 s."""
+    proc = _start_with_workers(varied, _env(tmp_path, tmp_path / "w.duckdb"))
+    os.kill(proc.pid, signal.SIGKILL)  # the ETL alone, not its group: nobody else is told
+    proc.wait()
+    proc.stderr.close()
+    assert _gone(proc.pid) == []
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to list a session's processes")
+@pytest.mark.parametrize(
+    ("sig", "code", "said"), [(signal.SIGTERM, 143, "stopped (SIGTERM)"), (signal.SIGINT, 130, "interrupted")]
+)
+def test_sigterm_and_sigint_stop_cleanly(
+    varied: Path, landing: Path, tmp_path: Path, sig: signal.Signals, code: int, said: str
+) -> None:
+    wh = tmp_path / "wh" / "w.duckdb"
+    env = _env(tmp_path, wh)
+    subprocess.run(_etl_cmd(landing), env=env, cwd=ROOT, check=True, capture_output=True)
+    before = digest(wh)
+    proc = _start_with_workers(varied, env)
+    os.kill(proc.pid, sig)
+    assert proc.wait(timeout=30) == code
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert said in err and "Traceback" not in err, err
+    assert digest(wh) == before and _builds(wh) == []  # the previous warehouse serves; nothing half-built
+    assert _gone(proc.pid) == []
+
+
+def test_no_pool_starts_for_an_input_too_small_to_need_one(landing: Path, tmp_path: Path, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("a worker pool was started for a small input")
+
+    monkeypatch.setenv("ETL_THREADS", "2")
+    monkeypatch.setattr("etl.parallel.ProcessPoolExecutor", refuse)
+    result = etl(landing, tmp_path / "w.duckdb")
+    assert result.totals.loaded > 0
