@@ -50,6 +50,8 @@ HEADERS = {
     "region": "col_region",
     "theme": "col_theme",
     "sentiment": "col_sentiment",
+    "sentiment_confidence": "col_sentiment_confidence",
+    "sentiment_source": "col_sentiment_source",
     "rating": "col_rating",
     "moderation_status": "col_status",
     "moderation_control": "col_control",
@@ -59,8 +61,11 @@ HEADERS = {
 }
 # Codes read as names in the interface language; the downloads below keep the codes.
 rows = named(rows, queries.names(lang), CODED)
+rows["sentiment_source"] = rows["sentiment_source"].map(lambda code: t(lang, f"sentiment_source_{code}"))
 # Plain text cells: a dataframe never renders Markdown or HTML. Downloads keep the field names.
-show_table(rows.rename(columns={c: t(lang, k) for c, k in HEADERS.items()}))
+show_table(
+    rows.rename(columns={c: t(lang, k) for c, k in HEADERS.items()}), percent=(t(lang, "col_sentiment_confidence"),)
+)
 
 exported = min(total, EXPORT_LIMIT)
 st.caption(

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     REFERENCE_DIR: str = Field(
         "data/reference", min_length=1, description="reference tables (CSV), editable by analysts"
     )
+    SENTIMENT_MODEL_PATH: str = Field(
+        "data/model/sentiment.npz",
+        min_length=1,
+        description="the sentiment model (`python -m etl.train`, docs/model_card.md); a missing or damaged "
+        "file stops the ETL",
+    )
     SALT_PATH: str = Field(
         "data/secrets/sender_salt",
         min_length=1,

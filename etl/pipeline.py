@@ -32,11 +32,13 @@ import pyarrow.compute as pc
 
 from core.clock import riyadh_now
 from core.settings import get as setting
+from core.settings import path as setting_path
 from core.sqlfiles import load_sql
 from etl import checks, reference
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError
 from etl.extract import Extracted, extract, extract_csv_native
+from etl.model import model as sentiment_model
 from etl.parallel import worker_pool
 from etl.sources import (
     ACTION_FIELDS,
@@ -56,8 +58,9 @@ SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
 # rows and reads them as fast (bench/results.md, 2026-11-29).
 ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 # 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits;
-# 5: etl_run.history_note says why the run history was not carried over
-SCHEMA_VERSION = 5
+# 5: etl_run.history_note says why the run history was not carried over;
+# 6: participation.sentiment_source and sentiment_confidence
+SCHEMA_VERSION = 6
 HISTORY_TABLES = ("etl_run", "etl_run_source")
 
 
@@ -134,6 +137,8 @@ def run(
         if unknown:
             raise ConfigError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sources)}")
         sources = {k: v for k, v in sources.items() if k in only}
+    # a missing or damaged model stops the run here, in one line: never the rules alone, silently
+    sentiment_model(setting_path("SENTIMENT_MODEL_PATH"))
     files = _match_some(input_dir, sources) if only else match_files(input_dir, sources)
     if not files:
         raise ConfigError(f"{input_dir}: no export files found; put exports there or run `python -m etl generate`")
@@ -147,7 +152,8 @@ def run(
         _remove(tmp)
         try:
             # The Python rules' workers start (and load the rules) while DuckDB reads the exports.
-            with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,)) as pool:
+            size = sum(path.stat().st_size for path, _ in files)  # too little input starts no pool
+            with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool:
                 result = _build(
                     tmp,
                     warehouse,
@@ -598,7 +604,8 @@ def _text_stage(records: pa.Table, distinct: pa.Array) -> pa.Table:
 def _classify_stage(records: pa.Table, reference_dir: Path, pool: Executor | None) -> pa.Table:
     """The features of each text (etl.classify): the rules written in Python, on ``pool``'s worker
     processes."""
-    found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool)
+    model_path = setting_path("SENTIMENT_MODEL_PATH")
+    found = features(records.column("text_normalized"), records.column("rating"), reference_dir, pool, model_path)
     for name in found.column_names:
         records = records.append_column(name, found.column(name))
     return records

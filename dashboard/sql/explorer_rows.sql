@@ -9,6 +9,8 @@ select
     region,
     theme,
     sentiment,
+    sentiment_confidence,
+    sentiment_source,
     rating,
     moderation_status,
     moderation_control,
