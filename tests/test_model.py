@@ -104,3 +104,28 @@ def test_the_warehouse_says_where_each_sentiment_came_from(built) -> None:
         assert (source, sentiment, confidence) == expected, text
         seen.add(source)
     assert {"rules", "rating", "model"} <= seen
+
+
+@pytest.mark.parametrize(
+    ("lang", "source", "confidence", "names"),
+    [
+        ("en", "Sentiment from", "Sentiment confidence", {"rules", "rating", "model", "—"}),
+        ("ar", "مصدر الانطباع", "ثقة الانطباع", {"القواعد", "التقييم", "النموذج", "—"}),
+    ],
+)
+def test_the_explorer_shows_where_a_sentiment_came_from(built, monkeypatch, lang, source, confidence, names) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    wh, _ = built
+    monkeypatch.setenv("WAREHOUSE_PATH", str(wh))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.query_params["start"] = "2024-01-01"
+    at.query_params["end"] = "2026-11-27"
+    at.run()
+    at.switch_page("app_pages/explorer.py").run()
+    assert not at.exception
+    records = at.dataframe[0].value
+    assert set(records[source]) <= names and set(records[source]) & (names - {"—"})
+    shown = records[confidence].dropna()
+    assert len(shown) and shown.between(0, 1).all()
