@@ -677,6 +677,7 @@ def features(
     reference_dir: Path,
     pool: Executor | None = None,
     model_path: Path = MODEL_PATH,
+    clusters: bool = True,
 ) -> pa.Table:
     """Per record: theme, theme_confidence, sentiment, offensive_term, security_rule, cluster, script,
     and text_id (the same number for the same text within this call; null for an empty text).
@@ -704,8 +705,8 @@ def features(
     # the prefilters first, on every core (RE2 in Arrow releases the GIL): the workers wait for them
     items = pa.concat_tables(over_slices(distinct, lambda part: _items(part, reference_dir)))
     collect = in_chunks(pool, _per_text, items, reference_dir, model_path)
-    cluster = cluster_keys(distinct)
-    script = scripts(distinct)
+    cluster = cluster_keys(distinct) if clusters else None  # reclassify keeps the stored ones
+    script = scripts(distinct) if clusters else None
     theme, confidence, words, offensive, security, by_model, model_p = zip(*collect()) if len(distinct) else ([],) * 7
     idx = encoded.indices
 
@@ -717,8 +718,8 @@ def features(
         "theme_confidence": pa.array(confidence, pa.float64()).take(idx),
         "offensive_term": per_record(offensive),
         "security_rule": per_record(security),
-        "cluster": pa.DictionaryArray.from_arrays(idx, cluster),
-        "script": pa.DictionaryArray.from_arrays(idx, script),
+        **({"cluster": pa.DictionaryArray.from_arrays(idx, cluster)} if clusters else {}),
+        **({"script": pa.DictionaryArray.from_arrays(idx, script)} if clusters else {}),
     }
     out["sentiment"], out["sentiment_source"], out["sentiment_confidence"] = _sentiments(
         words, by_model, model_p, idx, ratings
@@ -728,4 +729,4 @@ def features(
     if empty >= 0:  # an empty text is no text: it repeats nothing
         ids = pc.if_else(pc.equal(ids, empty), pa.scalar(None, pa.int32()), ids)
     out["text_id"] = ids
-    return pa.table({k: out[k] for k in FEATURES})
+    return pa.table({k: out[k] for k in FEATURES if k in out})

@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl generate | run | check | publish``.
+"""Command line: ``python -m etl generate | run | reclassify | check | publish``.
 
 Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
 Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration (a setting, a mapping), 3 a data
@@ -150,6 +150,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 3 if failures else 0
 
 
+def cmd_reclassify(args: argparse.Namespace) -> int:
+    from etl.reclassify import reclassify
+
+    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    result = reclassify(warehouse, settings.path("REFERENCE_DIR"))
+    print(
+        f"reclassified {result.participations:,} participations in {result.seconds:.1f} s "
+        f"(run {result.run_id}): {result.themes_changed:,} themes and {result.sentiments_changed:,} "
+        f"sentiments changed -> {result.warehouse}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from etl.publish import publish
 
@@ -199,6 +213,13 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")
     pub.add_argument("--threshold", type=int, help="smallest count published (default: PUBLISH_THRESHOLD)")
     pub.set_defaults(func=cmd_publish)
+
+    rc = sub.add_parser(
+        "reclassify",
+        help="themes, sentiment and text screens again from the stored text, with the rules and model as they are now",
+    )
+    rc.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
+    rc.set_defaults(func=cmd_reclassify)
 
     c = sub.add_parser("check", help="run the data checks on an existing warehouse")
     c.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")

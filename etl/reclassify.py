@@ -1,0 +1,138 @@
+"""``python -m etl reclassify``: themes, sentiment and the text screens again, from the stored text.
+
+The warehouse keeps every participation's redacted, normalised text (``text_normalized``): what the
+rules and the model read in a full run. So when the rules change (a lexicon, a theme keyword, an
+analyst's theme in theme_overrides.csv, a retrained model), the warehouse can be classified again
+without the raw exports, which may be purged from the landing zone once loaded (PDPL: personal
+data kept no longer than needed). Everything else stays as the load made it: the records, their
+links, repeats and campaigns, and the screens that do not read the words (5, 7, 8, 9).
+
+Like a run, it builds a copy beside the warehouse, checks it, and swaps it in: the app keeps
+serving the previous warehouse until then, and a failed or stopped reclassification changes
+nothing. A test compares a reclassified warehouse with a full run under the same rules.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from core.clock import riyadh_now
+from core.settings import get as setting
+from core.settings import path as setting_path
+from core.sqlfiles import load_sql
+from etl import checks, reference
+from etl.classify import features, load_rules
+from etl.errors import CheckFailed, ConfigError
+from etl.model import model as sentiment_model
+from etl.parallel import worker_pool
+from etl.pipeline import SCHEMA_VERSION, SQL_DIR, _fsync, _lock, _remove, _theme_overrides
+
+# Tables built from participation that the classification reaches: rebuilt after it.
+DERIVED = ("campaign", "mart_summary", "mart_daily", "mart_window", "action_participation")
+
+
+@dataclass
+class Reclassified:
+    run_id: int
+    warehouse: Path
+    participations: int
+    themes_changed: int
+    sentiments_changed: int
+    seconds: float
+
+
+def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
+    """Classify every stored participation again and swap the result in."""
+    started = time.perf_counter()
+    warehouse = warehouse.resolve()
+    if not warehouse.exists():
+        raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    model_path = setting_path("SENTIMENT_MODEL_PATH")
+    sentiment_model(model_path)  # a missing or damaged model stops here, in one line
+    with _lock(warehouse):
+        tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
+        _remove(tmp)
+        try:
+            shutil.copyfile(warehouse, tmp)
+            size = warehouse.stat().st_size  # about as much text as the exports held: pool or not
+            with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool:
+                result = _reclassify(tmp, warehouse, reference_dir, model_path, pool)
+            _fsync(tmp)
+            shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
+            os.replace(tmp, warehouse)
+            _fsync(warehouse.parent)
+        except BaseException:
+            _remove(tmp)
+            raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Path, pool) -> Reclassified:
+    con = duckdb.connect(str(tmp))
+    try:
+        threads = int(setting("ETL_THREADS"))
+        if threads > 0:
+            con.execute(f"set threads = {threads}")
+        con.execute("set memory_limit = ?", [setting("ETL_MEMORY_LIMIT")])
+        con.execute("set temp_directory = ?", [str(tmp.with_name(tmp.name + ".tmp"))])
+        # fetchall: DuckDB refuses a register() while a result is unfinished
+        load_run = con.execute("select max(run_id) from etl_run where status = 'success'").fetchall()[0][0]
+        if load_run is None:
+            raise ConfigError(f"{warehouse}: no completed load to reclassify; run `python -m etl run INPUT_DIR`")
+        reference.load(con, reference_dir)  # the reference tables as they are now (themes.csv, ...)
+        _theme_overrides(con, reference_dir)
+        stored = con.sql("select participation_id, text_normalized, rating from participation").to_arrow_table()
+        found = features(
+            stored.column("text_normalized"), stored.column("rating"), reference_dir, pool, model_path, clusters=False
+        )
+        classified = found.append_column("participation_id", stored.column("participation_id"))
+        del stored, found
+        con.register("classified_arrow", classified)
+        con.execute("create temp table classified as select * from classified_arrow")
+        con.unregister("classified_arrow")
+        del classified
+        themes, sentiments = con.execute(
+            "select count(*) filter (where coalesce(o.theme, c.theme) is distinct from p.theme), "
+            "count(*) filter (where c.sentiment is distinct from p.sentiment) "
+            "from participation as p inner join classified as c using (participation_id) "
+            "left join theme_override as o using (participation_id)"
+        ).fetchone()
+        con.execute("set preserve_insertion_order = true")  # participation stays in time order
+        con.execute(load_sql(SQL_DIR, "reclassify"))
+        for table in DERIVED:
+            con.execute(f"drop table {table}")
+        con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
+        con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
+        con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
+        con.execute(
+            "create table mart_window as " + load_sql(SQL_DIR, "mart_window"),
+            {"days": int(setting("DEFAULT_PERIOD_DAYS"))},
+        )
+        con.execute("create table action_participation as " + load_sql(SQL_DIR, "action_participation"))
+        n = con.execute("select count(*) from participation").fetchone()[0]
+        now = riyadh_now()
+        run_id = con.execute("select max(run_id) + 1 from etl_run").fetchone()[0]
+        con.execute(
+            "insert into etl_run (run_id, started_at, finished_at, status, input_dir, files, rows_read, "
+            "rows_loaded, rows_quarantined, rows_duplicate, schema_version) "
+            "values (?, ?, ?, 'reclassified', null, 0, ?, ?, 0, 0, ?)",
+            [run_id, now, now, n, n, SCHEMA_VERSION],
+        )
+        con.execute("drop table warehouse_meta")
+        con.execute(
+            load_sql(SQL_DIR, "warehouse_meta"), {"run_id": run_id, "built_at": now, "schema_version": SCHEMA_VERSION}
+        )
+        failures = checks.run_all(con, load_run)  # the row accounting is the load's
+        if failures:
+            raise CheckFailed("data checks failed, the previous warehouse keeps serving: " + "; ".join(failures))
+        con.execute("checkpoint")
+        return Reclassified(run_id, warehouse, n, themes, sentiments, 0.0)
+    finally:
+        con.close()
