@@ -217,6 +217,7 @@ TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("quarantine", "reason"),
     ("duplicate_row", "file"),
     ("etl_run", "input_dir"),
+    ("etl_file", "file"),
 )
 # The other text columns hold ids and hashes the ETL derives, codes checked against the reference
 # tables (accepted_values above), lists of codes, or run bookkeeping the ETL writes itself. The
@@ -255,6 +256,7 @@ NOT_TEXT: tuple[tuple[str, str], ...] = tuple(
         "quarantine": ("source",),
         "etl_run": ("status", "stage_seconds", "history_note"),
         "etl_run_source": ("source", "mapping", "name_ar", "name_en"),
+        "etl_file": ("source", "sha256"),
         "mart_daily": _DAILY_KEYS[:-1],  # moderation_control is a number
         "mart_window": ("period", "dimension", "code"),
     }.items()

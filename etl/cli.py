@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl generate | run | reclassify | check | publish``.
+"""Command line: ``python -m etl generate | run | reclassify | purge-landing | check | publish``.
 
 Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
 Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration (a setting, a mapping), 3 a data
@@ -164,6 +164,29 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge_landing(args: argparse.Namespace) -> int:
+    from etl.retention import plan, purge
+
+    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    input_dir = Path(args.input_dir)
+    planned = plan(input_dir, warehouse, args.older_than)
+    for rel, why in planned.kept:
+        print(f"keep    {rel}: {why}")
+    for rel, size in planned.deletable:
+        print(f"{'delete' if args.yes else 'would delete'}  {rel} ({size:,} bytes)")
+    total = sum(size for _, size in planned.deletable)
+    if args.yes:
+        n = purge(input_dir, planned)
+        print(f"deleted {n:,} loaded files ({total:,} bytes); kept {len(planned.kept):,}", file=sys.stderr)
+    else:
+        print(
+            f"dry run: {len(planned.deletable):,} loaded files ({total:,} bytes) would be deleted, "
+            f"{len(planned.kept):,} kept; run again with --yes to delete them",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from etl.publish import publish
 
@@ -220,6 +243,16 @@ def parser() -> argparse.ArgumentParser:
     )
     rc.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
     rc.set_defaults(func=cmd_reclassify)
+
+    pl = sub.add_parser(
+        "purge-landing",
+        help="delete raw exports the warehouse shows as loaded, once older than --older-than days (dry run by default)",
+    )
+    pl.add_argument("input_dir", help="the landing zone")
+    pl.add_argument("--older-than", type=int, required=True, metavar="DAYS", help="retention period in days")
+    pl.add_argument("--yes", action="store_true", help="delete (without it: only say what would be deleted)")
+    pl.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
+    pl.set_defaults(func=cmd_purge_landing)
 
     c = sub.add_parser("check", help="run the data checks on an existing warehouse")
     c.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")

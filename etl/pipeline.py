@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,16 +31,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.clock import riyadh_now
+from core.clock import RIYADH, riyadh_now
 from core.settings import get as setting
 from core.settings import path as setting_path
 from core.sqlfiles import load_sql
 from etl import checks, reference
 from etl.classify import features, load_rules, read_overrides
-from etl.errors import CheckFailed, ConfigError
+from etl.errors import CheckFailed, ConfigError, InputFileError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.model import model as sentiment_model
-from etl.parallel import worker_pool
+from etl.parallel import beside, worker_pool
 from etl.sources import (
     ACTION_FIELDS,
     DATE_FIELDS,
@@ -61,7 +62,7 @@ ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 # 5: etl_run.history_note says why the run history was not carried over;
 # 6: participation.sentiment_source and sentiment_confidence
 SCHEMA_VERSION = 6
-HISTORY_TABLES = ("etl_run", "etl_run_source")
+HISTORY_TABLES = ("etl_run", "etl_run_source", "etl_file")
 
 
 @dataclass
@@ -151,9 +152,13 @@ def run(
         tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
         _remove(tmp)
         try:
-            # The Python rules' workers start (and load the rules) while DuckDB reads the exports.
+            # The Python rules' workers start (and load the rules) while DuckDB reads the exports;
+            # the files' SHA-256 (the manifest) on a thread beside it all.
             size = sum(path.stat().st_size for path, _ in files)  # too little input starts no pool
-            with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool:
+            with (
+                beside(_manifest, input_dir, files) as hashing,
+                worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool,
+            ):
                 result = _build(
                     tmp,
                     warehouse,
@@ -164,7 +169,9 @@ def run(
                     progress,
                     now or riyadh_now(),
                     pool,
+                    hashing,
                 )
+            _unchanged(input_dir, hashing.result())
             _fsync(tmp)
             shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
             os.replace(tmp, warehouse)
@@ -174,6 +181,32 @@ def run(
             raise
     result.warehouse = warehouse
     return result
+
+
+def _manifest(input_dir: Path, files: list[tuple[Path, Source]]) -> list[tuple]:
+    """(path, source, bytes, modified_at, sha256) of each file, as it is when the run starts."""
+    out = []
+    for path, src in files:
+        before = path.stat()
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):  # hashlib releases the GIL on large updates
+                digest.update(chunk)
+        modified = dt.datetime.fromtimestamp(before.st_mtime, RIYADH).replace(tzinfo=None)
+        out.append((path.relative_to(input_dir).as_posix(), src.key, before.st_size, modified, digest.hexdigest()))
+    return out
+
+
+def _unchanged(input_dir: Path, manifest: list[tuple]) -> None:
+    """Refuse the run when a file changed while it was being read: what was loaded may be neither
+    the old file nor the new one."""
+    for rel, _, size, modified, _ in manifest:
+        st = (input_dir / rel).stat()
+        now_modified = dt.datetime.fromtimestamp(st.st_mtime, RIYADH).replace(tzinfo=None)
+        if st.st_size != size or now_modified != modified:
+            raise InputFileError(
+                rel, "changed while it was being read", "nothing of this run was loaded; run again once it is written"
+            )
 
 
 def _match_some(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path, Source]]:
@@ -224,6 +257,7 @@ def _build(
     progress: Progress,
     now: dt.datetime,
     pool: Executor | None,
+    hashing: Future,
 ) -> RunResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -240,7 +274,8 @@ def _build(
 
         t = time.perf_counter()
         reference.load(con, reference_dir)
-        stats = _extract_all(con, input_dir, files, progress)
+        file_rows: dict[str, int] = {}
+        stats = _extract_all(con, input_dir, files, progress, file_rows)
         timings["extract"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -276,7 +311,9 @@ def _build(
         )
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
-        run_id, history_note = _bookkeeping(con, warehouse, input_dir, stats, started_at, now)
+        run_id, history_note = _bookkeeping(
+            con, warehouse, input_dir, stats, started_at, now, hashing.result(), file_rows
+        )
         timings["marts"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -303,7 +340,9 @@ def _extract_all(
     input_dir: Path,
     files: list[tuple[Path, Source]],
     progress: Progress,
+    file_rows: dict[str, int],
 ) -> dict[str, SourceStats]:
+    """Every file's rows into the raw tables; ``file_rows`` gets each file's count, by its path."""
     cols_p = ", ".join(f"{f} varchar" for f in PARTICIPATION_FIELDS)
     cols_a = ", ".join(f"{f} varchar" for f in ACTION_FIELDS)
     base = "row_id bigint, source varchar, mapping varchar, file varchar, line bigint"
@@ -333,9 +372,11 @@ def _extract_all(
             ex = extract(path, rel, src, name)
             next_id = _append(con, ex, src, next_id)
             s.rows_read += ex.rows_read
+            file_rows[rel] = ex.rows_read
         else:
             next_id += added
             s.rows_read += added
+            file_rows[rel] = added
         s.files += 1
         done_bytes += path.stat().st_size
         progress(f"extract {rel}", done_bytes, total_bytes)
@@ -711,14 +752,21 @@ def _bookkeeping(
     stats: dict[str, SourceStats],
     started_at: dt.datetime,
     now: dt.datetime,
+    manifest: list[tuple],
+    file_rows: dict[str, int],
 ) -> tuple[int, str | None]:
     con.execute(load_sql(SQL_DIR, "run_tables"))
     history_note = None
     if warehouse.exists():
         try:
             con.execute("attach ? as prev (read_only)", [str(warehouse)])
+            kept = {
+                r[0]
+                for r in con.execute("select table_name from duckdb_tables() where database_name = 'prev'").fetchall()
+            }
             for t in HISTORY_TABLES:
-                con.execute(f"insert into {t} by name select * from prev.{t}")
+                if t in kept or t == "etl_run":  # a warehouse from before etl_file has none to carry over
+                    con.execute(f"insert into {t} by name select * from prev.{t}")
             con.execute("detach prev")
         except duckdb.Error as exc:  # a damaged warehouse: said in the output and in etl_run, not swallowed
             with suppress(duckdb.Error):
@@ -731,6 +779,10 @@ def _bookkeeping(
                 "it starts again with this run"
             )
     run_id = con.execute("select coalesce(max(run_id), 0) + 1 from etl_run").fetchone()[0]
+    con.executemany(
+        "insert into etl_file values (?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, *row, file_rows.get(row[0], 0)] for row in manifest],
+    )
     con.execute("insert into quarantine " + load_sql(SQL_DIR, "quarantine_rows"), {"run_id": run_id})
     con.execute("insert into duplicate_row " + load_sql(SQL_DIR, "duplicate_rows"), {"run_id": run_id})
     con.execute("insert into etl_run_source by name " + load_sql(SQL_DIR, "etl_run_source"), {"run_id": run_id})

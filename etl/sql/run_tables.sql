@@ -17,6 +17,18 @@ create table etl_run (
     history_note varchar  -- why the runs before this one are missing, when their history could not be copied
 );
 
+-- The manifest: every file each run loaded, whole (a run that refuses a file loads nothing), as it
+-- was read. `purge-landing` deletes from the landing zone only files whose SHA-256 is here.
+create table etl_file (
+    run_id integer,
+    file varchar,  -- its path under the input directory
+    source varchar,
+    bytes bigint,
+    modified_at timestamp,
+    sha256 varchar,
+    rows_read bigint
+);
+
 create table etl_run_source (
     run_id integer,
     source varchar,
