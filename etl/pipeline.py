@@ -106,7 +106,7 @@ def _noop(what: str, done: int, total: int) -> None:
 
 
 @contextmanager
-def _lock(warehouse: Path) -> Iterator[None]:
+def lock(warehouse: Path) -> Iterator[None]:
     """One ETL run per warehouse at a time."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     lock_path = warehouse.with_name(f".{warehouse.name}.lock")
@@ -144,13 +144,13 @@ def run(
     if not files:
         raise ConfigError(f"{input_dir}: no export files found; put exports there or run `python -m etl generate`")
     warehouse = warehouse.resolve()
-    with _lock(warehouse):
+    with lock(warehouse):
         # Builds left by a run that was killed (SIGKILL, power loss) may hold raw rows: with the
         # lock held no other run is building, so every one of them goes.
         for stale in warehouse.parent.glob(f".{warehouse.name}.building-*"):
-            _remove(stale.with_name(stale.name.removesuffix(".wal").removesuffix(".tmp")))
+            remove_build(stale.with_name(stale.name.removesuffix(".wal").removesuffix(".tmp")))
         tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
-        _remove(tmp)
+        remove_build(tmp)
         try:
             # The Python rules' workers start (and load the rules) while DuckDB reads the exports;
             # the files' SHA-256 (the manifest) on a thread beside it all.
@@ -172,12 +172,9 @@ def run(
                     hashing,
                 )
             _unchanged(input_dir, hashing.result())
-            _fsync(tmp)
-            shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
-            os.replace(tmp, warehouse)
-            _fsync(warehouse.parent)
+            swap_in(tmp, warehouse)
         except BaseException:
-            _remove(tmp)
+            remove_build(tmp)
             raise
     result.warehouse = warehouse
     return result
@@ -222,7 +219,7 @@ def _match_some(input_dir: Path, sources: dict[str, Source]) -> list[tuple[Path,
     return out
 
 
-def _remove(path: Path) -> None:
+def remove_build(path: Path) -> None:
     """A half-built warehouse, its WAL and its spill folder (which may hold raw rows)."""
     for p in (path, path.with_name(path.name + ".wal")):
         with suppress(FileNotFoundError):
@@ -230,7 +227,15 @@ def _remove(path: Path) -> None:
     shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
-def _fsync(path: Path) -> None:
+def swap_in(tmp: Path, warehouse: Path) -> None:
+    """The built warehouse, on disk, takes the old one's place in one atomic step."""
+    fsync(tmp)
+    shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
+    os.replace(tmp, warehouse)
+    fsync(warehouse.parent)
+
+
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -245,6 +250,28 @@ def _source_name(path: Path, src: Source) -> str:
     if not name.replace("_", "").isalnum() or not name.isascii():
         raise ConfigError(f"{path.name}: a canonical file's name becomes its source name; use letters, digits and _")
     return name
+
+
+def connect_build(tmp: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to a warehouse being built at ``tmp``, with the ETL's threads and memory limit,
+    spilling to a folder beside it (removed with it)."""
+    con = duckdb.connect(str(tmp))
+    threads = int(setting("ETL_THREADS"))
+    if threads > 0:
+        con.execute(f"set threads = {threads}")
+    con.execute("set memory_limit = ?", [setting("ETL_MEMORY_LIMIT")])
+    con.execute("set temp_directory = ?", [str(tmp.with_name(tmp.name + ".tmp"))])
+    return con
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """What the app reads beside participation, built from it: campaigns and the three marts."""
+    con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
+    con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
+    con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
+    con.execute(
+        "create table mart_window as " + load_sql(SQL_DIR, "mart_window"), {"days": int(setting("DEFAULT_PERIOD_DAYS"))}
+    )
 
 
 def _build(
@@ -262,13 +289,8 @@ def _build(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     started_at = now
-    con = duckdb.connect(str(tmp))
+    con = connect_build(tmp)
     try:
-        threads = int(setting("ETL_THREADS"))
-        if threads > 0:
-            con.execute(f"set threads = {threads}")
-        con.execute("set memory_limit = ?", [setting("ETL_MEMORY_LIMIT")])
-        con.execute("set temp_directory = ?", [str(tmp.with_name(tmp.name + ".tmp"))])
         con.execute("set preserve_insertion_order = false")
         con.execute("set enable_progress_bar = false")
 
@@ -296,19 +318,13 @@ def _build(
 
         t = time.perf_counter()
         records = _classify_stage(records, reference_dir, pool)
-        _theme_overrides(con, reference_dir)
+        theme_overrides(con, reference_dir)
         timings["classify"] = time.perf_counter() - t
 
         t = time.perf_counter()
         _participation(con, records)
         del records
-        con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
-        con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
-        con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
-        con.execute(
-            "create table mart_window as " + load_sql(SQL_DIR, "mart_window"),
-            {"days": int(setting("DEFAULT_PERIOD_DAYS"))},
-        )
+        build_marts(con)
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
         run_id, history_note = _bookkeeping(
@@ -652,7 +668,7 @@ def _classify_stage(records: pa.Table, reference_dir: Path, pool: Executor | Non
     return records
 
 
-def _theme_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+def theme_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
     overrides = read_overrides(reference_dir / "theme_overrides.csv")
     con.register(
         "_over",

@@ -20,8 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from core.clock import riyadh_now
 from core.settings import get as setting
 from core.settings import path as setting_path
@@ -31,7 +29,16 @@ from etl.classify import features, load_rules
 from etl.errors import CheckFailed, ConfigError
 from etl.model import model as sentiment_model
 from etl.parallel import worker_pool
-from etl.pipeline import SCHEMA_VERSION, SQL_DIR, _fsync, _lock, _remove, _theme_overrides
+from etl.pipeline import (
+    SCHEMA_VERSION,
+    SQL_DIR,
+    build_marts,
+    connect_build,
+    lock,
+    remove_build,
+    swap_in,
+    theme_overrides,
+)
 
 # Tables built from participation that the classification reaches: rebuilt after it.
 DERIVED = ("campaign", "mart_summary", "mart_daily", "mart_window", "action_participation")
@@ -55,39 +62,31 @@ def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
         raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
     model_path = setting_path("SENTIMENT_MODEL_PATH")
     sentiment_model(model_path)  # a missing or damaged model stops here, in one line
-    with _lock(warehouse):
+    with lock(warehouse):
         tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
-        _remove(tmp)
+        remove_build(tmp)
         try:
             shutil.copyfile(warehouse, tmp)
             size = warehouse.stat().st_size  # about as much text as the exports held: pool or not
             with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool:
                 result = _reclassify(tmp, warehouse, reference_dir, model_path, pool)
-            _fsync(tmp)
-            shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
-            os.replace(tmp, warehouse)
-            _fsync(warehouse.parent)
+            swap_in(tmp, warehouse)
         except BaseException:
-            _remove(tmp)
+            remove_build(tmp)
             raise
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Path, pool) -> Reclassified:
-    con = duckdb.connect(str(tmp))
+    con = connect_build(tmp)
     try:
-        threads = int(setting("ETL_THREADS"))
-        if threads > 0:
-            con.execute(f"set threads = {threads}")
-        con.execute("set memory_limit = ?", [setting("ETL_MEMORY_LIMIT")])
-        con.execute("set temp_directory = ?", [str(tmp.with_name(tmp.name + ".tmp"))])
         # fetchall: DuckDB refuses a register() while a result is unfinished
         load_run = con.execute("select max(run_id) from etl_run where status = 'success'").fetchall()[0][0]
         if load_run is None:
             raise ConfigError(f"{warehouse}: no completed load to reclassify; run `python -m etl run INPUT_DIR`")
         reference.load(con, reference_dir)  # the reference tables as they are now (themes.csv, ...)
-        _theme_overrides(con, reference_dir)
+        theme_overrides(con, reference_dir)
         stored = con.sql("select participation_id, text_normalized, rating from participation").to_arrow_table()
         found = features(
             stored.column("text_normalized"), stored.column("rating"), reference_dir, pool, model_path, clusters=False
@@ -108,13 +107,7 @@ def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Pat
         con.execute(load_sql(SQL_DIR, "reclassify"))
         for table in DERIVED:
             con.execute(f"drop table {table}")
-        con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
-        con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
-        con.execute("create table mart_daily as " + load_sql(SQL_DIR, "mart_daily"))
-        con.execute(
-            "create table mart_window as " + load_sql(SQL_DIR, "mart_window"),
-            {"days": int(setting("DEFAULT_PERIOD_DAYS"))},
-        )
+        build_marts(con)
         con.execute("create table action_participation as " + load_sql(SQL_DIR, "action_participation"))
         n = con.execute("select count(*) from participation").fetchone()[0]
         now = riyadh_now()
