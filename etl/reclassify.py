@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from core.clock import riyadh_now
 from core.settings import get as setting
 from core.settings import path as setting_path
@@ -78,6 +80,15 @@ def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
     return result
 
 
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse built by an older version gets what this one adds (README: changes to the
+    contract): the bookkeeping tables it lacks, and the columns reclassify writes."""
+    con.execute(load_sql(SQL_DIR, "run_tables"))  # every statement there is `create table if not exists`
+    con.execute("alter table etl_run add column if not exists history_note varchar")
+    con.execute("alter table participation add column if not exists sentiment_source varchar")
+    con.execute("alter table participation add column if not exists sentiment_confidence double")
+
+
 def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Path, pool) -> Reclassified:
     con = connect_build(tmp)
     try:
@@ -85,6 +96,7 @@ def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Pat
         load_run = con.execute("select max(run_id) from etl_run where status = 'success'").fetchall()[0][0]
         if load_run is None:
             raise ConfigError(f"{warehouse}: no completed load to reclassify; run `python -m etl run INPUT_DIR`")
+        _upgrade(con)
         reference.load(con, reference_dir)  # the reference tables as they are now (themes.csv, ...)
         theme_overrides(con, reference_dir)
         stored = con.sql("select participation_id, text_normalized, rating from participation").to_arrow_table()

@@ -103,3 +103,21 @@ def test_a_failed_reclassification_keeps_the_previous_warehouse(landing: Path, t
     monkeypatch.setattr(checks, "run_all", lambda con, run_id: ["unique participation.participation_id: 3 rows"])
     assert main(["reclassify", "--warehouse", str(wh)]) == 3
     assert digest(wh) == before and not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_a_warehouse_from_an_older_version_is_brought_up_to_date(landing: Path, tmp_path: Path) -> None:
+    """A warehouse built before the manifest, the history note and the sentiment's source (schema
+    4) reclassifies: the tables and columns it lacks are added, and its checks pass."""
+    wh = tmp_path / "w.duckdb"
+    run(landing, wh, SOURCES, REFERENCE, SALT, now=NOW)
+    con = duckdb.connect(str(wh))
+    con.execute("drop table etl_file")
+    con.execute("alter table etl_run drop column history_note")
+    con.execute("alter table participation drop column sentiment_source")
+    con.execute("alter table participation drop column sentiment_confidence")
+    con.close()
+    assert main(["reclassify", "--warehouse", str(wh)]) == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    sources = {r[0] for r in con.execute("select distinct sentiment_source from participation").fetchall()}
+    assert {"rules", "model"} <= sources and con.execute("select count(*) from etl_file").fetchall() == [(0,)]
+    con.close()

@@ -1,6 +1,6 @@
 -- Run bookkeeping: one row per run, its per-source counts, and where rows went that were not loaded
 -- (file, line and reason only: never row content).
-create table etl_run (
+create table if not exists etl_run (
     run_id integer primary key,
     started_at timestamp,
     finished_at timestamp,
@@ -19,7 +19,7 @@ create table etl_run (
 
 -- The manifest: every file each run loaded, whole (a run that refuses a file loads nothing), as it
 -- was read. `purge-landing` deletes from the landing zone only files whose SHA-256 is here.
-create table etl_file (
+create table if not exists etl_file (
     run_id integer,
     file varchar,  -- its path under the input directory
     source varchar,
@@ -29,7 +29,7 @@ create table etl_file (
     rows_read bigint
 );
 
-create table etl_run_source (
+create table if not exists etl_run_source (
     run_id integer,
     source varchar,
     mapping varchar,
@@ -42,7 +42,7 @@ create table etl_run_source (
     name_en varchar
 );
 
-create table quarantine (
+create table if not exists quarantine (
     run_id integer,
     source varchar,
     file varchar,
@@ -50,7 +50,7 @@ create table quarantine (
     reason varchar
 );
 
-create table duplicate_row (
+create table if not exists duplicate_row (
     run_id integer,
     source varchar,
     file varchar,
