@@ -221,4 +221,7 @@ def explorer_count(filters: Filters, search: str) -> int:
 
 
 def explorer_rows(filters: Filters, search: str, limit: int, offset: int) -> pd.DataFrame:
-    return _run("explorer_rows", filters, after=(search, search, limit, offset))
+    try:
+        return _run("explorer_rows", filters, after=(search, search, limit, offset))
+    except duckdb.BinderException:  # a warehouse built before schema 6, until its next run
+        return _run("explorer_rows_schema5", filters, after=(search, search, limit, offset))

@@ -129,3 +129,25 @@ def test_the_explorer_shows_where_a_sentiment_came_from(built, monkeypatch, lang
     assert set(records[source]) <= names and set(records[source]) & (names - {"—"})
     shown = records[confidence].dropna()
     assert len(shown) and shown.between(0, 1).all()
+
+
+def test_the_explorer_reads_a_warehouse_from_before_the_sentiment_source(built, tmp_path: Path, monkeypatch) -> None:
+    """Until its next run, a warehouse built by the previous version (schema 5) has no sentiment
+    source or confidence: the explorer still shows its records, with those two cells empty."""
+    from streamlit.testing.v1 import AppTest
+
+    wh, _ = built
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(wh.read_bytes())
+    con = duckdb.connect(str(old))
+    con.execute("alter table participation drop column sentiment_source")
+    con.execute("alter table participation drop column sentiment_confidence")
+    con.close()
+    monkeypatch.setenv("WAREHOUSE_PATH", str(old))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("app_pages/explorer.py").run()
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    records = at.dataframe[0].value
+    assert len(records) and set(records["Sentiment from"]) == {"—"} and records["Sentiment confidence"].isna().all()
