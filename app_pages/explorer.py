@@ -61,7 +61,7 @@ HEADERS = {
 }
 # Codes read as names in the interface language; the downloads below keep the codes.
 rows = named(rows, queries.names(lang), CODED)
-rows["sentiment_source"] = rows["sentiment_source"].map(lambda code: t(lang, f"sentiment_source_{code or 'none'}"))
+rows["sentiment_source"] = rows["sentiment_source"].map(lambda code: t(lang, f"label_source_{code or 'none'}"))
 # Plain text cells: a dataframe never renders Markdown or HTML. Downloads keep the field names.
 show_table(
     rows.rename(columns={c: t(lang, k) for c, k in HEADERS.items()}), percent=(t(lang, "col_sentiment_confidence"),)

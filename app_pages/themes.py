@@ -1,5 +1,6 @@
 """Themes: distribution and trend; sentiment per theme; emerging themes (a spike against the
-theme's own baseline); coordinated campaigns; a sample of redacted texts, shown as plain text."""
+theme's own baseline); where the theme and sentiment labels come from (rules, analysts, rating,
+model); coordinated campaigns; a sample of redacted texts, shown as plain text."""
 
 import streamlit as st
 
@@ -83,6 +84,18 @@ if filters.end:
         st.info(t(lang, "no_emerging"))
     else:
         show_table(emerging.pipe(headers, lang))
+
+st.subheader(t(lang, "label_sources"))
+st.caption(t(lang, "label_sources_caption"))
+sources = queries.label_sources(lang, filters)
+if sources.empty:
+    st.info(t(lang, "empty_filtered"))
+else:
+    show_table(
+        sources.pipe(headers, lang, source="col_label_source"),
+        percent=(t(lang, "col_share"),),
+        room=HALF_WIDTH,
+    )
 
 st.subheader(t(lang, "campaigns"))
 st.caption(t(lang, "campaigns_caption"))

@@ -18,6 +18,7 @@ from core.settings import WEEK_SHIFTS
 from core.sqlfiles import load_sql
 from dashboard.db import query
 from dashboard.filters import DIMENSIONS, Filters, where
+from dashboard.i18n import t
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -195,6 +196,20 @@ def emerging_themes(lang: str, filters: Filters) -> pd.DataFrame:
     """Themes whose last four weeks (to the period's end) rose beyond their own 12-week baseline."""
     window = replace(filters, start=filters.end - dt.timedelta(weeks=17), end=filters.end)  # what it compares
     return _run("emerging_themes", window, week_shift(), lang, after=(filters.end,))
+
+
+def label_sources(lang: str, filters: Filters) -> pd.DataFrame:
+    """Per label (theme, sentiment) and source (rules, analyst, rating, model, none): participations
+    and their share, named in ``lang``. Empty for a warehouse from before schema 6 (no sentiment
+    source yet), until its next run."""
+    try:
+        df = _run("label_sources", filters)
+    except duckdb.BinderException:
+        return pd.DataFrame(columns=["label", "source", "participations", "share"])
+    return df.assign(
+        label=df["label"].map(lambda code: t(lang, f"label_{code}")),
+        source=df["source"].map(lambda code: t(lang, f"label_source_{code or 'none'}")),
+    )
 
 
 def campaigns(lang: str, filters: Filters) -> pd.DataFrame:

@@ -109,8 +109,8 @@ def test_the_warehouse_says_where_each_sentiment_came_from(built) -> None:
 @pytest.mark.parametrize(
     ("lang", "source", "confidence", "names"),
     [
-        ("en", "Sentiment from", "Sentiment confidence", {"rules", "rating", "model", "—"}),
-        ("ar", "مصدر الانطباع", "ثقة الانطباع", {"القواعد", "التقييم", "النموذج", "—"}),
+        ("en", "Sentiment from", "Sentiment confidence", {"rules", "rating", "model", "no text, no rating"}),
+        ("ar", "مصدر الانطباع", "ثقة الانطباع", {"القواعد", "التقييم", "النموذج", "بلا نص ولا تقييم"}),
     ],
 )
 def test_the_explorer_shows_where_a_sentiment_came_from(built, monkeypatch, lang, source, confidence, names) -> None:
@@ -126,7 +126,7 @@ def test_the_explorer_shows_where_a_sentiment_came_from(built, monkeypatch, lang
     at.switch_page("app_pages/explorer.py").run()
     assert not at.exception
     records = at.dataframe[0].value
-    assert set(records[source]) <= names and set(records[source]) & (names - {"—"})
+    assert set(records[source]) <= names and set(records[source]) & (names - {"no text, no rating", "بلا نص ولا تقييم"})
     shown = records[confidence].dropna()
     assert len(shown) and shown.between(0, 1).all()
 
@@ -150,4 +150,49 @@ def test_the_explorer_reads_a_warehouse_from_before_the_sentiment_source(built, 
     at.switch_page("app_pages/explorer.py").run()
     assert not at.exception, at.exception[0].value if at.exception else ""
     records = at.dataframe[0].value
-    assert len(records) and set(records["Sentiment from"]) == {"—"} and records["Sentiment confidence"].isna().all()
+    assert len(records) and set(records["Sentiment from"]) == {"no text, no rating"}
+    assert records["Sentiment confidence"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "theme", "sentiment", "rules", "model"),
+    [
+        ("en", "Where the labels come from", "Theme", "Sentiment", "rules", "model"),
+        ("ar", "مصدر التصنيفات", "الموضوع", "الانطباع", "القواعد", "النموذج"),
+    ],
+)
+def test_the_themes_page_says_where_the_labels_come_from(
+    built, monkeypatch, lang, title, theme, sentiment, rules, model
+) -> None:
+    """The share of theme labels from the rules and from analysts, and of sentiment labels from the
+    rules, the rating and the model, counted from participation for the chosen filters."""
+    from streamlit.testing.v1 import AppTest
+
+    wh, _ = built
+    monkeypatch.setenv("WAREHOUSE_PATH", str(wh))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.query_params["start"] = "2024-01-01"
+    at.query_params["end"] = "2026-11-27"
+    at.run()
+    at.switch_page("app_pages/themes.py").run()
+    assert not at.exception
+    assert title in [s.value for s in at.subheader]
+    label, source, count, share = (
+        {"en": "Label", "ar": "التصنيف"}[lang],
+        {"en": "Source", "ar": "المصدر"}[lang],
+        {"en": "Participations", "ar": "المشاركات"}[lang],
+        {"en": "Share", "ar": "النسبة"}[lang],
+    )
+    table = next(d.value for d in at.dataframe if label in d.value.columns)
+    assert set(table[label]) == {theme, sentiment}
+    assert {rules, model} <= set(table[source])
+    con = duckdb.connect(str(wh), read_only=True)
+    n = con.execute(
+        "select count(*) from participation "
+        "where submitted_at >= date '2024-01-01' and submitted_at < date '2026-11-28'"
+    ).fetchall()[0][0]
+    con.close()
+    for name in (theme, sentiment):
+        part = table[table[label] == name]
+        assert part[count].sum() == n and part[share].sum() == pytest.approx(1.0)
