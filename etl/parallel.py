@@ -62,7 +62,8 @@ BYTES_PER_ITEM = 100  # input bytes per text, about (a short feedback text and i
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
     """A worker's first steps: it dies with the fork server (which dies with the ETL), and leaves
     Ctrl-C to the ETL, which stops it (a terminal sends SIGINT to the whole process group)."""
-    tie_to_parent()
+    root = os.environ.get(PARENT_ENV, "")
+    tie_to_parent(root=int(root) if root.isdigit() else None)  # the fork server, and the ETL itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
