@@ -74,3 +74,18 @@ def landing(tmp_path: Path, demo_dir: Path) -> Path:
     dst = tmp_path / "landing"
     shutil.copytree(demo_dir, dst)
     return dst
+
+
+def open_page(page: str, **params: str):
+    """The app through Streamlit's AppTest with ``params`` in its URL, switched to ``page`` (a path
+    under app_pages/), with no exception shown."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if page != "app_pages/overview.py":
+        at.switch_page(page).run()
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    return at

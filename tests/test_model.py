@@ -11,7 +11,7 @@ import pytest
 
 from etl import model as m
 from etl.text import normalise
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_page
 
 TEXTS = [
     ("الخدمة ممتازة وسريعة شكرا", "positive"),
@@ -114,17 +114,9 @@ def test_the_warehouse_says_where_each_sentiment_came_from(built) -> None:
     ],
 )
 def test_the_explorer_shows_where_a_sentiment_came_from(built, monkeypatch, lang, source, confidence, names) -> None:
-    from streamlit.testing.v1 import AppTest
-
     wh, _ = built
     monkeypatch.setenv("WAREHOUSE_PATH", str(wh))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["lang"] = lang
-    at.query_params["start"] = "2024-01-01"
-    at.query_params["end"] = "2026-11-27"
-    at.run()
-    at.switch_page("app_pages/explorer.py").run()
-    assert not at.exception
+    at = open_page("app_pages/explorer.py", lang=lang, start="2024-01-01", end="2026-11-27")
     records = at.dataframe[0].value
     assert set(records[source]) <= names and set(records[source]) & (names - {"no text, no rating", "بلا نص ولا تقييم"})
     shown = records[confidence].dropna()
@@ -134,8 +126,6 @@ def test_the_explorer_shows_where_a_sentiment_came_from(built, monkeypatch, lang
 def test_the_explorer_reads_a_warehouse_from_before_the_sentiment_source(built, tmp_path: Path, monkeypatch) -> None:
     """Until its next run, a warehouse built by the previous version (schema 5) has no sentiment
     source or confidence: the explorer still shows its records, with those two cells empty."""
-    from streamlit.testing.v1 import AppTest
-
     wh, _ = built
     old = tmp_path / "old.duckdb"
     old.write_bytes(wh.read_bytes())
@@ -144,11 +134,7 @@ def test_the_explorer_reads_a_warehouse_from_before_the_sentiment_source(built, 
     con.execute("alter table participation drop column sentiment_confidence")
     con.close()
     monkeypatch.setenv("WAREHOUSE_PATH", str(old))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page("app_pages/explorer.py").run()
-    assert not at.exception, at.exception[0].value if at.exception else ""
+    at = open_page("app_pages/explorer.py", lang="en")
     records = at.dataframe[0].value
     assert len(records) and set(records["Sentiment from"]) == {"no text, no rating"}
     assert records["Sentiment confidence"].isna().all()
@@ -166,17 +152,9 @@ def test_the_themes_page_says_where_the_labels_come_from(
 ) -> None:
     """The share of theme labels from the rules and from analysts, and of sentiment labels from the
     rules, the rating and the model, counted from participation for the chosen filters."""
-    from streamlit.testing.v1 import AppTest
-
     wh, _ = built
     monkeypatch.setenv("WAREHOUSE_PATH", str(wh))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["lang"] = lang
-    at.query_params["start"] = "2024-01-01"
-    at.query_params["end"] = "2026-11-27"
-    at.run()
-    at.switch_page("app_pages/themes.py").run()
-    assert not at.exception
+    at = open_page("app_pages/themes.py", lang=lang, start="2024-01-01", end="2026-11-27")
     assert title in [s.value for s in at.subheader]
     label, source, count, share = (
         {"en": "Label", "ar": "التصنيف"}[lang],

@@ -11,14 +11,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import queries
 from dashboard.analysis import MIN_COUNT, what_changed, whole_weeks
 from dashboard.i18n import hijri, reason, strings, t
-from tests.conftest import PAGE_TITLES, ROOT
+from tests.conftest import PAGE_TITLES, ROOT, open_page
 
-APP = str(ROOT / "app.py")
 PAGES = [
     "app_pages/overview.py",
     "app_pages/channels.py",
@@ -36,17 +34,6 @@ def wh(built, monkeypatch: pytest.MonkeyPatch) -> Path:
     path, _ = built
     monkeypatch.setenv("WAREHOUSE_PATH", str(path))
     return path
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception[0].value if at.exception else ""
-    return at
 
 
 @pytest.mark.parametrize("page", PAGES)
