@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -41,6 +40,7 @@ from etl.errors import CheckFailed, ConfigError, InputFileError
 from etl.extract import Extracted, extract, extract_csv_native
 from etl.model import model as sentiment_model
 from etl.parallel import beside, worker_pool
+from etl.retention import file_sha256
 from etl.sources import (
     ACTION_FIELDS,
     DATE_FIELDS,
@@ -185,12 +185,8 @@ def _manifest(input_dir: Path, files: list[tuple[Path, Source]]) -> list[tuple]:
     out = []
     for path, src in files:
         before = path.stat()
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):  # hashlib releases the GIL on large updates
-                digest.update(chunk)
         modified = dt.datetime.fromtimestamp(before.st_mtime, RIYADH).replace(tzinfo=None)
-        out.append((path.relative_to(input_dir).as_posix(), src.key, before.st_size, modified, digest.hexdigest()))
+        out.append((path.relative_to(input_dir).as_posix(), src.key, before.st_size, modified, file_sha256(path)))
     return out
 
 

@@ -25,7 +25,9 @@ class Purge:
     kept: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256, read a megabyte at a time (hashlib releases the GIL on large updates, so the
+    run hashes its inputs on a thread while DuckDB reads them)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -64,7 +66,7 @@ def plan(input_dir: Path, warehouse: Path, older_than_days: int, now: dt.datetim
         st = path.stat()
         if st.st_mtime > cutoff:
             out.kept.append((rel, f"newer than {older_than_days} days"))
-        elif _sha256(path) not in loaded:
+        elif file_sha256(path) not in loaded:
             out.kept.append((rel, "not loaded whole by a successful run (or changed since)"))
         else:
             out.deletable.append((rel, st.st_size))
