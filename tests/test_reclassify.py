@@ -121,3 +121,29 @@ def test_a_warehouse_from_an_older_version_is_brought_up_to_date(landing: Path, 
     sources = {r[0] for r in con.execute("select distinct sentiment_source from participation").fetchall()}
     assert {"rules", "model"} <= sources and con.execute("select count(*) from etl_file").fetchall() == [(0,)]
     con.close()
+
+
+def test_data_quality_still_shows_the_last_load_after_a_reclassification(
+    landing: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The data-quality page's rows per source, quarantine reasons and headline counts describe the
+    last load; a reclassification, which loads nothing, must not blank them."""
+    from dashboard import queries
+
+    wh = tmp_path / "w.duckdb"
+    run(landing, wh, SOURCES, REFERENCE, SALT, now=NOW)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(wh))
+    before = (
+        queries.run_sources("en"),
+        queries.quarantine_reasons(),
+        queries.headline()[["rows_read", "rows_quarantined"]],
+    )
+    assert len(before[0]) and len(before[1])
+    assert main(["reclassify", "--warehouse", str(wh)]) == 0
+    after = (
+        queries.run_sources("en"),
+        queries.quarantine_reasons(),
+        queries.headline()[["rows_read", "rows_quarantined"]],
+    )
+    for b, a in zip(before, after):
+        assert a.equals(b)

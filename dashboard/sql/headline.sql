@@ -2,6 +2,7 @@
 with last_run as (
     select run_id, rows_read, rows_quarantined, rows_duplicate
     from etl_run
+    where status = 'success'  -- the last load, not a reclassification
     order by run_id desc
     limit 1
 )

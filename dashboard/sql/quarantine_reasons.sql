@@ -1,6 +1,6 @@
 -- Why rows were quarantined in the last run (reasons name fields, never row content).
 with last_run as (
-    select max(run_id) as run_id from etl_run
+    select max(run_id) as run_id from etl_run where status = 'success'  -- the last load, not a reclassification
 )
 
 select source, reason, count(*) as rows, min(line) as first_line, any_value(file) as example_file
