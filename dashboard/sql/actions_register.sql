@@ -36,4 +36,4 @@ from improvement_action
 left join theme_names on theme_names.code = improvement_action.theme
 left join status_names on status_names.code = improvement_action.status
 left join answered on answered.action_id = improvement_action.action_id
-order by improvement_action.proposed_at desc
+order by improvement_action.proposed_at desc, improvement_action.action_id

@@ -8,4 +8,4 @@ from mart_daily as participation
 left join names on names.code = participation.beneficiary_type
 where {where}
 group by all
-order by participations desc
+order by participations desc, names.name

@@ -9,4 +9,4 @@ from campaign
 left join names on names.code = campaign.theme
 where campaign.first_at >= coalesce(cast(? as timestamp), timestamp '1900-01-01')
     and campaign.first_at < coalesce(cast(? as timestamp) + interval 1 day, timestamp '2999-01-01')
-order by campaign.first_at desc
+order by campaign.first_at desc, campaign.campaign_id

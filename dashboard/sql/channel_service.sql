@@ -39,4 +39,4 @@ from per_channel
 inner join names on names.code = per_channel.channel
 left join medians on medians.channel = per_channel.channel
 cross join newest
-order by per_channel.participations desc
+order by per_channel.participations desc, per_channel.channel

@@ -15,4 +15,4 @@ cross join week_start
 inner join names on names.code = participation.channel
 where {where}
 group by all
-order by week
+order by week, channel

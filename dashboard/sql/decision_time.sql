@@ -12,4 +12,4 @@ from participation
 inner join statuses on statuses.code = participation.moderation_status
 where {where} and moderated_at is not null and moderation_status <> 'pending'
 group by all
-order by decisions desc
+order by decisions desc, statuses.name

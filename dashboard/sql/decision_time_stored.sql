@@ -11,4 +11,4 @@ select
 from mart_window
 inner join statuses on statuses.code = mart_window.code
 where mart_window.period = ? and mart_window.dimension = 'status' and mart_window.decisions > 0
-order by mart_window.decisions desc
+order by mart_window.decisions desc, mart_window.code

@@ -46,4 +46,4 @@ inner join names on names.code = windows.theme
 where coalesce(recent_per_week, 0) >= 5
     and coalesce(recent_per_week, 0) - coalesce(baseline_per_week, 0)
         > 2 * sqrt(greatest(coalesce(baseline_per_week, 0), 1) / 4)
-order by ratio desc nulls first
+order by ratio desc nulls first, names.name

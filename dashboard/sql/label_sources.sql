@@ -18,4 +18,4 @@ select
     labels.participations,
     labels.participations / sum(labels.participations) over (partition by labels.label) as share
 from labels
-order by labels.label desc, labels.participations desc
+order by labels.label desc, labels.participations desc, labels.source

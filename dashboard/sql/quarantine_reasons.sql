@@ -3,8 +3,8 @@ with last_run as (
     select max(run_id) as run_id from etl_run where status = 'success'  -- the last load, not a reclassification
 )
 
-select source, reason, count(*) as rows, min(line) as first_line, any_value(file) as example_file
+select source, reason, count(*) as rows, min(line) as first_line, min(file) as example_file
 from quarantine
 semi join last_run using (run_id)
 group by all
-order by rows desc
+order by rows desc, source, reason

@@ -7,4 +7,4 @@ with last_run as (
 select * exclude (run_id, mapping), round(rows_quarantined / nullif(rows_read, 0), 4) as share_quarantined
 from etl_run_source
 semi join last_run using (run_id)
-order by rows_read desc
+order by rows_read desc, source

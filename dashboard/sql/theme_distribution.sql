@@ -14,4 +14,4 @@ inner join names on names.code = participation.theme
 inner join sentiments on sentiments.code = participation.sentiment
 where {where}
 group by all
-order by participations desc
+order by participations desc, names.name, sentiment_code

@@ -2,5 +2,5 @@
 select submitted_at, sentiment, text_redacted
 from participation
 where {where} and theme = ? and text_redacted is not null
-order by submitted_at desc
+order by submitted_at desc, participation_id
 limit 20

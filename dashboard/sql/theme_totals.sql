@@ -8,4 +8,4 @@ from mart_daily as participation
 inner join names on names.code = participation.theme
 where {where}
 group by all
-order by participations desc
+order by participations desc, names.name
