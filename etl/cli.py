@@ -198,9 +198,21 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(result.path)
     print(
         f"published {result.path.parent.name} as version {result.version} in {time.perf_counter() - t0:.1f} s: "
-        f"{result.counts:,} counts, {result.suppressed:,} suppressed (threshold {threshold})",
+        f"{result.counts:,} counts, {result.suppressed:,} suppressed (threshold {threshold}), "
+        "solved with every period of its year and every earlier version",
         file=sys.stderr,
     )
+    for path in result.legacy:
+        print(
+            f"warning: {path} has no suppression.json (published before it existed): not taken into account",
+            file=sys.stderr,
+        )
+    if result.exposed:
+        print(
+            f"warning: {result.exposed:,} suppressed counts were already recoverable from earlier publications "
+            "on their own; nothing published now adds to that",
+            file=sys.stderr,
+        )
     return 0
 
 

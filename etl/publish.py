@@ -11,6 +11,10 @@ Layout (``OUT/PERIOD/vN/``): ``data.json`` (everything, open data), ``csv/*.csv`
 table, with ``dictionary.csv``), ``open_data_csv.zip``, ``report.pdf``. A published period is frozen:
 its files are read-only, and publishing the period again makes ``v(N+1)`` beside it. A version
 appears whole or not at all (built in a temporary folder, then renamed).
+
+Suppression holds across snapshots too: a period is solved with its year's other periods and with
+every frozen version (``_joint``), and each version writes ``suppression.json`` (its counts by key,
+null where suppressed, and its equations) for the publications after it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from core.clock import riyadh_aware, riyadh_today
@@ -36,7 +41,7 @@ from core.sqlfiles import load_sql
 from dashboard.i18n import t
 from etl.errors import ConfigError, EtlError
 from etl.reference import read_table
-from etl.suppression import Grid, suppress
+from etl.suppression import Grid, determined, solve
 from etl.text import redact
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -90,6 +95,8 @@ class Published:
     version: int
     suppressed: int
     counts: int
+    exposed: int = 0  # protected counts that earlier publications had already made recoverable
+    legacy: tuple[Path, ...] = ()  # versions without suppression.json, not taken into account
 
 
 # -- building the tables ---------------------------------------------------------------------------
@@ -104,6 +111,7 @@ class _Builder:
     def __init__(self) -> None:
         self.grid = Grid()
         self.tables: dict[str, list[dict]] = {}
+        self.rating_sum = 0.0
 
     def sums(self, df: pd.DataFrame, by: list[str], value: str) -> dict:
         return df.groupby(by, dropna=False)[value].sum().to_dict() if not df.empty else {}
@@ -131,8 +139,8 @@ def _ordered(codes: list[str], present: set) -> list[str]:
     return [c for c in codes if c in present] + sorted(str(c) for c in present if c not in codes)
 
 
-def build(con: duckdb.DuckDBPyConnection, period: Period, threshold: int, ref_dir: Path) -> dict:
-    """The snapshot's content, suppressed: a dict ready for ``data.json``."""
+def _declare(con: duckdb.DuckDBPyConnection, period: Period, ref_dir: Path) -> _Builder:
+    """Every count of one period's snapshot in a ``Grid``, with the tables that show them."""
     start, end = period.first, period.last
     end_ts = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
     counts = con.execute(load_sql(SQL_DIR, "publish_counts"), [start, end]).df()
@@ -256,13 +264,201 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, threshold: int, ref_di
             }
         )
     b.tables["actions"] = action_rows
+    b.rating_sum = float(counts["rating_sum"].sum())
+    return b
 
-    hidden = suppress(g, threshold)
-    data = _fill(b.tables, g.values, hidden)
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    threshold: int,
+    ref_dir: Path,
+    frozen: list[Frozen] | None = None,
+) -> dict:
+    """The snapshot's content, suppressed: a dict ready for ``data.json``. Its suppression is
+    solved together with every period of its year and every ``frozen`` snapshot (see ``_joint``)."""
+    b = _declare(con, period, ref_dir)
+    family = {}
+    for label in family_of(period.label):
+        if label == period.label:
+            family[label] = b
+            continue
+        try:
+            family[label] = _declare(con, parse_period(label), ref_dir)
+        except EtlError:  # no data in that period: its counts are all zero
+            continue
+    joint, locked, unknown, protected = _joint(family, frozen or [])
+    solution = solve(joint, threshold, locked=locked, unknown=unknown, protected=protected)
+    hidden = {k for k in b.grid.values if joint_key(period.label, k) in solution.hidden}
+    data = _fill(b.tables, b.grid.values, hidden)
     _derive(data)
-    data["headline"] = _headline(g.values, hidden, data, float(counts["rating_sum"].sum()))
-    data["_suppression"] = {"counts": len(g.values), "suppressed": len(hidden), "equations": len(g.equations)}
+    data["headline"] = _headline(b.grid.values, hidden, data, b.rating_sum)
+    data["_suppression"] = {
+        "counts": len(b.grid.values),
+        "suppressed": len(hidden),
+        "equations": len(b.grid.equations),
+        "joint_counts": len(joint.values),
+        "exposed": len(solution.exposed),
+        "grid": _grid_record(b.grid, hidden),
+    }
     return data
+
+
+# -- across snapshots ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Frozen:
+    """A published version's counts as the public has them: a value, or None where suppressed."""
+
+    period: str
+    version: int
+    cells: dict[tuple, int | None]
+    equations: list[tuple[tuple, tuple[tuple, ...]]]
+
+
+def family_of(label: str) -> list[str]:
+    """The periods whose counts add up with ``label``'s: its year, the year's quarters and months."""
+    year = label[:4]
+    return [year, *(f"{year}-Q{q}" for q in range(1, 5)), *(f"{year}-{m:02d}" for m in range(1, 13))]
+
+
+def _children(label: str) -> list[str]:
+    if len(label) == 4:
+        return [f"{label}-Q{q}" for q in range(1, 5)]
+    if "-Q" in label:
+        q = int(label[-1])
+        return [f"{label[:4]}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+    return []
+
+
+def joint_key(period: str, key: tuple) -> tuple:
+    """A cell's key in the joint system: per period, except the actions' counts, which do not
+    depend on the period (every participation an action answers) and are one figure everywhere."""
+    return key if key[0] == "action" else (period, *key)
+
+
+def _joint(family: dict[str, _Builder], frozen: list[Frozen]) -> tuple[Grid, set, set, set]:
+    """One system for a year's periods and the frozen snapshots:
+
+    - each period's own equations;
+    - a year is the sum of its quarters, a quarter of its months, count by count (a period without
+      data is zero throughout);
+    - each frozen version's cells and equations, linked to today's counts of the same period by a
+      difference: ``today = frozen + d`` (or ``frozen = today + d`` for a correction downwards).
+      A difference from 1 to threshold-1 is protected like any small count, so that two versions
+      side by side do not reveal a late batch of a few records; a frozen suppressed cell is
+      unknown and protected, and so is its difference, which keeps its pattern in later versions.
+
+    Every period is treated as published with today's counts, so that a period published later
+    finds its figures protected already by the ones published before it."""
+    g = Grid()
+    locked: set = set()
+    unknown: set = set()
+    protected: set = set()
+    for label, b in family.items():
+        for key, value in b.grid.values.items():
+            g.cell(joint_key(label, key), value)
+        for total, parts in b.grid.equations:
+            g.total(joint_key(label, total), [joint_key(label, p) for p in parts])
+    for label in family:
+        kids = [k for k in _children(label) if k in family]
+        if not kids:
+            continue
+        keys = {k for q in (label, *kids) for k in family[q].grid.values if k[0] != "action"}
+        for key in sorted(keys, key=repr):
+            for q in (label, *kids):
+                if joint_key(q, key) not in g.values:
+                    g.cell(joint_key(q, key), 0)
+            g.total(joint_key(label, key), [joint_key(q, key) for q in kids])
+    for f in frozen:
+        name = ("v", f.period, f.version)
+        for key, value in f.cells.items():
+            old = (*name, *key)
+            now = joint_key(f.period, key)
+            if now not in g.values:
+                g.cell(now, 0)  # gone from today's data, or a period with no data now
+            d = ("d", *name[1:], *key)
+            if value is None:
+                g.unknown_cell(old)
+                g.unknown_cell(d)
+                protected |= {old, d}
+                g.total(now, [old, d])
+            else:
+                g.cell(old, value)
+                locked.add(old)
+                diff = g.values[now] - value
+                g.cell(d, abs(diff))
+                if diff >= 0:
+                    g.total(now, [old, d])
+                else:
+                    g.total(old, [now, d])
+            unknown.add(d)
+        for total, parts in f.equations:
+            g.total((*name, *total), [(*name, *p) for p in parts])
+    return g, locked, unknown, protected
+
+
+def _grid_record(grid: Grid, hidden: set) -> dict:
+    """A version's counts and equations as published (``suppression.json``): values, or None."""
+    return {
+        "cells": [[list(k), None if k in hidden else int(v)] for k, v in grid.values.items()],
+        "equations": [[list(total), [list(p) for p in parts]] for total, parts in grid.equations],
+    }
+
+
+def _key(value: list) -> tuple:
+    return tuple(value)
+
+
+def frozen_versions(out: Path, label: str) -> tuple[list[Frozen], list[Path]]:
+    """Every published version of ``label``'s family under ``out``, and the versions from before
+    ``suppression.json`` existed, which cannot be taken into account."""
+    found, legacy = [], []
+    for period in family_of(label):
+        for n in versions(out, period):
+            path = out / period / f"v{n}" / "suppression.json"
+            if not path.exists():
+                legacy.append(path.parent)
+                continue
+            record = json.loads(path.read_text(encoding="utf-8"))
+            cells = {_key(k): v for k, v in record["cells"]}
+            equations = [(_key(t), tuple(_key(p) for p in parts)) for t, parts in record["equations"]]
+            found.append(Frozen(period, n, _known(cells, equations), equations))
+    return found, legacy
+
+
+def _known(cells: dict[tuple, int | None], equations: list) -> dict[tuple, int | None]:
+    """The version's cells with the suppressed ones that its own published figures fix filled in
+    (a complementary cell need not be protected itself): what anyone can work out from it."""
+    g = Grid()
+    for key, value in cells.items():
+        if value is None:
+            g.unknown_cell(key)
+        else:
+            g.cell(key, value)
+    for total, parts in equations:
+        g.total(total, parts)
+    hidden = [k for k, v in cells.items() if v is None]
+    if not hidden:
+        return cells
+    index = {k: i for i, k in enumerate(g.values)}
+    values = np.array([0 if k in g.unknown else g.values[k] for k in g.values], dtype=float)
+    a = np.zeros((len(g.equations), len(index)))
+    for row, (total, parts) in enumerate(g.equations):
+        a[row, index[total]] -= 1
+        for p in parts:
+            a[row, index[p]] += 1
+    cols = [index[k] for k in hidden]
+    fixed = set(determined(a, cols))
+    if not fixed:
+        return cells
+    # a x_hidden = -(a x_published): the least-squares solution is exact on the fixed cells
+    rhs = -(a @ values)
+    x, *_ = np.linalg.lstsq(a[:, cols], rhs, rcond=None)
+    out = dict(cells)
+    for k, c, v in zip(hidden, cols, x, strict=True):
+        if c in fixed:
+            out[k] = round(float(v))
+    return out
 
 
 def _iso(value: object) -> str | None:
@@ -363,13 +559,15 @@ def publish(
         raise ConfigError("PUBLISH_THRESHOLD must be at least 2")
     if not warehouse.exists():
         raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    frozen, legacy = frozen_versions(out, period.label)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        data = build(con, period, threshold, ref_dir)
+        data = build(con, period, threshold, ref_dir, frozen)
         version, built_at = con.execute("select version, built_at from warehouse_meta").fetchone()
     finally:
         con.close()
     stats = data.pop("_suppression")
+    grid_record = stats.pop("grid")
     data = {
         "metadata": {
             "period": period.label,
@@ -399,6 +597,7 @@ def publish(
     tmp = Path(tempfile.mkdtemp(prefix=".publishing-", dir=out))
     try:
         _write(tmp, data)
+        (tmp / "suppression.json").write_text(json.dumps(grid_record, ensure_ascii=False), encoding="utf-8")
         _freeze(tmp)
         try:
             os.rename(tmp, target)  # whole or nothing; fails if v{n} appeared meanwhile
@@ -409,7 +608,7 @@ def publish(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Published(target, n, stats["suppressed"], stats["counts"])
+    return Published(target, n, stats["suppressed"], stats["counts"], stats["exposed"], tuple(legacy))
 
 
 def _write(folder: Path, data: dict) -> None:

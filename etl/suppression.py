@@ -15,6 +15,16 @@ in is suppressed too (least information lost). The loop ends: each round suppres
 
 What is not claimed: bounds. Knowing that a suppressed count is between 1 and the threshold, or
 that counts are not negative, can narrow a suppressed cell to an interval; it never gives its value.
+
+Across snapshots (``solve``): the same method, on a larger system. Cells already published in a
+frozen snapshot are *locked* (they cannot be taken back); cells never published, such as a frozen
+snapshot's suppressed counts or the difference between two versions of one count, are *unknowns*,
+hidden from the start; and *protected* cells, beside the small counts, must stay unrecoverable (a
+frozen snapshot's suppressed cells, and a difference between versions from 1 to threshold-1).
+Complementary cells are chosen only among cells that are neither locked nor unknown.
+
+The system is solved one connected component of the suppressed cells at a time (cells linked by
+an equation), so its cost follows the size of the components, not of the whole system.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import linalg, sparse
 
 
 @dataclass
@@ -31,15 +42,24 @@ class Grid:
 
     values: dict[Hashable, int] = field(default_factory=dict)
     equations: list[tuple[Hashable, tuple[Hashable, ...]]] = field(default_factory=list)
+    unknown: set[Hashable] = field(default_factory=set)
 
     def cell(self, key: Hashable, value: int) -> Hashable:
         """Declare a count. Declaring the same key twice must give the same value: it is one figure."""
         value = int(value)
         if value < 0:
             raise ValueError(f"{key!r}: a count cannot be negative ({value})")
-        if key in self.values and self.values[key] != value:
+        if key in self.values and key not in self.unknown and self.values[key] != value:
             raise ValueError(f"{key!r} declared twice with different values: {self.values[key]} and {value}")
         self.values[key] = value
+        self.unknown.discard(key)
+        return key
+
+    def unknown_cell(self, key: Hashable) -> Hashable:
+        """Declare a count whose value is not known here (suppressed in a frozen snapshot)."""
+        if key not in self.values:
+            self.values[key] = 0
+            self.unknown.add(key)
         return key
 
     def total(self, total: Hashable, parts: Iterable[Hashable]) -> None:
@@ -48,87 +68,222 @@ class Grid:
         missing = [k for k in (total, *parts) if k not in self.values]
         if missing:
             raise KeyError(f"undeclared cells in an equation: {missing}")
-        if sum(self.values[p] for p in parts) != self.values[total]:
+        known = not any(k in self.unknown for k in (total, *parts))
+        if known and sum(self.values[p] for p in parts) != self.values[total]:
             raise ValueError(f"{total!r}: the parts do not add up to the total")
         self.equations.append((total, parts))
 
 
-def _matrix(grid: Grid, index: dict[Hashable, int]) -> np.ndarray:
-    a = np.zeros((len(grid.equations), len(index)))
-    for row, (total, parts) in enumerate(grid.equations):
-        a[row, index[total]] -= 1
-        for p in parts:
-            a[row, index[p]] += 1
-    return a
+class _System:
+    """The equations as a sparse matrix (one row per equation, one column per cell), with the
+    adjacency that finds the connected component of a suppressed cell."""
+
+    def __init__(self, grid: Grid, index: dict[Hashable, int]) -> None:
+        rows, cols, data = [], [], []
+        for row, (total, parts) in enumerate(grid.equations):
+            for key, coef in ((total, -1.0), *((p, 1.0) for p in parts)):
+                rows.append(row)
+                cols.append(index[key])
+                data.append(coef)
+        shape = (len(grid.equations), len(index))
+        self.a = sparse.coo_matrix((data, (rows, cols)), shape=shape).tocsr()  # repeated entries add up
+        csc = self.a.tocsc()
+        self.col_rows = [csc.indices[csc.indptr[c] : csc.indptr[c + 1]] for c in range(shape[1])]
+        self.row_cols = [self.a.indices[self.a.indptr[r] : self.a.indptr[r + 1]] for r in range(shape[0])]
+        self._solved: dict[frozenset, list[int]] = {}
+
+    def component(self, start: int, hidden: np.ndarray) -> tuple[list[int], list[int]]:
+        """The suppressed cells linked to ``start`` through equations, and those equations."""
+        cols, rows, seen_rows = [start], [], set()
+        seen = {start}
+        i = 0
+        while i < len(cols):
+            for r in self.col_rows[cols[i]]:
+                if r in seen_rows:
+                    continue
+                seen_rows.add(r)
+                rows.append(int(r))
+                for c in self.row_cols[r]:
+                    if hidden[c] and c not in seen:
+                        seen.add(int(c))
+                        cols.append(int(c))
+            i += 1
+        return cols, rows
+
+    def fixed(self, cols: list[int], rows: list[int]) -> list[int]:
+        """Those of ``cols`` whose value the equations ``rows`` fix exactly."""
+        if not rows:
+            return []
+        sub = self.a[rows][:, cols].toarray()
+        if not sub.any():
+            return []
+        return [c for c, f in zip(cols, _in_row_space(sub), strict=True) if f]
+
+    def determined(self, hidden: np.ndarray, among: Iterable[int]) -> list[int]:
+        """Those of ``among`` (suppressed cells) whose value the equations fix, in order. A
+        component seen before (same cells) is not solved again."""
+        out, done = [], set()
+        for c in among:
+            if c in done:
+                continue
+            cols, rows = self.component(c, hidden)
+            done.update(cols)
+            key = frozenset(cols)
+            if key not in self._solved:
+                self._solved[key] = self.fixed(cols, rows)
+            out.extend(self._solved[key])
+        wanted = set(among)
+        return sorted(c for c in out if c in wanted)
+
+    def is_fixed(self, target: int, hidden: np.ndarray) -> bool:
+        return bool(self.determined(hidden, [target]))
+
+    def neighbours(self, cells: Iterable[int], open_: np.ndarray) -> set[int]:
+        return {int(c) for cell in cells for r in self.col_rows[cell] for c in self.row_cols[r] if open_[c]}
+
+
+def _in_row_space(sub: np.ndarray) -> np.ndarray:
+    """For each column j of ``sub``: is the unit vector e_j in the row space of ``sub``? Then the
+    j-th unknown is fixed by the equations. A rank-revealing QR of the transpose gives an
+    orthonormal basis Q of the row space; e_j lies in it iff row j of Q has norm 1."""
+    q, r, _ = linalg.qr(sub.T, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int((diag > 1e-9 * max(1.0, diag[0] if diag.size else 0)).sum())
+    if rank == 0:
+        return np.zeros(sub.shape[1], dtype=bool)
+    return (q[:, :rank] ** 2).sum(axis=1) > 1 - 1e-6  # rounding errs towards "fixed": safe
 
 
 def determined(a: np.ndarray, suppressed: list[int]) -> list[int]:
-    """Those suppressed cells (column indexes of ``a``) whose value the equations fix exactly."""
+    """Those suppressed cells (column indexes of the dense matrix ``a``) whose value the equations
+    fix exactly (the plain, whole-matrix form, kept for small systems and checks)."""
     if not suppressed:
         return []
     sub = a[:, suppressed]
     if not sub.any():
         return []
-    _, s, vt = np.linalg.svd(sub)
-    rank = int((s > 1e-9 * max(1.0, s[0] if s.size else 0)).sum())
-    null = vt[rank:]  # rows span the null space of sub
-    if null.shape[0] == 0:
-        return list(suppressed)
-    free = np.abs(null).max(axis=0) > 1e-9
-    return [c for c, f in zip(suppressed, free, strict=True) if not f]
+    return [c for c, f in zip(suppressed, _in_row_space(sub), strict=True) if f]
 
 
-def _neighbours(a: np.ndarray, hidden: np.ndarray, cells: list[int], values: np.ndarray, limit: int) -> list[int]:
-    """Published cells sharing an equation with any of ``cells``: the ``limit`` smallest non-zero first."""
-    rows = np.flatnonzero(np.abs(a[:, cells]).sum(axis=1))
-    found = {int(c) for r in rows for c in np.flatnonzero(a[r]) if not hidden[c]}
-    return sorted(found, key=lambda c: (values[c] == 0, values[c], c))[:limit]
-
-
-def _partners(a: np.ndarray, values: np.ndarray, hidden: np.ndarray, target: int) -> list[int]:
+def _partners(system: _System, values: np.ndarray, hidden: np.ndarray, open_: np.ndarray, target: int) -> list[int]:
     """Cells to suppress so that ``target`` can no longer be recovered: the cheapest single cell
     that frees it; else the cheapest pair (as a rectangle in a two-way table); else the smallest
-    neighbour, and the next round goes on from there."""
+    neighbour, and the next round goes on from there. Only ``open_`` cells may be chosen."""
+
+    def cheapest(cells: set[int], limit: int) -> list[int]:
+        return sorted(cells, key=lambda c: (values[c] == 0, values[c], c))[:limit]
 
     def frees(extra: tuple[int, ...]) -> bool:
         trial = hidden.copy()
         trial[list(extra)] = True
-        return target not in determined(a, list(np.flatnonzero(trial)))
+        return not system.is_fixed(target, trial)
 
-    first = _neighbours(a, hidden, [target], values, 16)
+    comp, _ = system.component(target, hidden)
+    first = cheapest(system.neighbours(comp, open_ & ~hidden), 16)
     for c in first:
         if frees((c,)):
             return [c]
     pairs = []
-    for c in first:
+    for c in first[:8]:
         trial = hidden.copy()
         trial[c] = True
-        for d in _neighbours(a, trial, [c], values, 16):
+        for d in cheapest(system.neighbours(system.component(c, trial)[0], open_ & ~trial), 8):
             if frees((c, d)):
                 pairs.append((values[c] + values[d], c, d))
     if pairs:
         return list(min(pairs)[1:])
     if first:
         return first[:1]
-    rest = _neighbours(a, hidden, list(np.flatnonzero(hidden)), values, 1)
-    if not rest:  # every cell of every equation is hidden already
-        raise RuntimeError("no published cell left to suppress")
-    return rest
+    raise RuntimeError("no publishable cell left to suppress")
 
 
-def suppress(grid: Grid, threshold: int) -> set[Hashable]:
-    """The keys to suppress: every count from 1 to ``threshold - 1``, and the complementary cells
-    that keep each of them from being recovered through the equations."""
+EXACT_SEARCH = 40  # up to this many linked suppressed cells, partners are searched for exactly
+
+
+def _line_partner(system: _System, values: np.ndarray, hidden: np.ndarray, open_: np.ndarray, target: int) -> list[int]:
+    """The fast choice for large systems: in the equation where ``target`` has the fewest
+    suppressed companions (the one that pins it), the smallest publishable cell."""
+
+    def cost(c: int) -> tuple:
+        return (values[c] == 0, values[c], c)
+
+    lines = sorted(system.col_rows[target], key=lambda r: int(hidden[system.row_cols[r]].sum()))
+    for r in lines:
+        free = [int(c) for c in system.row_cols[r] if open_[c] and not hidden[c]]
+        if free:
+            return [min(free, key=cost)]
+    comp, _ = system.component(target, hidden)
+    rest = system.neighbours(comp, open_ & ~hidden)
+    if not rest:
+        raise RuntimeError("no publishable cell left to suppress")
+    return [min(rest, key=cost)]
+
+
+@dataclass(frozen=True)
+class Solution:
+    hidden: frozenset  # every key not published: suppressed, and the unknowns
+    exposed: frozenset  # protected keys that frozen publications alone already fix (nothing left to do)
+
+
+def solve(
+    grid: Grid,
+    threshold: int,
+    *,
+    locked: Iterable[Hashable] = (),
+    unknown: Iterable[Hashable] = (),
+    protected: Iterable[Hashable] = (),
+) -> Solution:
+    """Suppress every count from 1 to ``threshold - 1`` and every complementary cell needed so
+    that no protected cell can be recovered. ``locked`` cells are published already and stay so;
+    ``unknown`` cells are never published; ``protected`` cells, beside the small counts, must not
+    be recoverable. See the module's text."""
     if threshold < 1:
         raise ValueError("the threshold must be at least 1")
     keys = list(grid.values)
     index = {k: i for i, k in enumerate(keys)}
     values = np.array([grid.values[k] for k in keys], dtype=np.int64)
-    hidden = (values >= 1) & (values < threshold)
-    a = _matrix(grid, index)
+    known = np.array([k not in grid.unknown for k in keys])
+    small = known & (values >= 1) & (values < threshold)
+    locked_mask = np.zeros(len(keys), dtype=bool)
+    locked_mask[[index[k] for k in locked]] = True
+    unknown_mask = np.zeros(len(keys), dtype=bool)
+    unknown_mask[[index[k] for k in (*unknown, *grid.unknown)]] = True
+    protect = small.copy()
+    protect[[index[k] for k in protected]] = True
+    hidden = (small & ~locked_mask) | unknown_mask
+    open_ = ~locked_mask & ~unknown_mask
+    system = _System(grid, index)
+    # Protected cells that the frozen publications fix on their own: with every open cell hidden
+    # they are still fixed. Nothing published now can change that; they are reported, not chased.
+    everything = hidden | open_
+    exposed = set(system.determined(everything, list(np.flatnonzero((protect | open_) & everything))))
     while True:
-        fixed = determined(a, list(np.flatnonzero(hidden)))
+        # every cell suppressed here must hold too: a suppressed figure anyone can work out only
+        # misleads (and the complementary cells of a frozen snapshot are protected as its own)
+        watch = (protect | open_) & hidden
+        fixed = [c for c in system.determined(hidden, list(np.flatnonzero(watch))) if c not in exposed]
         if not fixed:
             break
-        hidden[_partners(a, values, hidden, fixed[0])] = True
-    return {keys[i] for i in np.flatnonzero(hidden)}
+        # One partner (or pair) per fixed cell, several per round: a cell whose equations a
+        # partner chosen in this round touches waits for the next round's check.
+        touched: set[int] = set()
+        for target in fixed:
+            rows = set(system.col_rows[target].tolist())
+            if rows & touched:
+                continue
+            comp, _ = system.component(target, hidden)
+            if len(comp) <= EXACT_SEARCH:
+                chosen = _partners(system, values, hidden, open_, target)
+            else:
+                chosen = _line_partner(system, values, hidden, open_, target)
+            hidden[chosen] = True
+            for c in chosen:
+                touched |= set(system.col_rows[c].tolist())
+    reported = [i for i in exposed if protect[i]]  # a large count pinned by frozen figures is no disclosure
+    return Solution(frozenset(keys[i] for i in np.flatnonzero(hidden)), frozenset(keys[i] for i in reported))
+
+
+def suppress(grid: Grid, threshold: int) -> set[Hashable]:
+    """The keys to suppress: every count from 1 to ``threshold - 1``, and the complementary cells
+    that keep each of them from being recovered through the equations."""
+    return set(solve(grid, threshold).hidden)

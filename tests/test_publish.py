@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shutil
 import zipfile
@@ -337,3 +338,243 @@ def test_the_pdf_renders_in_both_languages(snapshot: Path) -> None:
 def test_last_quarter_is_the_last_complete_one() -> None:
     assert parse_period("last-quarter", dt.date(2026, 11, 27)).label == "2026-Q3"
     assert parse_period("last-quarter", dt.date(2026, 2, 1)).label == "2025-Q4"
+
+
+# -- across snapshots ------------------------------------------------------------------------------
+def _family_totals(label: str) -> list[tuple[str, list[str]]]:
+    """Written here from the calendar, not taken from etl.publish: parent period -> its parts."""
+    year = label[:4]
+    out = [(year, [f"{year}-Q{q}" for q in range(1, 5)])]
+    out += [(f"{year}-Q{q}", [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]) for q in range(1, 5)]
+    return out
+
+
+def attacker_view(published: list[tuple[str, int, dict, list]], states: dict) -> tuple[np.ndarray, dict]:
+    """What anyone holding every published version can write down, as equations over unknowns.
+
+    ``published``: (period, data state, cells {key: value or None}, equations) per version. A
+    version shows its period's counts in one state of the data; ``states`` maps each state to the
+    true counts {(period, key): value}. Unknowns are the true counts of every state. Equations:
+    each version's own, the calendar (a year is its quarters, a quarter its months) in every state,
+    and each published value. Returns the matrix and the column of each unknown."""
+    cols: dict = {}
+
+    def col(state, period, key):
+        return cols.setdefault((state, period, tuple(key)), len(cols))
+
+    for state, truth in states.items():
+        for period, key in truth:
+            col(state, period, key)
+    rows = []
+
+    def eq(coefs: dict, rhs: float = 0.0) -> None:
+        rows.append((coefs, rhs))
+
+    for period, state, cells, equations in published:
+        for total, parts in equations:
+            c = {col(state, period, total): -1.0}
+            for p in parts:
+                c[col(state, period, p)] = c.get(col(state, period, p), 0) + 1.0
+            eq(c)
+        for key, value in cells.items():
+            if value is not None:
+                eq({col(state, period, key): 1.0}, value)
+    for state, truth in states.items():
+        keys = {key for _, key in truth if key[0] != "action"}
+        for parent, kids in _family_totals(next(iter(truth))[0]):
+            for key in keys:
+                c = {col(state, parent, key): -1.0}
+                for k in kids:
+                    c[col(state, k, key)] = 1.0
+                eq(c)
+    a = np.zeros((len(rows), len(cols)))
+    for i, (coefs, _) in enumerate(rows):
+        for j, v in coefs.items():
+            a[i, j] = v
+    return a, cols
+
+
+def null_space(a: np.ndarray) -> np.ndarray:
+    """A basis of the unknowns' combinations that the equations ``a`` leave free (as columns)."""
+    _, s, vt = np.linalg.svd(a) if a.size else (None, np.zeros(0), np.eye(a.shape[1]))
+    rank = int((s > 1e-9 * max(1.0, s[0] if s.size else 0)).sum())
+    return vt[rank:].T
+
+
+def fixed_combination(null: np.ndarray, combo: np.ndarray) -> bool:
+    """A linear combination of the unknowns is fixed iff it is orthogonal to every free direction."""
+    return bool(np.abs(combo @ null).max(initial=0) < 1e-7)
+
+
+def assert_nothing_small_recoverable(a: np.ndarray, cols: dict, states: dict) -> int:
+    """No true count from 1 to threshold-1, in any state, and no difference of a count between two
+    states from 1 to threshold-1, is fixed. Returns how many were checked."""
+    checked = 0
+    null = null_space(a)
+    for state, truth in states.items():
+        for (period, key), value in truth.items():
+            if 1 <= value < THRESHOLD and (state, period, key) in cols:
+                combo = np.zeros(len(cols))
+                combo[cols[(state, period, key)]] = 1
+                assert not fixed_combination(null, combo), (state, period, key, value)
+                checked += 1
+    names = list(states)
+    for s1, s2 in itertools.pairwise(names):
+        for (period, key), v2 in states[s2].items():
+            v1 = states[s1].get((period, key), 0)
+            if 1 <= abs(v2 - v1) < THRESHOLD and (s1, period, key) in cols and (s2, period, key) in cols:
+                combo = np.zeros(len(cols))
+                combo[cols[(s2, period, key)]] = 1
+                combo[cols[(s1, period, key)]] = -1
+                assert not fixed_combination(null, combo), ("difference", s1, s2, period, key, v2 - v1)
+                checked += 1
+    return checked
+
+
+def _period_grid(truth: dict, period: str) -> Grid:
+    """A synthetic period's snapshot: counts by category and by kind, both adding up to the total."""
+    g = Grid()
+    for dim in ("cat", "kind"):
+        keys = sorted(k for (p, k) in truth if p == period and k[0] == dim)
+        for k in keys:
+            g.cell(k, truth[(period, k)])
+        g.cell(("all",), truth[(period, ("all",))])
+        g.total(("all",), keys)
+    return g
+
+
+def _truth(months: dict[int, np.ndarray]) -> dict:
+    """Counts of every period of 2026 from the months' (category x kind) tables."""
+    year = "2026"
+    per = {f"{year}-{m:02d}": t for m, t in months.items()}
+    for q in range(1, 5):
+        per[f"{year}-Q{q}"] = sum(months[m] for m in range(3 * q - 2, 3 * q + 1))
+    per[year] = sum(months.values())
+    truth = {}
+    for period, t in per.items():
+        for i in range(t.shape[0]):
+            truth[(period, ("cat", i))] = int(t[i].sum())
+        for j in range(t.shape[1]):
+            truth[(period, ("kind", j))] = int(t[:, j].sum())
+        truth[(period, ("all",))] = int(t.sum())
+    return truth
+
+
+def _publish_in_order(order: list[str], states: list[dict], switch: int):
+    """Publish ``order`` with the joint solver as ``publish`` does; the data changes to the second
+    state (a late batch) before the ``switch``-th publication. Returns the public record."""
+    from types import SimpleNamespace
+
+    from etl.publish import Frozen, _joint, _known, joint_key
+    from etl.suppression import solve
+
+    frozen, public, version = [], [], {}
+    for step, period in enumerate(order):
+        state = 1 if step >= switch and len(states) > 1 else 0
+        truth = states[state]
+        periods = sorted({p for p, _ in truth})
+        family = {p: SimpleNamespace(grid=_period_grid(truth, p)) for p in periods}
+        joint, locked, unknown, protected = _joint(family, frozen)
+        solution = solve(joint, THRESHOLD, locked=locked, unknown=unknown, protected=protected)
+        grid = family[period].grid
+        cells = {k: None if joint_key(period, k) in solution.hidden else v for k, v in grid.values.items()}
+        for k, v in cells.items():
+            assert v is None or v == 0 or v >= THRESHOLD
+        version[period] = version.get(period, 0) + 1
+        frozen.append(Frozen(period, version[period], _known(cells, grid.equations), grid.equations))
+        public.append((period, state, cells, grid.equations))
+    return public
+
+
+PERIODS_2026 = ["2026", *(f"2026-Q{q}" for q in range(1, 5)), *(f"2026-{m:02d}" for m in range(1, 13))]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(small_counts, min_size=6, max_size=6), min_size=12, max_size=12),
+    st.lists(st.sampled_from(PERIODS_2026), min_size=2, max_size=7),
+    st.lists(
+        st.tuples(st.integers(1, 12), st.integers(0, 2), st.integers(0, 1), st.integers(1, THRESHOLD - 1)), max_size=2
+    ),
+    st.integers(0, 6),
+)
+def test_random_period_hierarchies_published_in_any_order_hide_every_small_count(cells, order, late, switch) -> None:
+    """Months, quarters and the year, published in a random order, some of them again after a late
+    batch of a few records: with every version side by side, no count from 1 to threshold-1 and no
+    change between versions from 1 to threshold-1 can be worked out."""
+    months = {m + 1: np.array(c).reshape(3, 2) for m, c in enumerate(cells)}
+    states = [_truth(months)]
+    if late:
+        changed = {m: t.copy() for m, t in months.items()}
+        for month, i, j, n in late:
+            changed[month][i, j] += n
+        states.append(_truth(changed))
+    public = _publish_in_order(order, states, switch)
+    a, cols = attacker_view(public, dict(enumerate(states)))
+    assert_nothing_small_recoverable(a, cols, dict(enumerate(states)))
+
+
+def test_a_quarter_and_its_months_cannot_be_differenced() -> None:
+    """The case found by hand: a month's small cell as the quarter minus the other two months."""
+    months = {m: np.array([[40, 30], [20, 25], [15, 12]]) for m in range(1, 13)}
+    months[4] = np.array([[40, 30], [3, 2], [15, 12]])  # category 1 in April: 5
+    states = [_truth(months)]
+    public = _publish_in_order(["2026-Q2", "2026-05", "2026-06", "2026-04"], states, 99)
+    a, cols = attacker_view(public, {0: states[0]})
+    assert assert_nothing_small_recoverable(a, cols, {0: states[0]}) >= 1
+    # the quarter, May or June hides its category 1, or April's 5 would be the quarter minus the two
+    assert any(cells[("cat", 1)] is None for _, _, cells, _ in public[:3])
+
+
+def test_a_late_batch_of_a_few_records_is_not_revealed_by_a_new_version() -> None:
+    months = {m: np.array([[40, 30], [20, 25], [15, 12]]) for m in range(1, 13)}
+    late = {m: t.copy() for m, t in months.items()}
+    late[5][2, 1] += 3  # three late complaints of one category and kind in May
+    states = [_truth(months), _truth(late)]
+    public = _publish_in_order(["2026-Q2", "2026-Q2"], states, 1)
+    first, second = public[0][2], public[1][2]
+    assert all(v is not None for v in first.values())  # nothing small in the first version
+    changed = [k for k in first if second[k] is None]
+    assert ("cat", 2) in changed or ("kind", 1) in changed  # the difference of 3 is hidden
+    a, cols = attacker_view(public, dict(enumerate(states)))
+    assert assert_nothing_small_recoverable(a, cols, dict(enumerate(states))) >= 2
+
+
+def test_a_quarter_its_months_and_its_year_published_from_the_warehouse_hide_every_small_count(
+    planted: Path, tmp_path: Path
+) -> None:
+    """The real snapshots: every version's suppression.json (published with it) agrees with its
+    data.json, and together, with the calendar's sums, they leave every small count unrecoverable."""
+    from etl.publish import _declare, family_of
+
+    order = ["2026-Q2", "2026-05", "2026-04", "2026", "2026-06"]
+    for period in order:
+        publish(planted, period, tmp_path, THRESHOLD, REFERENCE)
+    con = duckdb.connect(str(planted), read_only=True)
+    truth = {}
+    for period in family_of("2026"):
+        try:
+            grid = _declare(con, parse_period(period), REFERENCE).grid
+        except EtlError:
+            continue
+        truth |= {(period, k): v for k, v in grid.values.items()}
+    con.close()
+    public = []
+    for period in order:
+        folder = tmp_path / period / "v1"
+        record = json.loads((folder / "suppression.json").read_text(encoding="utf-8"))
+        cells = {tuple(k): v for k, v in record["cells"]}
+        equations = [(tuple(t), [tuple(p) for p in parts]) for t, parts in record["equations"]]
+        data = json.loads((folder / "data.json").read_text(encoding="utf-8"))
+        assert data["headline"]["participations"] == cells[("all",)]
+        rows = data["volume_by_channel"]
+        keys = [("channel", r["code"]) if r["code"] != "total" else ("all",) for r in rows]
+        assert [r["participations"] for r in rows] == [cells[k] for k in keys]
+        public.append((period, 0, cells, equations))
+    periods = {p for p, _ in truth}
+    for period in family_of("2026"):  # a period without data is zero throughout
+        if period not in periods:
+            for key in {k for _, k in truth}:
+                truth[(period, key)] = 0
+    a, cols = attacker_view(public, {0: truth})
+    assert assert_nothing_small_recoverable(a, cols, {0: truth}) > 20
