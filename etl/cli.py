@@ -202,6 +202,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         "solved with every period of its year and every earlier version",
         file=sys.stderr,
     )
+    from etl.site import build_site
+
+    site = build_site(out)
+    print(f"site rebuilt: {site}/ ({len(list(site.rglob('*.html'))):,} pages)", file=sys.stderr)
     for path in result.legacy:
         print(
             f"warning: {path} has no suppression.json (published before it existed): not taken into account",
@@ -213,6 +217,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
             "on their own; nothing published now adds to that",
             file=sys.stderr,
         )
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from etl.site import build_site
+
+    out = Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
+    site = build_site(out)
+    print(site)
+    print(f"site rebuilt: {site}/ ({len(list(site.rglob('*.html'))):,} pages)", file=sys.stderr)
     return 0
 
 
@@ -248,6 +262,10 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")
     pub.add_argument("--threshold", type=int, help="smallest count published (default: PUBLISH_THRESHOLD)")
     pub.set_defaults(func=cmd_publish)
+
+    site = sub.add_parser("site", help="rebuild the static public site (OUT/site) from the published snapshots")
+    site.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")
+    site.set_defaults(func=cmd_site)
 
     rc = sub.add_parser(
         "reclassify",

@@ -41,6 +41,7 @@ from core.sqlfiles import load_sql
 from dashboard.i18n import t
 from etl.errors import ConfigError, EtlError
 from etl.reference import read_table
+from etl.site import write_manifest
 from etl.suppression import Grid, determined, solve
 from etl.text import redact
 
@@ -598,6 +599,7 @@ def publish(
     try:
         _write(tmp, data)
         (tmp / "suppression.json").write_text(json.dumps(grid_record, ensure_ascii=False), encoding="utf-8")
+        write_manifest(tmp)
         _freeze(tmp)
         try:
             os.rename(tmp, target)  # whole or nothing; fails if v{n} appeared meanwhile

@@ -247,7 +247,8 @@ def test_riyadh_time_at_one_in_the_morning(env, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(clock, "_utc_now", lambda: frozen)
     out = tmp_path / "pub"
     assert main(["publish", "--warehouse", str(wh), "--period", "last-quarter", "--out", str(out)]) == 0
-    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["2026-Q2"]  # UTC's today: Q1
+    periods = [p.name for p in out.iterdir() if not p.name.startswith(".") and p.name != "site"]
+    assert periods == ["2026-Q2"]  # UTC's today would give Q1
     meta = json.loads((out / "2026-Q2" / "v1" / "data.json").read_text(encoding="utf-8"))["metadata"]
     assert meta["published_at"] == "2026-07-01T01:00:00+03:00"
     monkeypatch.setenv("DASHBOARD_MODE", "public")
@@ -256,3 +257,28 @@ def test_riyadh_time_at_one_in_the_morning(env, monkeypatch: pytest.MonkeyPatch,
     assert "published \u20682026-07-01\u2069 (\u20681448/01/16\u2069 AH)" in caption, caption
     # a snapshot stamped in UTC by an older version reads the same
     assert clock.riyadh_date("2026-06-30T22:00:00+00:00") == dt.date(2026, 7, 1)
+
+
+def test_the_public_page_and_the_static_site_show_the_same_figures(env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both read the same frozen snapshot: the region table and the headline agree, suppressed
+    cells included."""
+    from etl.site import build_site
+    from tests.test_site import parse
+
+    monkeypatch.setenv("DASHBOARD_MODE", "public")
+    _, out = env
+    data = json.loads((out / "2026-Q2" / "v1" / "data.json").read_text(encoding="utf-8"))
+    site = build_site(out)
+    at = _app("en", period="2026-Q2")
+    app_table = next(df.value for df in at.dataframe if tuple(df.value.columns) == ("Region", "Participations"))
+    app_rows = [(str(r), str(v).replace(",", "")) for r, v in zip(app_table["Region"], app_table["Participations"])]
+    page = parse(site / "en" / "2026-Q2" / "index.html")
+    title = next(t["name_en"] for t in data["dictionary"]["tables"] if t["code"] == "volume_by_region")
+    site_table = next(t for t in page.tables if t["caption"].strip() == title)
+    site_rows = [(r[0], r[1].replace(",", "")) for r in site_table["rows"][1:]]
+    body = [r for r in site_rows if r[0] != "Total"]
+    assert body and body == [r for r in app_rows if r[0] != "Total"][: len(body)] == app_rows[: len(body)]
+    assert any(v == "suppressed" for _, v in body) == any(r["participations"] is None for r in data["volume_by_region"])
+    headline = next(m.value for m in at.metric if m.label == "Participations")
+    assert str(headline).replace(",", "") == str(data["headline"]["participations"])
+    assert f"{data['headline']['participations']:,}" in " ".join(page.text)

@@ -1,0 +1,301 @@
+"""The public site: static, bilingual pages of every published snapshot, for any web server or CDN.
+
+``build_site(OUT)`` (re)writes ``OUT/site/`` from the frozen versions under ``OUT`` only, never the
+warehouse, so it shows nothing suppression did not pass:
+
+- ``index.html`` (the language choice), ``{ar,en}/index.html`` (the latest period),
+  ``{ar,en}/PERIOD/index.html`` (its latest version), ``{ar,en}/PERIOD/vN/index.html`` (each version),
+  ``{ar,en}/publications.html`` (every period and version, with what changed between versions);
+- ``data/PERIOD/vN/``: the version's files as published (JSON, CSV zip, PDF) for download;
+- ``assets/site.HASH.css`` (named by content, so it can be cached for ever), ``feed.xml`` (Atom),
+  ``sitemap.xml`` and ``robots.txt``.
+
+Pages are Jinja2 templates with autoescaping; there is no script at all and no inline style, so a
+strict Content-Security-Policy holds. Each chart is an SVG rendered at build time (vl-convert) with
+a text alternative, and its data sits beside it as a table with a caption and scoped headers.
+
+A version's files are checked against its ``manifest.json`` (SHA-256 of every file, written when it
+was published) before anything is built; a version edited or damaged since is refused in one line.
+The site is built beside the old one and swapped in by renaming a symbolic link, so a build that
+fails halfway leaves the previous site serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from dashboard.i18n import hijri, isolate, t
+from etl.errors import EtlError
+
+SITE = "site"
+BUILDS = ".sites"
+LANGS = ("ar", "en")
+MANIFEST = "manifest.json"
+DOWNLOADS = ("data.json", "open_data_csv.zip", "report.pdf")
+TEMPLATES = Path(__file__).parent / "templates"
+CHART_TABLES = (
+    ("volume_by_channel", "participations"),
+    ("volume_by_tool", "participations"),
+    ("volume_by_theme", "participations"),
+    ("volume_by_region", "participations"),
+    ("removals_by_control", "removed"),
+)
+
+
+# -- manifests -------------------------------------------------------------------------------------
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    """Record the SHA-256 of every file of a version (before it is frozen)."""
+    files = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    (folder / MANIFEST).write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
+
+
+def verify(folder: Path) -> None:
+    """Refuse a version whose files no longer match its manifest (edited by hand, or damaged)."""
+    path = folder / MANIFEST
+    if not path.exists():
+        raise EtlError(f"{folder}: no {MANIFEST}; it was published before manifests existed, publish the period again")
+    files = json.loads(path.read_text(encoding="utf-8"))["files"]
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {MANIFEST}
+    for name in sorted(present ^ set(files)):
+        raise EtlError(f"{folder / name}: {'not in' if name in present else 'missing from'} the version's manifest")
+    for name, digest in files.items():
+        if _sha256(folder / name) != digest:
+            raise EtlError(f"{folder / name}: changed since it was published (SHA-256 differs from {MANIFEST})")
+
+
+# -- reading the snapshots -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Version:
+    period: str
+    number: int
+    folder: Path
+    data: dict
+
+
+def _versions(out: Path) -> list[Version]:
+    found = []
+    for period_dir in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != SITE):
+        for vdir in sorted(period_dir.glob("v*"), key=lambda p: int(p.name[1:]) if p.name[1:].isdigit() else -1):
+            if not vdir.name[1:].isdigit() or not (vdir / "data.json").exists():
+                continue
+            verify(vdir)
+            data = json.loads((vdir / "data.json").read_text(encoding="utf-8"))
+            found.append(Version(period_dir.name, int(vdir.name[1:]), vdir, data))
+    return found
+
+
+# -- rendering -------------------------------------------------------------------------------------
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["count"] = _count
+    env.filters["iso"] = isolate  # a period or date keeps its order inside Arabic text
+    env.filters["share"] = lambda v: "" if v is None else f"{float(v):.1%}"
+    env.filters["decimal"] = lambda v: "" if v is None else f"{float(v):,.1f}"
+    return env
+
+
+def _count(value: object) -> str:
+    return "" if value is None else f"{int(value):,}"
+
+
+def _chart_svg(rows: list[dict], value: str, lang: str, title: str) -> str | None:
+    """A bar chart of the published rows as SVG markup (vl-convert, at build time); None if none."""
+    import pandas as pd
+    import vl_convert as vlc
+
+    from dashboard import charts
+    from etl.report import FONT, _register_font
+
+    df = pd.DataFrame([r for r in rows if r["code"] != "total" and r.get(value) is not None])
+    if df.empty or df[value].sum() == 0:
+        return None
+    chart = charts.bar(df, f"name_{lang}", value, "", t(lang, "report_count"), title).properties(width=520)
+    _register_font()
+    svg = vlc.vegalite_to_svg(chart.configure(font=FONT).to_dict())
+    return svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
+
+
+def _page(lang: str, v: Version, all_versions: list[Version], root: str, css: str, path: str) -> str:
+    data = v.data
+    tables = {table["code"]: table for table in data["dictionary"]["tables"]}
+    charts = []
+    for code, value in CHART_TABLES:
+        rows = data.get(code, [])
+        title = tables[code][f"name_{lang}"]
+        charts.append(
+            {
+                "code": code,
+                "title": title,
+                "svg": _chart_svg(rows, value, lang, title),
+                "rows": rows,
+                "value": value,
+            }
+        )
+    meta = data["metadata"]
+    other = "en" if lang == "ar" else "ar"
+    latest = max(x.number for x in all_versions if x.period == v.period)
+    return (
+        _env()
+        .get_template("period.html")
+        .render(
+            lang=lang,
+            dir="rtl" if lang == "ar" else "ltr",
+            other=other,
+            t=lambda key, **kw: t(lang, key, **kw),
+            root=root,
+            css=css,
+            meta=meta,
+            head=data["headline"],
+            charts=charts,
+            outcomes=data["outcomes_by_channel"],
+            responsiveness=data["responsiveness_by_channel"],
+            satisfaction={r["code"]: r for r in data["satisfaction_by_channel"]},
+            polls=data["poll_results"],
+            actions=data["actions"],
+            metrics=data["dictionary"]["metrics"],
+            metric_names={m["code"]: m[f"name_{lang}"] for m in data["dictionary"]["metrics"]},
+            path=path,
+            tables=tables,
+            period=v.period,
+            number=v.number,
+            latest=latest,
+            first_hijri=hijri(dt.date.fromisoformat(meta["first_day"])),
+            last_hijri=hijri(dt.date.fromisoformat(meta["last_day"])),
+            published_day=meta["published_at"][:10],
+            published_hijri=hijri(dt.date.fromisoformat(meta["published_at"][:10])),
+            downloads=[(name, f"{root}data/{v.period}/v{v.number}/{name}") for name in DOWNLOADS],
+            versions=[x for x in all_versions if x.period == v.period],
+        )
+    )
+
+
+def _changes(versions: list[Version]) -> list[dict]:
+    """What changed between consecutive versions of a period: the headline figures that differ."""
+    out = []
+    for v in versions:
+        before = next((p for p in reversed(versions) if p.period == v.period and p.number < v.number), None)
+        diff = []
+        if before is not None:
+            for key, value in v.data["headline"].items():
+                old = before.data["headline"].get(key)
+                if old != value:
+                    diff.append({"key": key, "old": old, "new": value})
+        out.append({"version": v, "changes": diff, "previous": before})
+    return out
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def build_site(out: Path, base_url: str = "/") -> Path:
+    """(Re)write ``out/site`` from the versions under ``out``; returns the site's folder."""
+    if not out.is_dir():
+        raise EtlError(f"{out}: no published snapshots there; publish a period first")
+    all_versions = _versions(out)
+    if not all_versions:
+        raise EtlError(f"{out}: no published snapshots there; publish a period first")
+    builds = out / BUILDS
+    builds.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="site-", dir=builds))
+    try:
+        _build(tmp, all_versions, base_url)
+        _swap(out, tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / SITE
+
+
+def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
+    css_bytes = (TEMPLATES / "site.css").read_bytes()
+    css_name = f"site.{hashlib.sha256(css_bytes).hexdigest()[:12]}.css"
+    (site / "assets").mkdir()
+    (site / "assets" / css_name).write_bytes(css_bytes)
+    latest_period = max(all_versions, key=lambda v: (v.data["metadata"]["last_day"], v.period)).period
+    latest = {v.period: v for v in all_versions}  # sorted by number: the last one wins
+    env = _env()
+    urls = []
+    for lang in LANGS:
+        common = {
+            "lang": lang,
+            "dir": "rtl" if lang == "ar" else "ltr",
+            "t": lambda key, _l=lang, **kw: t(_l, key, **kw),
+        }
+        for v in all_versions:
+            path = f"{v.period}/v{v.number}/"
+            html = _page(lang, v, all_versions, "../../../", f"../../../assets/{css_name}", path)
+            _write(site / lang / v.period / f"v{v.number}" / "index.html", html)
+            urls.append(f"{lang}/{v.period}/v{v.number}/")
+        for period, v in latest.items():
+            html = _page(lang, v, all_versions, "../../", f"../../assets/{css_name}", f"{period}/")
+            _write(site / lang / period / "index.html", html)
+            urls.append(f"{lang}/{period}/")
+        html = _page(lang, latest[latest_period], all_versions, "../", f"../assets/{css_name}", "")
+        _write(site / lang / "index.html", html)
+        urls.append(f"{lang}/")
+        listing = env.get_template("publications.html").render(
+            **common,
+            other="en" if lang == "ar" else "ar",
+            root="../",
+            css=f"../assets/{css_name}",
+            entries=_changes(all_versions),
+        )
+        _write(site / lang / "publications.html", listing)
+        urls.append(f"{lang}/publications.html")
+    _write(site / "index.html", env.get_template("index.html").render(css=f"assets/{css_name}", t=t))
+    for v in all_versions:
+        target = site / "data" / v.period / f"v{v.number}"
+        target.mkdir(parents=True)
+        for name in DOWNLOADS:
+            if (v.folder / name).exists():
+                shutil.copyfile(v.folder / name, target / name)
+    base = base_url.rstrip("/") + "/"
+    _write(site / "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n")
+    _write(site / "sitemap.xml", env.get_template("sitemap.xml").render(base=base, urls=["", *urls]))
+    feed = sorted(all_versions, key=lambda v: v.data["metadata"]["published_at"], reverse=True)
+    _write(site / "feed.xml", env.get_template("feed.xml").render(base=base, versions=feed, t=t))
+    for p in site.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    site.chmod(0o755)
+
+
+def _swap(out: Path, new: Path) -> None:
+    """Point ``out/site`` at ``new`` in one rename, then remove the builds no longer pointed at."""
+    link = out / SITE
+    if link.exists() and not link.is_symlink():
+        raise EtlError(f"{link}: a folder, not the link the site builder keeps; move it away, then publish again")
+    tmp_link = out / f".{SITE}-{os.getpid()}"
+    if tmp_link.is_symlink():
+        tmp_link.unlink()
+    tmp_link.symlink_to(new.relative_to(out))
+    os.replace(tmp_link, link)
+    for old in (out / BUILDS).iterdir():
+        if old.resolve() != new.resolve():
+            shutil.rmtree(old, ignore_errors=True)
