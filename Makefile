@@ -11,7 +11,7 @@ APP_PORT ?= 8501
 PUBLIC_SNAPSHOT_PATH ?= data/public
 export WAREHOUSE_PATH LANDING_DIR DEMO_ROWS APP_PORT PUBLIC_SNAPSHOT_PATH
 
-.PHONY: model settings run public site test lint format bench demo install install-dev lock clean
+.PHONY: model settings run public public-app test lint format bench demo install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,16 +47,17 @@ settings: $(VENV)/.runtime
 run: settings demo
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(APP_PORT)
 
-# The static public site (OUT/site, rebuilt from the published snapshots) previewed on loopback;
-# production serves the folder with deploy/nginx/site.conf or any static host.
+# The public site: the static site (PUBLIC_SNAPSHOT_PATH/site, rebuilt from the published
+# snapshots; no warehouse) previewed on loopback. Production serves the folder with
+# deploy/nginx/site.conf or any static host. Publish a period first.
 SITE_PORT ?= 8600
-site: settings
+public: settings
 	$(BIN)/python -m etl site --out $(PUBLIC_SNAPSHOT_PATH)
 	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory $(PUBLIC_SNAPSHOT_PATH)/site
 
-# The public app: the public page alone, from PUBLIC_SNAPSHOT_PATH; no warehouse, no error details,
+# The public app: the Streamlit public page alone, from PUBLIC_SNAPSHOT_PATH; no warehouse, no error details,
 # viewer toolbar, no usage statistics. Publish a period first: `python -m etl publish --period 2026-Q2`.
-public: settings
+public-app: settings
 	DASHBOARD_MODE=public $(BIN)/streamlit run app.py --server.address 0.0.0.0 --server.port $(APP_PORT) \
 	  --client.showErrorDetails none --client.toolbarMode viewer --browser.gatherUsageStats false
 

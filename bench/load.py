@@ -2,7 +2,7 @@
 
     python -m bench.load [--snapshot DIR] [--viewers 1,10,50]
 
-Starts the app in public mode the way ``make public`` does (on 127.0.0.1 and a free port), then
+Starts the app in public mode the way ``make public-app`` does (on 127.0.0.1 and a free port), then
 for each level opens that many contexts at once in Debian's chromium and times each one from
 navigation to a fully rendered page (the script ran to its end, nothing loading, the first chart
 drawn). Prints p50, p95 and max per level, and the app process's CPU seconds per page view. One

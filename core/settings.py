@@ -6,7 +6,7 @@ project root unless absolute. The README's settings table is generated from this
 
 A wrong value is a ``SettingError``: one line naming the setting, its value and what it takes. Every
 command turns it into exit code 2 (``python -m core.settings`` checks them all, as ``make run`` and
-``make public`` do before the app starts).
+``make public-app`` do before the app starts).
 """
 
 from __future__ import annotations

@@ -619,16 +619,68 @@ def _write(folder: Path, data: dict) -> None:
     (folder / "data.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     csv_dir = folder / "csv"
     csv_dir.mkdir()
-    files = {f"{name}.csv": _csv_bytes(data[name]) for name in _table_names(data)}
-    files["dictionary.csv"] = _csv_bytes(data["dictionary"]["metrics"])
-    files["tables.csv"] = _csv_bytes(data["dictionary"]["tables"])
-    files["metadata.csv"] = _csv_bytes([data["metadata"]])
+    files = {f"{name}.csv": _csv_bytes(rows) for name, rows in _csv_tables(data).items()}
     for name, content in files.items():
         (csv_dir / name).write_bytes(content)
     with zipfile.ZipFile(folder / "open_data_csv.zip", "w", zipfile.ZIP_DEFLATED) as z:
         for name, content in sorted(files.items()):
             z.writestr(name, content)
+    package = _data_package(data, {name: rows for name, rows in _csv_tables(data).items() if rows})
+    (folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "report.pdf").write_bytes(render_pdf(data))
+
+
+def _csv_tables(data: dict) -> dict[str, list[dict]]:
+    tables = {name: data[name] for name in _table_names(data)}
+    tables |= {"dictionary": data["dictionary"]["metrics"], "tables": data["dictionary"]["tables"]}
+    return tables | {"metadata": [data["metadata"]]}
+
+
+def _field_type(values: list) -> str:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return "boolean"
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "integer"
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "number"
+    return "string"
+
+
+def _data_package(data: dict, tables: dict[str, list[dict]]) -> dict:
+    """The open data as a Frictionless Data Package: one resource per CSV with its table schema
+    (types from the values; an empty cell is a suppressed count or a figure not published)."""
+    meta = data["metadata"]
+    metrics = {m["code"]: m for m in data["dictionary"]["metrics"]}
+    titles = {t["code"]: t for t in data["dictionary"]["tables"]}
+    resources = []
+    for name, rows in tables.items():
+        fields = []
+        for column in rows[0]:
+            field = {"name": column, "type": _field_type([r.get(column) for r in rows])}
+            if column in metrics:
+                field["title"] = metrics[column]["name_en"]
+                field["description"] = metrics[column]["definition_en"]
+            fields.append(field)
+        resource = {
+            "name": name.replace("_", "-"),
+            "path": f"csv/{name}.csv",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8-sig",
+            "schema": {"fields": fields, "missingValues": [""]},
+        }
+        if name in titles:
+            resource["title"] = titles[name]["name_en"]
+        resources.append(resource)
+    return {
+        "name": f"eparticipation-{meta['period'].lower()}-v{meta['version']}",
+        "title": f"E-participation transparency snapshot {meta['period']}, version {meta['version']}",
+        "description": meta["suppressed_note_en"],
+        "created": meta["published_at"],
+        "version": str(meta["version"]),
+        "resources": resources,
+    }
 
 
 def _table_names(data: dict) -> list[str]:

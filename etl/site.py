@@ -41,7 +41,7 @@ SITE = "site"
 BUILDS = ".sites"
 LANGS = ("ar", "en")
 MANIFEST = "manifest.json"
-DOWNLOADS = ("data.json", "open_data_csv.zip", "report.pdf")
+DOWNLOADS = ("data.json", "open_data_csv.zip", "report.pdf", "datapackage.json")
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_TABLES = (
     ("volume_by_channel", "participations"),
@@ -189,6 +189,14 @@ def _page(lang: str, v: Version, all_versions: list[Version], root: str, css: st
             published_day=meta["published_at"][:10],
             published_hijri=hijri(dt.date.fromisoformat(meta["published_at"][:10])),
             downloads=[(name, f"{root}data/{v.period}/v{v.number}/{name}") for name in DOWNLOADS],
+            csv_files=[
+                (
+                    tables[p.stem][f"name_{lang}"] if p.stem in tables else p.stem,
+                    f"{root}data/{v.period}/v{v.number}/csv/{p.name}",
+                )
+                for p in sorted((v.folder / "csv").glob("*.csv"))
+                if p.stat().st_size
+            ],
             versions=[x for x in all_versions if x.period == v.period],
         )
     )
@@ -233,11 +241,12 @@ def build_site(out: Path, base_url: str = "/") -> Path:
     return out / SITE
 
 
+CSS_PLACEHOLDER = "__SITE_CSS__"  # the stylesheet's name, known once every page's text is (fonts)
+
+
 def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
-    css_bytes = (TEMPLATES / "site.css").read_bytes()
-    css_name = f"site.{hashlib.sha256(css_bytes).hexdigest()[:12]}.css"
     (site / "assets").mkdir()
-    (site / "assets" / css_name).write_bytes(css_bytes)
+    css_name = CSS_PLACEHOLDER
     latest_period = max(all_versions, key=lambda v: (v.data["metadata"]["last_day"], v.period)).period
     latest = {v.period: v for v in all_versions}  # sorted by number: the last one wins
     env = _env()
@@ -276,14 +285,55 @@ def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
         for name in DOWNLOADS:
             if (v.folder / name).exists():
                 shutil.copyfile(v.folder / name, target / name)
+        if (v.folder / "csv").is_dir():
+            shutil.copytree(v.folder / "csv", target / "csv")
     base = base_url.rstrip("/") + "/"
     _write(site / "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n")
     _write(site / "sitemap.xml", env.get_template("sitemap.xml").render(base=base, urls=["", *urls]))
     feed = sorted(all_versions, key=lambda v: v.data["metadata"]["published_at"], reverse=True)
     _write(site / "feed.xml", env.get_template("feed.xml").render(base=base, versions=feed, t=t))
+    _assets(site)
     for p in site.rglob("*"):
         p.chmod(0o755 if p.is_dir() else 0o644)
     site.chmod(0o755)
+
+
+def _assets(site: Path) -> None:
+    """Fonts subset to the characters the pages use, and the stylesheet, each named by its content's
+    hash (cached for ever); then every page is pointed at the stylesheet."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from etl.report import FONT, font_dir
+
+    pages = sorted(site.rglob("*.html"))
+    text = "".join(sorted({ch for p in pages for ch in p.read_text(encoding="utf-8")}))
+    faces = []
+    for weight, name in ((400, "Regular"), (700, "Bold")):
+        options = subset.Options()
+        options.flavor = "woff"
+        options.layout_features = ["*"]  # Arabic shaping needs its joining forms and ligatures
+        font = TTFont(font_dir() / f"IBMPlexSansArabic-{name}.ttf")
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        font.flavor = "woff"
+        font.save(buf)
+        data = buf.getvalue()
+        file = f"plex-arabic-{name.lower()}.{hashlib.sha256(data).hexdigest()[:12]}.woff"
+        (site / "assets" / file).write_bytes(data)
+        faces.append(
+            f'@font-face {{ font-family: "{FONT}"; src: url("{file}") format("woff"); '
+            f"font-weight: {weight}; font-style: normal; font-display: swap; }}\n"
+        )
+    css = ("".join(faces) + (TEMPLATES / "site.css").read_text(encoding="utf-8")).encode("utf-8")
+    css_name = f"site.{hashlib.sha256(css).hexdigest()[:12]}.css"
+    (site / "assets" / css_name).write_bytes(css)
+    for p in pages:
+        p.write_text(p.read_text(encoding="utf-8").replace(CSS_PLACEHOLDER, css_name), encoding="utf-8")
 
 
 def _swap(out: Path, new: Path) -> None:

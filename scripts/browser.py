@@ -2,7 +2,7 @@
 script, the browser tests and the load benchmark all use it.
 
 ``serve`` runs ``streamlit run app.py`` the way ``make run`` does (bound to 127.0.0.1; public mode
-with ``make public``'s client settings) and waits until it answers its health check.
+with ``make public-app``'s client settings) and waits until it answers its health check.
 """
 
 from __future__ import annotations

@@ -289,3 +289,38 @@ def test_nginx_serves_the_site_with_caching_compression_and_security_headers(ngi
     assert _get(f"{nginx}/ar/2026-Q2/v1/")[0] == 200
     assert _get(f"{nginx}/data/2026-Q2/v2/data.json")[0] == 200
     assert _get(f"{nginx}/no/such/page")[0] == 404
+
+
+def test_each_version_is_a_valid_data_package_with_its_tables(out: Path) -> None:
+    from frictionless import validate
+
+    for folder in (out / "site" / "data" / "2026-Q2" / "v2", out / "2026-05" / "v1"):
+        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        report = validate(folder / "datapackage.json")
+        assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "note"])[:5]
+        names = {r["path"] for r in package["resources"]}
+        assert {"csv/volume_by_channel.csv", "csv/outcomes_by_channel.csv", "csv/dictionary.csv"} <= names
+        fields = {
+            f["name"]: f["type"]
+            for r in package["resources"]
+            for f in r["schema"]["fields"]
+            if r["path"] == "csv/volume_by_channel.csv"
+        }
+        assert fields["participations"] == "integer" and fields["name_ar"] == "string"
+
+
+def test_fonts_are_self_hosted_subset_and_named_by_content(out: Path) -> None:
+    site = out / "site"
+    css = next((site / "assets").glob("site.*.css")).read_text(encoding="utf-8")
+    fonts = sorted((site / "assets").glob("*.woff"))
+    assert len(fonts) == 2
+    for font in fonts:
+        assert hashlib.sha256(font.read_bytes()).hexdigest()[:12] in font.name
+        assert f'url("{font.name}")' in css
+        assert font.stat().st_size < 80_000  # subset: the full face is several times larger
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(fonts[0]).getBestCmap()
+    page = (site / "ar" / "index.html").read_text(encoding="utf-8")
+    assert all(ord(ch) in cmap for ch in "المشاركات") and len(cmap) < 400
+    assert "__SITE_CSS__" not in page
