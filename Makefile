@@ -74,6 +74,11 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.publish
+	@[ -x $(VENV)/lighthouse/node_modules/.bin/lighthouse ] || ! command -v npm >/dev/null \
+	  || npm install --silent --no-audit --no-fund --prefix $(VENV)/lighthouse lighthouse@13.5.0 \
+	  || echo "could not install npm's lighthouse: bench.site will skip it"
+	$(BIN)/python -m bench.site --lighthouse $(VENV)/lighthouse/node_modules/.bin/lighthouse
 
 # Train the sentiment model from ../shared/datasets/arabic_sentiment (about half a minute; same bytes
 # every time) into data/model/sentiment.npz, and print the model card's evaluation.

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         min_length=1,
         description="published snapshots, one folder per period and version; the public page reads only these",
     )
+    PUBLIC_SITE_URL: str = Field(
+        "http://127.0.0.1:8600/",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?/$",
+        description="the address the static site is served from, ending in /: the sitemap, robots.txt, the feed "
+        "and the links between languages are absolute, as search engines need (the default is `make public`)",
+    )
     PUBLISH_THRESHOLD: int = Field(
         10,
         ge=2,
@@ -158,6 +164,8 @@ def _bounds(name: str) -> str:
         return "one of " + ", ".join(choices)
     if name == "ETL_MEMORY_LIMIT":
         return "a size such as 2GB or 512MiB"
+    if name == "PUBLIC_SITE_URL":
+        return "an http(s) address ending in /, such as https://participation.example.gov.sa/"
     return "a non-empty path"
 
 

@@ -140,7 +140,7 @@ def _chart_svg(rows: list[dict], value: str, lang: str, title: str) -> str | Non
     return svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 
-def _page(lang: str, v: Version, all_versions: list[Version], root: str, css: str, path: str) -> str:
+def _page(lang: str, v: Version, all_versions: list[Version], root: str, css: str, path: str, base: str) -> str:
     data = v.data
     tables = {table["code"]: table for table in data["dictionary"]["tables"]}
     charts = []
@@ -178,6 +178,7 @@ def _page(lang: str, v: Version, all_versions: list[Version], root: str, css: st
             polls=data["poll_results"],
             actions=data["actions"],
             metrics=data["dictionary"]["metrics"],
+            base=base,
             metric_names={m["code"]: m[f"name_{lang}"] for m in data["dictionary"]["metrics"]},
             path=path,
             tables=tables,
@@ -222,8 +223,13 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def build_site(out: Path, base_url: str = "/") -> Path:
-    """(Re)write ``out/site`` from the versions under ``out``; returns the site's folder."""
+def build_site(out: Path, base_url: str | None = None) -> Path:
+    """(Re)write ``out/site`` from the versions under ``out``; returns the site's folder.
+    ``base_url``: the address it is served from (default: the PUBLIC_SITE_URL setting)."""
+    if base_url is None:
+        from core import settings
+
+        base_url = settings.get("PUBLIC_SITE_URL")
     if not out.is_dir():
         raise EtlError(f"{out}: no published snapshots there; publish a period first")
     all_versions = _versions(out)
@@ -245,6 +251,7 @@ CSS_PLACEHOLDER = "__SITE_CSS__"  # the stylesheet's name, known once every page
 
 
 def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
+    base = base_url.rstrip("/") + "/"
     (site / "assets").mkdir()
     css_name = CSS_PLACEHOLDER
     latest_period = max(all_versions, key=lambda v: (v.data["metadata"]["last_day"], v.period)).period
@@ -259,14 +266,14 @@ def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
         }
         for v in all_versions:
             path = f"{v.period}/v{v.number}/"
-            html = _page(lang, v, all_versions, "../../../", f"../../../assets/{css_name}", path)
+            html = _page(lang, v, all_versions, "../../../", f"../../../assets/{css_name}", path, base)
             _write(site / lang / v.period / f"v{v.number}" / "index.html", html)
             urls.append(f"{lang}/{v.period}/v{v.number}/")
         for period, v in latest.items():
-            html = _page(lang, v, all_versions, "../../", f"../../assets/{css_name}", f"{period}/")
+            html = _page(lang, v, all_versions, "../../", f"../../assets/{css_name}", f"{period}/", base)
             _write(site / lang / period / "index.html", html)
             urls.append(f"{lang}/{period}/")
-        html = _page(lang, latest[latest_period], all_versions, "../", f"../assets/{css_name}", "")
+        html = _page(lang, latest[latest_period], all_versions, "../", f"../assets/{css_name}", "", base)
         _write(site / lang / "index.html", html)
         urls.append(f"{lang}/")
         listing = env.get_template("publications.html").render(
@@ -274,11 +281,12 @@ def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
             other="en" if lang == "ar" else "ar",
             root="../",
             css=f"../assets/{css_name}",
+            base=base,
             entries=_changes(all_versions),
         )
         _write(site / lang / "publications.html", listing)
         urls.append(f"{lang}/publications.html")
-    _write(site / "index.html", env.get_template("index.html").render(css=f"assets/{css_name}", t=t))
+    _write(site / "index.html", env.get_template("index.html").render(css=f"assets/{css_name}", t=t, base=base))
     for v in all_versions:
         target = site / "data" / v.period / f"v{v.number}"
         target.mkdir(parents=True)
@@ -287,7 +295,6 @@ def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
                 shutil.copyfile(v.folder / name, target / name)
         if (v.folder / "csv").is_dir():
             shutil.copytree(v.folder / "csv", target / "csv")
-    base = base_url.rstrip("/") + "/"
     _write(site / "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n")
     _write(site / "sitemap.xml", env.get_template("sitemap.xml").render(base=base, urls=["", *urls]))
     feed = sorted(all_versions, key=lambda v: v.data["metadata"]["published_at"], reverse=True)
@@ -329,6 +336,8 @@ def _assets(site: Path) -> None:
             f'@font-face {{ font-family: "{FONT}"; src: url("{file}") format("woff"); '
             f"font-weight: {weight}; font-style: normal; font-display: swap; }}\n"
         )
+    icon = (TEMPLATES / "favicon.svg").read_bytes()
+    (site / "favicon.svg").write_bytes(icon)
     css = ("".join(faces) + (TEMPLATES / "site.css").read_text(encoding="utf-8")).encode("utf-8")
     css_name = f"site.{hashlib.sha256(css).hexdigest()[:12]}.css"
     (site / "assets" / css_name).write_bytes(css)

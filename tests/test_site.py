@@ -72,13 +72,16 @@ def parse(path: Path) -> Page:
     return p
 
 
+BASE = "https://participation.example.gov.sa/"
+
+
 @pytest.fixture(scope="module")
 def out(planted: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
     folder = tmp_path_factory.mktemp("site")
     publish(planted, "2026-Q2", folder, THRESHOLD, REFERENCE)
     publish(planted, "2026-05", folder, THRESHOLD, REFERENCE)
     publish(planted, "2026-Q2", folder, THRESHOLD, REFERENCE)
-    build_site(folder)
+    build_site(folder, BASE)
     return folder
 
 
@@ -95,7 +98,13 @@ def test_the_site_has_every_page_in_both_languages(out: Path) -> None:
             "2026-05/v1/index.html",
         ):
             assert (site / lang / page).is_file(), (lang, page)
-    assert (site / "index.html").is_file() and (site / "robots.txt").is_file()
+    assert (site / "index.html").is_file() and (site / "favicon.svg").is_file()
+    assert (site / "robots.txt").read_text(encoding="utf-8").endswith(f"Sitemap: {BASE}sitemap.xml\n")
+    locs = [
+        e.text
+        for e in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+    ]
+    assert locs and all(loc.startswith(BASE) and (site / loc.removeprefix(BASE)).exists() for loc in locs)
     for name in ("feed.xml", "sitemap.xml"):
         ET.parse(site / name)  # well-formed
     feed = ET.parse(site / "feed.xml").getroot()
@@ -123,8 +132,11 @@ def test_pages_are_right_to_left_in_arabic_script_free_and_every_link_resolves(o
                 target = attrs.get(attr)
                 if target is None or target.startswith("#"):
                     continue
-                assert "://" not in target, (path, target)  # no request leaves the site
-                resolved = (path.parent / target).resolve()
+                if "://" in target:  # only the page's own addresses (hreflang), never another host
+                    assert target.startswith(BASE) and tag == "link", (path, target)
+                    resolved = (site / target.removeprefix(BASE)).resolve()
+                else:
+                    resolved = (path.parent / target).resolve()
                 if resolved.is_dir():
                     resolved = resolved / "index.html"
                 assert resolved.is_file(), (path, target)
@@ -199,64 +211,15 @@ def test_cli_site_and_its_error(out: Path, tmp_path: Path, capsys) -> None:
 
 
 # -- served by Debian's nginx with the shipped configuration --------------------------------------
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
 @pytest.fixture()
-def nginx(out: Path, tmp_path: Path):
-    """deploy/nginx/site.conf, as shipped but for the port and the root, on a loopback port in a
-    folder of its own; stopped (its whole process group) at the end."""
-    import signal
-    import socket
-    import subprocess
-    import time
+def nginx(out: Path):
+    """deploy/nginx/site.conf, as shipped but for the port and the root (scripts/nginx.py)."""
+    from scripts.nginx import nginx_path, serve
 
-    if NGINX is None:
+    if nginx_path() is None:
         pytest.skip("nginx is not installed (apt-get install nginx); CI installs it")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    site_conf = (Path(__file__).parents[1] / "deploy" / "nginx" / "site.conf").read_text(encoding="utf-8")
-    site_conf = site_conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    site_conf = site_conf.replace("root /srv/eparticipation/public/site;", f"root {out / 'site'};")
-    for d in ("logs", "tmp"):
-        (tmp_path / d).mkdir()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        f"""
-worker_processes 1;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/logs/error.log;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    client_body_temp_path {tmp_path}/tmp/body;
-    proxy_temp_path {tmp_path}/tmp/proxy;
-    fastcgi_temp_path {tmp_path}/tmp/fastcgi;
-    uwsgi_temp_path {tmp_path}/tmp/uwsgi;
-    scgi_temp_path {tmp_path}/tmp/scgi;
-    {site_conf}
-}}
-""",
-        encoding="utf-8",
-    )
-    user = [] if os.geteuid() != 0 else ["-g", "user root; daemon off;"]
-    cmd = [NGINX, "-p", str(tmp_path), "-c", str(conf), *(user or ["-g", "daemon off;"])]
-    proc = subprocess.Popen(cmd, start_new_session=True, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if proc.poll() is not None:
-                pytest.fail(f"nginx did not start: {proc.stderr.read().decode()}")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
+    with serve(out / "site") as url:
+        yield url
 
 
 def _get(url: str, gzip: bool = False):
@@ -324,3 +287,34 @@ def test_fonts_are_self_hosted_subset_and_named_by_content(out: Path) -> None:
     page = (site / "ar" / "index.html").read_text(encoding="utf-8")
     assert all(ord(ch) in cmap for ch in "المشاركات") and len(cmap) < 400
     assert "__SITE_CSS__" not in page
+
+
+# -- in Debian's chromium --------------------------------------------------------------------------
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_site_in_chromium_passes_axe_reads_without_javascript_and_fits_a_phone(out: Path, width: int) -> None:
+    from scripts.browser import CHROMIUM_ARGS, chromium_path
+
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    site = out / "site"
+    pages = ["ar/index.html", "en/index.html", "ar/2026-Q2/v1/index.html", "en/publications.html", "index.html"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            for js in (True, False):
+                ctx = browser.new_context(java_script_enabled=js, viewport={"width": width, "height": 900})
+                page = ctx.new_page()
+                for rel in pages:
+                    page.goto((site / rel).as_uri(), wait_until="load")
+                    assert page.locator("h1").first.inner_text().strip(), rel  # reads with JavaScript off
+                    overflow = page.evaluate("document.documentElement.scrollWidth") - width
+                    assert overflow <= 1, (rel, width, overflow)  # wide tables scroll inside themselves
+                    if js:
+                        violations = Axe().run(page).response["violations"]
+                        assert violations == [], [(v["id"], v["impact"], v["nodes"][0]["target"]) for v in violations]
+                ctx.close()
+        finally:
+            browser.close()
