@@ -202,10 +202,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         "solved with every period of its year and every earlier version",
         file=sys.stderr,
     )
-    from etl.site import build_site
-
-    site = build_site(out)
-    print(f"site rebuilt: {site}/ ({len(list(site.rglob('*.html'))):,} pages)", file=sys.stderr)
+    _site(out)
     for path in result.legacy:
         print(
             f"warning: {path} has no suppression.json (published before it existed): not taken into account",
@@ -221,13 +218,22 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    from etl.site import build_site
-
     out = Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
-    site = build_site(out)
-    print(site)
-    print(f"site rebuilt: {site}/ ({len(list(site.rglob('*.html'))):,} pages)", file=sys.stderr)
+    print(_site(out))
     return 0
+
+
+def _site(out: Path) -> Path:
+    from etl.site import build_site, unverifiable
+
+    site = build_site(out)
+    print(f"site rebuilt: {site}/ ({len(list(site.rglob('*.html'))):,} pages)", file=sys.stderr)
+    for path in unverifiable(out):
+        print(
+            f"warning: {path} has no manifest.json (published before manifests existed): left out of the site",
+            file=sys.stderr,
+        )
+    return site
 
 
 def parser() -> argparse.ArgumentParser:

@@ -194,6 +194,11 @@ def _declare(con: duckdb.DuckDBPyConnection, period: Period, ref_dir: Path) -> _
     per_control = {str(k): v for k, v in b.sums(removed, ["control"], "participations").items()}
     controls = [str(c) for c in range(1, 10)] + (["0"] if per_control.get("0") else [])
     b.one_way("removals_by_control", "control", controls, names["control"], per_control, ("removed",))
+    policy = {
+        str(c): (ar, en) for c, ar, en in con.execute("select code, text_ar, text_en from ref_control").fetchall()
+    }
+    for row in b.tables["removals_by_control"]:  # the policy's own words for each control
+        row["text_ar"], row["text_en"] = policy.get(row["code"], (None, None))
     g.total(("removed",), [("status", st) for st in REMOVED])
 
     # Responsiveness and satisfaction per channel, each count column with its own total.

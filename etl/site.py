@@ -71,7 +71,7 @@ def verify(folder: Path) -> None:
     """Refuse a version whose files no longer match its manifest (edited by hand, or damaged)."""
     path = folder / MANIFEST
     if not path.exists():
-        raise EtlError(f"{folder}: no {MANIFEST}; it was published before manifests existed, publish the period again")
+        raise EtlError(f"{folder}: no {MANIFEST}; its files cannot be checked")
     files = json.loads(path.read_text(encoding="utf-8"))["files"]
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {MANIFEST}
     for name in sorted(present ^ set(files)):
@@ -96,10 +96,25 @@ def _versions(out: Path) -> list[Version]:
         for vdir in sorted(period_dir.glob("v*"), key=lambda p: int(p.name[1:]) if p.name[1:].isdigit() else -1):
             if not vdir.name[1:].isdigit() or not (vdir / "data.json").exists():
                 continue
+            if not (vdir / MANIFEST).exists():
+                continue  # published before manifests: not shown (see unverifiable)
             verify(vdir)
             data = json.loads((vdir / "data.json").read_text(encoding="utf-8"))
             found.append(Version(period_dir.name, int(vdir.name[1:]), vdir, data))
     return found
+
+
+def unverifiable(out: Path) -> list[Path]:
+    """Versions published before manifests existed: the site leaves them out, and says so."""
+    if not out.is_dir():
+        return []
+    return sorted(
+        v
+        for period_dir in out.iterdir()
+        if period_dir.is_dir() and not period_dir.name.startswith(".") and period_dir.name != SITE
+        for v in period_dir.glob("v*")
+        if (v / "data.json").exists() and not (v / MANIFEST).exists()
+    )
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -136,7 +151,11 @@ def _chart_svg(rows: list[dict], value: str, lang: str, title: str) -> str | Non
         return None
     chart = charts.bar(df, f"name_{lang}", value, "", t(lang, "report_count"), title).properties(width=520)
     _register_font()
-    svg = vlc.vegalite_to_svg(chart.configure(font=FONT).to_dict())
+    spec = chart.configure(font=FONT).to_dict()
+    if lang == "ar":  # read right to left: names on the right, bars growing leftwards
+        spec["encoding"]["x"]["scale"] = {"reverse": True}
+        spec["encoding"]["y"].setdefault("axis", {})["orient"] = "right"
+    svg = vlc.vegalite_to_svg(spec)
     return svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
 
 

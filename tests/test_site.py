@@ -163,6 +163,9 @@ def test_the_site_shows_the_snapshots_figures_and_nothing_else(out: Path) -> Non
         ]
         suppressed = "محجوب" if lang == "ar" else "suppressed"
         assert shown == [e if e is not None else suppressed for e in expected]
+    # removals by control carry the policy's own words for each control
+    controls = next(t for t in parse(site / "en" / "2026-Q2" / "index.html").tables if "policy" in t["rows"][0][-1])
+    assert any("laws and regulations" in row[-1] for row in controls["rows"][1:])
     everything = b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
     for canary in (b"CANARY", *(c.encode() for c in CANARY_PII)):
         assert canary not in everything
@@ -206,8 +209,15 @@ def test_cli_site_and_its_error(out: Path, tmp_path: Path, capsys) -> None:
     assert len(err) == 1 and "no published snapshots" in err[0]
     copy = tmp_path / "out"
     shutil.copytree(out, copy, symlinks=True)
+    # a version from before manifests: left out of the site, and named
+    legacy = copy / "2026-05" / "v1"
+    legacy.chmod(0o755)
+    (legacy / "manifest.json").chmod(0o644)
+    (legacy / "manifest.json").unlink()
     assert main(["site", "--out", str(copy)]) == 0
-    assert (copy / "site" / "en" / "index.html").is_file()
+    err = capsys.readouterr().err
+    assert f"warning: {legacy} has no manifest.json" in err
+    assert (copy / "site" / "en" / "index.html").is_file() and not (copy / "site" / "en" / "2026-05").exists()
 
 
 # -- served by Debian's nginx with the shipped configuration --------------------------------------
