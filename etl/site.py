@@ -301,6 +301,7 @@ def _build(site: Path, all_versions: list[Version], base_url: str) -> None:
             root="../",
             css=f"../assets/{css_name}",
             base=base,
+            path="publications.html",
             entries=_changes(all_versions),
         )
         _write(site / lang / "publications.html", listing)
