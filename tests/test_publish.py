@@ -316,6 +316,10 @@ def test_cli_publish_and_its_errors(planted: Path, tmp_path: Path, capsys) -> No
     assert "use a quarter" in capsys.readouterr().err
     assert main(["publish", "--warehouse", str(planted), "--period", "2019", "--out", str(out)]) != 0
     assert "no participations" in capsys.readouterr().err
+    assert not (out / "2019").exists() and sorted(p.name for p in out.iterdir() if p.name != ".sites") == [
+        "2026-Q1",
+        "site",
+    ]  # nothing written for the empty period, and the site of 2026-Q1 still there
     assert main(["publish", "--warehouse", str(tmp_path / "none.duckdb"), "--period", "2026", "--out", str(out)]) == 2
 
 
