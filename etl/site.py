@@ -23,6 +23,7 @@ fails halfway leaves the previous site serving.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -251,18 +252,22 @@ def build_site(out: Path, base_url: str | None = None) -> Path:
         base_url = settings.get("PUBLIC_SITE_URL")
     if not out.is_dir():
         raise EtlError(f"{out}: no published snapshots there; publish a period first")
-    all_versions = _versions(out)
-    if not all_versions:
-        raise EtlError(f"{out}: no published snapshots there; publish a period first")
-    builds = out / BUILDS
-    builds.mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="site-", dir=builds))
-    try:
-        _build(tmp, all_versions, base_url)
-        _swap(out, tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    # One build at a time: a second publish's build waits, then builds with both versions. A build
+    # killed midway leaves a folder in .sites that the next build removes.
+    with (out / ".site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        all_versions = _versions(out)
+        if not all_versions:
+            raise EtlError(f"{out}: no published snapshots there; publish a period first")
+        builds = out / BUILDS
+        builds.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="site-", dir=builds))
+        try:
+            _build(tmp, all_versions, base_url)
+            _swap(out, tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return out / SITE
 
 

@@ -328,3 +328,28 @@ def test_the_site_in_chromium_passes_axe_reads_without_javascript_and_fits_a_pho
                 ctx.close()
         finally:
             browser.close()
+
+
+def test_two_builds_at_once_leave_one_whole_site(out: Path, tmp_path: Path) -> None:
+    """Two publishes finishing together: the second build waits for the first, and the site that
+    stays is whole, with one build folder behind it."""
+    import threading
+
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy, symlinks=True)
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            build_site(copy, BASE)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert errors == []
+    assert len(list((copy / ".sites").iterdir())) == 1
+    assert len(list((copy / "site").rglob("*.html"))) == 15
