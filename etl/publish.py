@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import io
 import json
 import os
@@ -565,6 +566,17 @@ def publish(
         raise ConfigError("PUBLISH_THRESHOLD must be at least 2")
     if not warehouse.exists():
         raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    out.mkdir(parents=True, exist_ok=True)
+    # One publication at a time under OUT: each is solved with every version frozen before it, so two
+    # at once (each blind to the other) could together reveal what neither does alone.
+    with (out / ".publish.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _publish(warehouse, period, out, threshold, ref_dir, published_at)
+
+
+def _publish(
+    warehouse: Path, period: Period, out: Path, threshold: int, ref_dir: Path, published_at: dt.datetime
+) -> Published:
     frozen, legacy = frozen_versions(out, period.label)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -595,7 +607,6 @@ def publish(
     }
     assert_no_personal_data(data)
 
-    out.mkdir(parents=True, exist_ok=True)
     (out / period.label).mkdir(exist_ok=True)
     n = (versions(out, period.label) or [0])[-1] + 1  # a period's versions are never overwritten
     data["metadata"]["version"] = n

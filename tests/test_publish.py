@@ -316,7 +316,7 @@ def test_cli_publish_and_its_errors(planted: Path, tmp_path: Path, capsys) -> No
     assert "use a quarter" in capsys.readouterr().err
     assert main(["publish", "--warehouse", str(planted), "--period", "2019", "--out", str(out)]) != 0
     assert "no participations" in capsys.readouterr().err
-    assert not (out / "2019").exists() and sorted(p.name for p in out.iterdir() if p.name != ".sites") == [
+    assert not (out / "2019").exists() and sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "2026-Q1",
         "site",
     ]  # nothing written for the empty period, and the site of 2026-Q1 still there
@@ -582,3 +582,43 @@ def test_a_quarter_its_months_and_its_year_published_from_the_warehouse_hide_eve
                 truth[(period, key)] = 0
     a, cols = attacker_view(public, {0: truth})
     assert assert_nothing_small_recoverable(a, cols, {0: truth}) > 20
+
+
+def test_publications_at_once_are_solved_one_after_the_other(planted: Path, tmp_path: Path, monkeypatch) -> None:
+    """Two publishes of one year at the same moment: the second waits for the first and is solved
+    with its frozen version, as if they had been run one after the other (each blind to the other,
+    they could together reveal what neither does alone)."""
+    import threading
+    import time
+
+    import etl.publish as pub
+
+    seen: list[int] = []
+    real_frozen, real_build = pub.frozen_versions, pub.build
+
+    def frozen_versions(out: Path, label: str):
+        found = real_frozen(out, label)
+        seen.append(len(found[0]))
+        return found
+
+    def slow_build(*args, **kwargs):
+        time.sleep(1.0)  # both are surely under way at once
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(pub, "frozen_versions", frozen_versions)
+    monkeypatch.setattr(pub, "build", slow_build)
+    errors: list[BaseException] = []
+
+    def go(period: str) -> None:
+        try:
+            publish(planted, period, tmp_path, THRESHOLD, REFERENCE)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(p,)) for p in ("2026-Q2", "2026-05")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=600)
+    assert errors == []
+    assert sorted(seen) == [0, 1]  # the second saw the first's frozen version
