@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from core import settings
-from etl.errors import EtlError, storage_error
+from etl.errors import EtlError, require_warehouse, storage_error
 
 
 def _shape(text: str, width: int = 0) -> str:
@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from etl.pipeline import run
 
     console = _console()
-    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    warehouse = _warehouse(args)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
         task = bar.add_task("extract", total=None)
@@ -130,14 +130,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warehouse(args: argparse.Namespace) -> Path:
+    """--warehouse, or the WAREHOUSE_PATH setting."""
+    return Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+
+
+def _out(args: argparse.Namespace) -> Path:
+    """--out, or the PUBLIC_SNAPSHOT_PATH setting."""
+    return Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     import duckdb
 
     from etl import checks
 
-    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
-    if not warehouse.exists():
-        raise EtlError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    warehouse = _warehouse(args)
+    require_warehouse(warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         run_id = con.execute("select max(run_id) from etl_run").fetchone()[0]
@@ -153,7 +162,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_reclassify(args: argparse.Namespace) -> int:
     from etl.reclassify import reclassify
 
-    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    warehouse = _warehouse(args)
     result = reclassify(warehouse, settings.path("REFERENCE_DIR"))
     print(
         f"reclassified {result.participations:,} participations in {result.seconds:.1f} s "
@@ -167,7 +176,7 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
 def cmd_purge_landing(args: argparse.Namespace) -> int:
     from etl.retention import plan, purge
 
-    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+    warehouse = _warehouse(args)
     input_dir = Path(args.input_dir)
     planned = plan(input_dir, warehouse, args.older_than)
     for rel, why in planned.kept:
@@ -190,8 +199,8 @@ def cmd_purge_landing(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from etl.publish import publish
 
-    warehouse = Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
-    out = Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
+    warehouse = _warehouse(args)
+    out = _out(args)
     threshold = args.threshold if args.threshold is not None else settings.get("PUBLISH_THRESHOLD")
     t0 = time.perf_counter()
     result = publish(warehouse, args.period, out, threshold, settings.path("REFERENCE_DIR"))
@@ -218,7 +227,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
+    out = _out(args)
     print(_site(out))
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class EtlError(Exception):
     """An error shown to the user as one line (no traceback unless --verbose). Exit code 2."""
@@ -11,6 +13,13 @@ class EtlError(Exception):
 
 class ConfigError(EtlError):
     """The mappings, settings or command line are wrong."""
+
+
+def require_warehouse(warehouse: Path) -> Path:
+    """The warehouse a command reads, or one line saying how to build it."""
+    if not warehouse.exists():
+        raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    return warehouse
 
 
 class InputFileError(EtlError):

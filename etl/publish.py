@@ -40,7 +40,7 @@ import pandas as pd
 from core.clock import riyadh_aware, riyadh_today
 from core.sqlfiles import load_sql
 from dashboard.i18n import t
-from etl.errors import ConfigError, EtlError
+from etl.errors import ConfigError, EtlError, require_warehouse
 from etl.reference import read_table
 from etl.site import write_manifest
 from etl.suppression import Grid, determined, solve
@@ -564,8 +564,7 @@ def publish(
     period = parse_period(period_text, published_at.date())
     if threshold < 2:
         raise ConfigError("PUBLISH_THRESHOLD must be at least 2")
-    if not warehouse.exists():
-        raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    require_warehouse(warehouse)
     out.mkdir(parents=True, exist_ok=True)
     # One publication at a time under OUT: each is solved with every version frozen before it, so two
     # at once (each blind to the other) could together reveal what neither does alone.

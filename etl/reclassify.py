@@ -28,7 +28,7 @@ from core.settings import path as setting_path
 from core.sqlfiles import load_sql
 from etl import checks, reference
 from etl.classify import features, load_rules
-from etl.errors import CheckFailed, ConfigError
+from etl.errors import CheckFailed, ConfigError, require_warehouse
 from etl.model import model as sentiment_model
 from etl.parallel import worker_pool
 from etl.pipeline import (
@@ -60,8 +60,7 @@ def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
     """Classify every stored participation again and swap the result in."""
     started = time.perf_counter()
     warehouse = warehouse.resolve()
-    if not warehouse.exists():
-        raise ConfigError(f"{warehouse}: no warehouse there; build one with `python -m etl run INPUT_DIR`")
+    require_warehouse(warehouse)
     model_path = setting_path("SENTIMENT_MODEL_PATH")
     sentiment_model(model_path)  # a missing or damaged model stops here, in one line
     with lock(warehouse):
