@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from core.clock import riyadh_aware, riyadh_today
@@ -43,7 +42,7 @@ from dashboard.i18n import t
 from etl.errors import ConfigError, EtlError, require_warehouse
 from etl.reference import read_table
 from etl.site import write_manifest
-from etl.suppression import Grid, determined, solve
+from etl.suppression import Grid, recovered, solve
 from etl.text import redact
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -412,10 +411,6 @@ def _grid_record(grid: Grid, hidden: set) -> dict:
     }
 
 
-def _key(value: list) -> tuple:
-    return tuple(value)
-
-
 def frozen_versions(out: Path, label: str) -> tuple[list[Frozen], list[Path]]:
     """Every published version of ``label``'s family under ``out``, and the versions from before
     ``suppression.json`` existed, which cannot be taken into account."""
@@ -427,8 +422,8 @@ def frozen_versions(out: Path, label: str) -> tuple[list[Frozen], list[Path]]:
                 legacy.append(path.parent)
                 continue
             record = json.loads(path.read_text(encoding="utf-8"))
-            cells = {_key(k): v for k, v in record["cells"]}
-            equations = [(_key(t), tuple(_key(p) for p in parts)) for t, parts in record["equations"]]
+            cells = {tuple(k): v for k, v in record["cells"]}
+            equations = [(tuple(t), tuple(tuple(p) for p in parts)) for t, parts in record["equations"]]
             found.append(Frozen(period, n, _known(cells, equations), equations))
     return found, legacy
 
@@ -444,28 +439,7 @@ def _known(cells: dict[tuple, int | None], equations: list) -> dict[tuple, int |
             g.cell(key, value)
     for total, parts in equations:
         g.total(total, parts)
-    hidden = [k for k, v in cells.items() if v is None]
-    if not hidden:
-        return cells
-    index = {k: i for i, k in enumerate(g.values)}
-    values = np.array([0 if k in g.unknown else g.values[k] for k in g.values], dtype=float)
-    a = np.zeros((len(g.equations), len(index)))
-    for row, (total, parts) in enumerate(g.equations):
-        a[row, index[total]] -= 1
-        for p in parts:
-            a[row, index[p]] += 1
-    cols = [index[k] for k in hidden]
-    fixed = set(determined(a, cols))
-    if not fixed:
-        return cells
-    # a x_hidden = -(a x_published): the least-squares solution is exact on the fixed cells
-    rhs = -(a @ values)
-    x, *_ = np.linalg.lstsq(a[:, cols], rhs, rcond=None)
-    out = dict(cells)
-    for k, c, v in zip(hidden, cols, x, strict=True):
-        if c in fixed:
-            out[k] = round(float(v))
-    return out
+    return cells | recovered(g)
 
 
 def _iso(value: object) -> str | None:

@@ -154,17 +154,6 @@ def _in_row_space(sub: np.ndarray) -> np.ndarray:
     return (q[:, :rank] ** 2).sum(axis=1) > 1 - 1e-6  # rounding errs towards "fixed": safe
 
 
-def determined(a: np.ndarray, suppressed: list[int]) -> list[int]:
-    """Those suppressed cells (column indexes of the dense matrix ``a``) whose value the equations
-    fix exactly (the plain, whole-matrix form, kept for small systems and checks)."""
-    if not suppressed:
-        return []
-    sub = a[:, suppressed]
-    if not sub.any():
-        return []
-    return [c for c, f in zip(suppressed, _in_row_space(sub), strict=True) if f]
-
-
 def _partners(system: _System, values: np.ndarray, hidden: np.ndarray, open_: np.ndarray, target: int) -> list[int]:
     """Cells to suppress so that ``target`` can no longer be recovered: the cheapest single cell
     that frees it; else the cheapest pair (as a rectangle in a two-way table); else the smallest
@@ -287,3 +276,21 @@ def suppress(grid: Grid, threshold: int) -> set[Hashable]:
     """The keys to suppress: every count from 1 to ``threshold - 1``, and the complementary cells
     that keep each of them from being recovered through the equations."""
     return set(solve(grid, threshold).hidden)
+
+
+def recovered(grid: Grid) -> dict[Hashable, int]:
+    """The unknown cells of ``grid`` that its equations and known cells fix, with their values:
+    what anyone holding the published figures can work out."""
+    keys = list(grid.values)
+    index = {k: i for i, k in enumerate(keys)}
+    system = _System(grid, index)
+    unknown = np.zeros(len(keys), dtype=bool)
+    cols = sorted(index[k] for k in grid.unknown)
+    unknown[cols] = True
+    fixed = set(system.determined(unknown, cols))
+    if not fixed:
+        return {}
+    known = np.array([0 if k in grid.unknown else grid.values[k] for k in keys], dtype=float)
+    # a x_unknown = -(a x_known): the least-squares solution is exact on the fixed cells
+    x, *_ = np.linalg.lstsq(system.a[:, cols].toarray(), -(system.a @ known), rcond=None)
+    return {keys[c]: round(float(v)) for c, v in zip(cols, x, strict=True) if c in fixed}
