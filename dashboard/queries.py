@@ -28,10 +28,12 @@ def _date_column(sql: str) -> str:
     return "day" if "from mart_daily" in sql else "submitted_at"
 
 
-def _run(name: str, filters: Filters | None = None, *before: object, after: tuple = ()) -> pd.DataFrame:
-    """Run ``name.sql``: parameters ``before`` the filters', the filters' (once for every ``{where}``
-    in the file), then ``after``."""
-    sql = load_sql(SQL_DIR, name)
+def _run(
+    name: str, filters: Filters | None = None, *before: object, after: tuple = (), sql: str | None = None
+) -> pd.DataFrame:
+    """Run ``name.sql`` (or ``sql``, a variant of it): parameters ``before`` the filters', the
+    filters' (once for every ``{where}`` in the file), then ``after``."""
+    sql = sql or load_sql(SQL_DIR, name)
     params: list = list(before)
     slots = sql.count("{where}")
     if slots:
@@ -238,5 +240,11 @@ def explorer_count(filters: Filters, search: str) -> int:
 def explorer_rows(filters: Filters, search: str, limit: int, offset: int) -> pd.DataFrame:
     try:
         return _run("explorer_rows", filters, after=(search, search, limit, offset))
-    except duckdb.BinderException:  # a warehouse built before schema 6, until its next run
-        return _run("explorer_rows_schema5", filters, after=(search, search, limit, offset))
+    except duckdb.BinderException:  # a warehouse built before schema 6, until its next run:
+        # the same query over participation with the two columns it lacks, empty
+        older = (
+            "from (select *, null::double as sentiment_confidence, null::varchar as sentiment_source "
+            "from participation) as participation"
+        )
+        sql = load_sql(SQL_DIR, "explorer_rows").replace("from participation", older, 1)
+        return _run("explorer_rows", filters, after=(search, search, limit, offset), sql=sql)
