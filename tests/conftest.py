@@ -76,6 +76,19 @@ def landing(tmp_path: Path, demo_dir: Path) -> Path:
     return dst
 
 
+def older_warehouse(wh: Path, folder: Path, table: str, *columns: str) -> Path:
+    """A copy of ``wh`` as an earlier version built it: ``table`` without ``columns``."""
+    import duckdb
+
+    old = folder / "old.duckdb"
+    old.write_bytes(wh.read_bytes())
+    con = duckdb.connect(str(old))
+    for column in columns:
+        con.execute(f"alter table {table} drop column {column}")
+    con.close()
+    return old
+
+
 def open_page(page: str, **params: str):
     """The app through Streamlit's AppTest with ``params`` in its URL, switched to ``page`` (a path
     under app_pages/), with no exception shown."""

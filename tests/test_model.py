@@ -11,7 +11,7 @@ import pytest
 
 from etl import model as m
 from etl.text import normalise
-from tests.conftest import ROOT, open_page
+from tests.conftest import ROOT, older_warehouse, open_page
 
 TEXTS = [
     ("الخدمة ممتازة وسريعة شكرا", "positive"),
@@ -127,12 +127,7 @@ def test_the_explorer_reads_a_warehouse_from_before_the_sentiment_source(built, 
     """Until its next run, a warehouse built by the previous version (schema 5) has no sentiment
     source or confidence: the explorer still shows its records, with those two cells empty."""
     wh, _ = built
-    old = tmp_path / "old.duckdb"
-    old.write_bytes(wh.read_bytes())
-    con = duckdb.connect(str(old))
-    con.execute("alter table participation drop column sentiment_source")
-    con.execute("alter table participation drop column sentiment_confidence")
-    con.close()
+    old = older_warehouse(wh, tmp_path, "participation", "sentiment_source", "sentiment_confidence")
     monkeypatch.setenv("WAREHOUSE_PATH", str(old))
     at = open_page("app_pages/explorer.py", lang="en")
     records = at.dataframe[0].value

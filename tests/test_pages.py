@@ -15,7 +15,7 @@ import pytest
 from dashboard import queries
 from dashboard.analysis import MIN_COUNT, what_changed, whole_weeks
 from dashboard.i18n import hijri, reason, strings, t
-from tests.conftest import PAGE_TITLES, ROOT, open_page
+from tests.conftest import PAGE_TITLES, ROOT, older_warehouse, open_page
 
 PAGES = [
     "app_pages/overview.py",
@@ -423,12 +423,7 @@ def test_pending_backlog_bars_run_from_the_youngest_age_band(wh: Path) -> None:
 
 
 def test_a_warehouse_from_before_source_names_shows_its_keys(wh: Path, tmp_path: Path, monkeypatch) -> None:
-    old = tmp_path / "old.duckdb"
-    old.write_bytes(wh.read_bytes())
-    con = duckdb.connect(str(old))
-    con.execute("alter table etl_run_source drop column name_ar")
-    con.execute("alter table etl_run_source drop column name_en")
-    con.close()
+    old = older_warehouse(wh, tmp_path, "etl_run_source", "name_ar", "name_en")
     monkeypatch.setenv("WAREHOUSE_PATH", str(old))
     sources = queries.run_sources("ar")
     assert len(sources) and list(sources["source_name"]) == list(sources["source"])
