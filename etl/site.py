@@ -30,13 +30,14 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
 
 from dashboard.i18n import hijri, isolate, t
 from etl.errors import EtlError
+from etl.retention import file_sha256
 
 SITE = "site"
 BUILDS = ".sites"
@@ -54,17 +55,9 @@ CHART_TABLES = (
 
 
 # -- manifests -------------------------------------------------------------------------------------
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def write_manifest(folder: Path) -> None:
     """Record the SHA-256 of every file of a version (before it is frozen)."""
-    files = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    files = {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
     (folder / MANIFEST).write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
 
 
@@ -78,7 +71,7 @@ def verify(folder: Path) -> None:
     for name in sorted(present ^ set(files)):
         raise EtlError(f"{folder / name}: {'not in' if name in present else 'missing from'} the version's manifest")
     for name, digest in files.items():
-        if _sha256(folder / name) != digest:
+        if file_sha256(folder / name) != digest:
             raise EtlError(f"{folder / name}: changed since it was published (SHA-256 differs from {MANIFEST})")
 
 
@@ -140,13 +133,21 @@ def _count(value: object) -> str:
 
 
 def _chart_svg(rows: list[dict], value: str, lang: str, title: str) -> str | None:
-    """A bar chart of the published rows as SVG markup (vl-convert, at build time); None if none."""
+    """A bar chart of the published rows as SVG markup (vl-convert, at build time); None if none.
+    A version's charts appear on up to three pages (its own, its period's, the language's index):
+    each is rendered once."""
+    return _chart_svg_once(json.dumps(rows, ensure_ascii=False, sort_keys=True), value, lang, title)
+
+
+@lru_cache(maxsize=512)
+def _chart_svg_once(rows_json: str, value: str, lang: str, title: str) -> str | None:
     import pandas as pd
     import vl_convert as vlc
 
     from dashboard import charts
     from etl.report import FONT, _register_font
 
+    rows = json.loads(rows_json)
     df = pd.DataFrame([r for r in rows if r["code"] != "total" and r.get(value) is not None])
     if df.empty or df[value].sum() == 0:
         return None

@@ -18,18 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.browser import ROOT, free_port
+
 CONF = ROOT / "deploy" / "nginx" / "site.conf"
 
 
 def nginx_path() -> str | None:
     return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -38,7 +33,7 @@ def serve(site: Path, workers: int = 1) -> Iterator[str]:
     nginx = nginx_path()
     if nginx is None:
         raise FileNotFoundError("nginx is not installed (apt-get install nginx)")
-    port = _free_port()
+    port = free_port()
     site_conf = CONF.read_text(encoding="utf-8")
     site_conf = site_conf.replace("listen 80;", f"listen 127.0.0.1:{port} backlog=4096;")
     site_conf = site_conf.replace(
