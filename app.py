@@ -7,6 +7,7 @@ the text) live here once, start from the URL and are written back to it, so any 
 """
 
 import datetime as dt
+import getpass
 
 import streamlit as st
 
@@ -66,6 +67,7 @@ def role() -> str:
             st.error(t(lang, "local_mode_refused"))
             st.stop()
         st.warning(t(lang, "local_mode_banner"), icon=":material/lock:")
+        st.session_state["user"] = f"local:{getpass.getuser()}"  # who made a correction, on this machine
         return "analyst"
     if not st.user.get("is_logged_in"):
         st.info(t(lang, "login_prompt"))
@@ -78,6 +80,7 @@ def role() -> str:
         st.error(t(lang, "no_role", email=email) if verified else t(lang, "email_unverified", email=email))
         st.button(t(lang, "logout"), on_click=st.logout)
         st.stop()
+    st.session_state["user"] = email.strip().lower()  # the login's, never typed in
     with st.sidebar:
         st.caption(t(lang, "signed_in_as", email=email, role=t(lang, f"role_{who}")))
         st.button(t(lang, "logout"), on_click=st.logout)
@@ -142,6 +145,7 @@ try:
 except access.AccessError as exc:
     st.error(t(lang, "access_error", error=exc))
     st.stop()
+st.session_state["role"] = session_role
 allowed = access.pages_for(session_role)
 # One flat list: Streamlit's sectioned navigation puts <div>s directly in its <ul>, which axe-core
 # reports as a serious accessibility violation (list/listitem); a flat list is valid markup.

@@ -1,10 +1,12 @@
 """Explorer (analysts): every filter, a search over normalised text (diacritics and hamza forms
 ignored), a paged table of redacted records, and exports of the whole filtered set to CSV and XLSX
-with formula-like cells neutralised. It always says how many rows match and how many are exported."""
+with formula-like cells neutralised. It always says how many rows match and how many are exported.
+Any record of the page opens in full (dashboard/record_view.py), where an analyst corrects its
+theme or sentiment."""
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard import queries, record_view
 from dashboard.components import page_start, show_table
 from dashboard.exports import XLSX_MAX_ROWS, deferred, localise_markers, to_csv, to_xlsx
 from dashboard.i18n import hijri, named, number, t
@@ -29,6 +31,7 @@ page = st.number_input(
     t(lang, "page_of", pages=number(pages, lang)), min_value=1, max_value=pages, value=1, key="explorer_page"
 )
 rows = queries.explorer_rows(filters, search, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+on_page = rows[["participation_id", "submitted_at"]].copy()
 rows = rows.assign(text_redacted=rows["text_redacted"].map(lambda x: localise_markers(x, lang)))
 rows.insert(2, "submitted_hijri", rows["submitted_at"].map(lambda ts: hijri(ts.date())))  # people read both
 CODED = {  # column -> its dimension in queries.names
@@ -60,12 +63,25 @@ HEADERS = {
     "language": "col_language",
 }
 # Codes read as names in the interface language; the downloads below keep the codes.
-rows = named(rows, queries.names(lang), CODED)
+names = queries.names(lang)
+rows = named(rows, names, CODED)
 rows["sentiment_source"] = rows["sentiment_source"].map(lambda code: t(lang, f"label_source_{code or 'none'}"))
 # Plain text cells: a dataframe never renders Markdown or HTML. Downloads keep the field names.
 show_table(
     rows.rename(columns={c: t(lang, k) for c, k in HEADERS.items()}), percent=(t(lang, "col_sentiment_confidence"),)
 )
+
+# One record in full, and (for analysts) the correction of its theme or sentiment.
+opened = st.selectbox(
+    t(lang, "record_open"),
+    on_page["participation_id"].tolist(),
+    index=None,
+    placeholder=t(lang, "record_open_placeholder"),
+    format_func=lambda pid: f"{pid} · {on_page.set_index('participation_id').at[pid, 'submitted_at']:%Y-%m-%d %H:%M}",
+    key="record_open",
+)
+if opened:
+    record_view.show(lang, opened, names)
 
 exported = min(total, EXPORT_LIMIT)
 st.caption(

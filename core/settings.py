@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="the sentiment model (`python -m etl.train`, docs/model_card.md); a missing or damaged "
         "file stops the ETL",
     )
+    CORRECTIONS_PATH: str = Field(
+        "",
+        description="the analysts' corrections of themes and sentiment (a small SQLite file the app writes); "
+        "empty: beside the warehouse, as `<WAREHOUSE_PATH>.corrections.sqlite`",
+    )
     SALT_PATH: str = Field(
         "data/secrets/sender_salt",
         min_length=1,
@@ -166,6 +171,8 @@ def _bounds(name: str) -> str:
         return "a size such as 2GB or 512MiB"
     if name == "PUBLIC_SITE_URL":
         return "an http(s) address ending in /, such as https://participation.example.gov.sa/"
+    if not field.default:
+        return "a path, or empty"
     return "a non-empty path"
 
 

@@ -33,29 +33,37 @@ def show_table(
     ratings: tuple[str, ...] = (),
     figures: tuple[str, ...] = (),
     room: int = FULL_WIDTH,
+    whole: bool = False,
+    fit: bool = False,
 ) -> None:
     """A table with missing values shown as "—", not as Streamlit's English "None"; the ``percent``
-    columns (shares from 0 to 1) read as percentages, the ``hours`` columns with one decimal (22.0,
-    not 22 beside 27.9), the ``ratings`` columns (average stars) with two (2.90 beside 3.16, as the
-    overview's figure), and all still sort as numbers; the ``figures`` columns (figures already
-    written out, "1,737", "64.9%", beside a word such as "Suppressed") aligned right as numbers
-    are, in both languages (a grid aligns text by its script: the word went right, the figures
-    left); a column of long names wide enough to read them (``text_width``). Plain cells:
-    ``st.dataframe`` never renders Markdown or HTML.
+        columns (shares from 0 to 1) read as percentages, the ``hours`` columns with one decimal (22.0,
+        not 22 beside 27.9), the ``ratings`` columns (average stars) with two (2.90 beside 3.16, as the
+        overview's figure), and all still sort as numbers; the ``figures`` columns (figures already
+        written out, "1,737", "64.9%", beside a word such as "Suppressed") aligned right as numbers
+        are, in both languages (a grid aligns text by its script: the word went right, the figures
+        left); a column of long names wide enough to read them (``text_width``). Plain cells:
+        ``st.dataframe`` never renders Markdown or HTML.
 
-    In Arabic the columns run right to left, the first at the right, when the table fits in
-    ``room`` pixels (``HALF_WIDTH`` in one of two columns; ``PHONE_WIDTH`` on a phone): Streamlit's
-    grid always lays its columns out left to right, so they are given to it in reverse. A wider
-    table keeps its order: it scrolls, and its scroll starts at the left, where its first column
-    then stays in view."""
+        In Arabic the columns run right to left, the first at the right, when the table fits in
+        ``room`` pixels (``HALF_WIDTH`` in one of two columns; ``PHONE_WIDTH`` on a phone): Streamlit's
+        grid always lays its columns out left to right, so they are given to it in reverse. A wider
+        table keeps its order: it scrolls, and its scroll starts at the left, where its first column
+        then stays in view. ``whole``: tall enough for every row, with no scrolling (a short table, such
+        as one record's fields). ``fit``: wider than ``room``, its widest text column is narrowed until it
+    fits (its longest values cut at the cell's edge) rather than scrolling: on a phone, a record's
+    values stay in view beside their fields."""
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {c: st.column_config.NumberColumn(format="%.1f") for c in hours}
     config |= {c: st.column_config.NumberColumn(format="%.2f") for c in ratings}
     widths = {c: text_width(table[c]) for c in table.columns if c not in config}
-    config |= {c: st.column_config.TextColumn(width=w) for c, w in widths.items() if w}
-    config |= {c: st.column_config.TextColumn(width=widths.get(c), alignment="right") for c in figures}
     if on_phone():
         room = min(room, PHONE_WIDTH)
+    if fit and (excess := table_width(table, widths) - room) > 0 and any(widths.values()):
+        widest = max(widths, key=lambda c: widths[c] or 0)
+        widths[widest] = max(_MIN_COLUMN, int(widths[widest] or 0) - excess)
+    config |= {c: st.column_config.TextColumn(width=w) for c, w in widths.items() if w}
+    config |= {c: st.column_config.TextColumn(width=widths.get(c), alignment="right") for c in figures}
     order = None
     if current_lang() == "ar" and table_width(table, widths) <= room:
         order = [str(c) for c in reversed(table.columns)]
@@ -66,8 +74,11 @@ def show_table(
         placeholder=MISSING,
         column_config=config or None,
         column_order=order,
+        height=(len(table) + 1) * ROW_PX + 3 if whole else "auto",
     )
 
+
+ROW_PX = 35  # the height of a row of Streamlit's grid, the header's too
 
 # The width in pixels of each printable ASCII character (space to ~) in the tables' font, Source
 # Sans at 14 px, which Streamlit serves to every browser: measured with a canvas's measureText in

@@ -222,6 +222,11 @@ def theme_samples(theme: str, filters: Filters) -> pd.DataFrame:
     return _run("theme_samples", filters, after=(theme,))
 
 
+def record_detail(participation_id: str) -> pd.DataFrame:
+    """The explorer's record view: one row (none if the id is not in the warehouse)."""
+    return query(load_sql(SQL_DIR, "record_detail"), (participation_id,))
+
+
 # -- actions --------------------------------------------------------------------------------------
 def actions_register(lang: str) -> pd.DataFrame:
     return query(load_sql(SQL_DIR, "actions_register"), (lang, lang, lang, lang))

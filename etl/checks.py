@@ -193,7 +193,7 @@ RANGES: tuple[tuple[str, str], ...] = (
     ("participation", "theme_confidence not between 0 and 1"),
     ("participation", "sentiment_confidence not between 0 and 1"),
     ("participation", "(sentiment_confidence is null) <> (sentiment_source = 'none')"),
-    ("participation", "sentiment_source not in ('rules', 'rating', 'model', 'none')"),
+    ("participation", "sentiment_source not in ('rules', 'rating', 'model', 'none', 'analyst')"),
     ("participation", "responded_at < submitted_at"),
     ("participation", "moderation_status in ('published', 'pending') and moderation_control is not null"),
     ("participation", "(duplicate_of is null) <> (duplicate_kind is null)"),

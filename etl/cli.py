@@ -170,6 +170,8 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
         f"sentiments changed -> {result.warehouse}",
         file=sys.stderr,
     )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

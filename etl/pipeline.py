@@ -34,7 +34,7 @@ from core.clock import RIYADH, riyadh_now
 from core.settings import get as setting
 from core.settings import path as setting_path
 from core.sqlfiles import load_sql
-from etl import checks, reference
+from etl import checks, corrections, reference
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError, InputFileError
 from etl.extract import Extracted, extract, extract_csv_native
@@ -314,7 +314,7 @@ def _build(
 
         t = time.perf_counter()
         records = _classify_stage(records, reference_dir, pool)
-        theme_overrides(con, reference_dir)
+        label_overrides(con, reference_dir, warehouse)
         timings["classify"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -339,7 +339,8 @@ def _build(
             [timings["total"], json.dumps({k: round(v, 3) for k, v in timings.items()}), run_id],
         )
         con.execute("checkpoint")
-        result = RunResult(run_id, warehouse, list(stats.values()), timings, [history_note] if history_note else [])
+        warnings = [w for w in (history_note, orphan_corrections(con, warehouse)) if w]
+        result = RunResult(run_id, warehouse, list(stats.values()), timings, warnings)
         _count_outcomes(con, run_id, result)
         return result
     finally:
@@ -664,25 +665,51 @@ def _classify_stage(records: pa.Table, reference_dir: Path, pool: Executor | Non
     return records
 
 
-def theme_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
-    overrides = read_overrides(reference_dir / "theme_overrides.csv")
+def label_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path, warehouse: Path) -> None:
+    """The analysts' labels, as the temp table ``label_override`` (participation_id, theme,
+    sentiment): the themes of theme_overrides.csv, then the latest corrections made in the app
+    (etl/corrections.py), which win where both name a record."""
+    themes = read_overrides(reference_dir / "theme_overrides.csv")
+    labels: dict[str, list[str | None]] = {pid: [theme, None] for pid, theme in themes.items()}
+    for pid, theme, sentiment in corrections.latest(corrections.store_path(warehouse)):
+        kept = labels.setdefault(pid, [None, None])
+        kept[0] = theme or kept[0]
+        kept[1] = sentiment or kept[1]
     con.register(
         "_over",
         pa.table(
-            {"participation_id": list(overrides), "theme": list(overrides.values())},
-            schema=pa.schema([("participation_id", pa.string()), ("theme", pa.string())]),
+            {
+                "participation_id": list(labels),
+                "theme": [v[0] for v in labels.values()],
+                "sentiment": [v[1] for v in labels.values()],
+            },
+            schema=pa.schema([("participation_id", pa.string()), ("theme", pa.string()), ("sentiment", pa.string())]),
         ),
     )
-    con.execute("create temp table theme_override as select * from _over")
+    con.execute("create or replace temp table label_override as select * from _over")
     con.unregister("_over")
     unknown = con.execute(
-        "select count(*) from theme_override where theme not in (select code from ref_theme)"
+        "select count(*) from label_override where theme not in (select code from ref_theme)"
     ).fetchall()[0][0]
     if unknown:
         raise ConfigError(
-            f"{reference_dir / 'theme_overrides.csv'}: {unknown} override(s) name a theme "
-            "not in themes.csv; fix the theme codes"
+            f"{reference_dir / 'theme_overrides.csv'} or {corrections.store_path(warehouse)}: {unknown} "
+            "label(s) name a theme not in themes.csv; fix the theme codes"
         )
+
+
+def orphan_corrections(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str | None:
+    """A warning when analysts' labels name records the warehouse does not hold (the record was
+    never loaded here, or its export was replaced): they are kept, and apply if it comes back."""
+    n = con.execute(
+        "select count(*) from label_override where participation_id not in (select participation_id from participation)"
+    ).fetchone()[0]
+    if not n:
+        return None
+    return (
+        f"{n:,} analyst label(s) name records not in this warehouse; kept in "
+        f"{corrections.store_path(warehouse)} (or theme_overrides.csv), not applied"
+    )
 
 
 def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
@@ -705,7 +732,7 @@ def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
         con.unregister("records")
         if links.num_rows != records.num_rows:
             raise CheckFailed("record links lost records; the previous warehouse keeps serving")
-        for name in ("duplicate_of", "duplicate_kind", "campaign_id", "override_theme"):
+        for name in ("duplicate_of", "duplicate_kind", "campaign_id", "override_theme", "override_sentiment"):
             records = records.append_column(name, links.column(name))
         del links
         # Batches of a row group each: DuckDB scans them on every thread (and keeps their order).

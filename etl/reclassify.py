@@ -2,10 +2,11 @@
 
 The warehouse keeps every participation's redacted, normalised text (``text_normalized``): what the
 rules and the model read in a full run. So when the rules change (a lexicon, a theme keyword, an
-analyst's theme in theme_overrides.csv, a retrained model), the warehouse can be classified again
-without the raw exports, which may be purged from the landing zone once loaded (PDPL: personal
-data kept no longer than needed). Everything else stays as the load made it: the records, their
-links, repeats and campaigns, and the screens that do not read the words (5, 7, 8, 9).
+analyst's theme in theme_overrides.csv, a correction made in the app, a retrained model), the
+warehouse can be classified again without the raw exports, which may be purged from the landing
+zone once loaded (PDPL: personal data kept no longer than needed). Everything else stays as the
+load made it: the records, their links, repeats and campaigns, and the screens that do not read the
+words (5, 7, 8, 9).
 
 Like a run, it builds a copy beside the warehouse, checks it, and swaps it in: the app keeps
 serving the previous warehouse until then, and a failed or stopped reclassification changes
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -36,10 +37,11 @@ from etl.pipeline import (
     SQL_DIR,
     build_marts,
     connect_build,
+    label_overrides,
     lock,
+    orphan_corrections,
     remove_build,
     swap_in,
-    theme_overrides,
 )
 
 # Tables built from participation that the classification reaches: rebuilt after it.
@@ -54,6 +56,7 @@ class Reclassified:
     themes_changed: int
     sentiments_changed: int
     seconds: float
+    warnings: list[str] = field(default_factory=list)
 
 
 def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
@@ -97,7 +100,7 @@ def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Pat
             raise ConfigError(f"{warehouse}: no completed load to reclassify; run `python -m etl run INPUT_DIR`")
         _upgrade(con)
         reference.load(con, reference_dir)  # the reference tables as they are now (themes.csv, ...)
-        theme_overrides(con, reference_dir)
+        label_overrides(con, reference_dir, warehouse)
         stored = con.sql("select participation_id, text_normalized, rating from participation").to_arrow_table()
         found = features(
             stored.column("text_normalized"), stored.column("rating"), reference_dir, pool, model_path, clusters=False
@@ -110,9 +113,9 @@ def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Pat
         del classified
         themes, sentiments = con.execute(
             "select count(*) filter (where coalesce(o.theme, c.theme) is distinct from p.theme), "
-            "count(*) filter (where c.sentiment is distinct from p.sentiment) "
+            "count(*) filter (where coalesce(o.sentiment, c.sentiment) is distinct from p.sentiment) "
             "from participation as p inner join classified as c using (participation_id) "
-            "left join theme_override as o using (participation_id)"
+            "left join label_override as o using (participation_id)"
         ).fetchone()
         con.execute("set preserve_insertion_order = true")  # participation stays in time order
         con.execute(load_sql(SQL_DIR, "reclassify"))
@@ -137,6 +140,7 @@ def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Pat
         if failures:
             raise CheckFailed("data checks failed, the previous warehouse keeps serving: " + "; ".join(failures))
         con.execute("checkpoint")
-        return Reclassified(run_id, warehouse, n, themes, sentiments, 0.0)
+        orphans = orphan_corrections(con, warehouse)
+        return Reclassified(run_id, warehouse, n, themes, sentiments, 0.0, [orphans] if orphans else [])
     finally:
         con.close()

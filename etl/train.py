@@ -6,6 +6,10 @@ labels are emoji, not people's), normalises each text as the ETL does, drops tex
 two labels, fits a word uni- and bigram TF-IDF and a class-balanced logistic regression
 (scikit-learn), and writes data/model/sentiment.npz (plain arrays, etl/model.py).
 
+``--corrections WAREHOUSE`` adds the analysts' sentiment corrections of that warehouse (its
+corrections store, etl/corrections.py) to the training data: the stored redacted, normalised text
+with the analyst's label, which wins over any corpus's label for the same text.
+
 ``--evaluate`` also prints the honest estimate the model card reports: leave-one-corpus-out (train
 on the shipped corpora but one, test on it, over the classes it has; ASTD and ATSAD are only ever
 tested on), and Sehhaty's held-out half, for the rules alone, the model alone and the two combined.
@@ -51,6 +55,35 @@ def training_set(corpora: dict[str, list[tuple[str, str]]], names: list[str]) ->
                 labels.setdefault(text, set()).add(label)
     texts = sorted(t for t, ls in labels.items() if len(ls) == 1)
     return texts, [next(iter(labels[t])) for t in texts]
+
+
+def analyst_examples(warehouse: Path) -> list[tuple[str, str]]:
+    """(normalised text, sentiment) for each record of ``warehouse`` whose sentiment an analyst
+    corrected (the latest correction); records no longer in the warehouse are skipped."""
+    import duckdb
+
+    from etl import corrections
+
+    fixes = {pid: s for pid, _, s in corrections.latest(corrections.store_path(warehouse)) if s}
+    if not fixes:
+        return []
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        found = con.execute(
+            "select participation_id, text_normalized from participation "
+            "where participation_id in (select unnest(?)) order by participation_id",
+            [sorted(fixes)],
+        ).fetchall()
+    finally:
+        con.close()
+    return [(text, fixes[pid]) for pid, text in found if text]
+
+
+def with_analysts(texts: list[str], labels: list[str], analysts: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """The training set with the analysts' examples added; theirs is the label of a text they share."""
+    merged = dict(zip(texts, labels)) | dict(analysts)
+    ordered = sorted(merged)
+    return ordered, [merged[t] for t in ordered]
 
 
 def fit(texts: list[str], labels: list[str]):
@@ -116,18 +149,33 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m etl.train", description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the model")
     ap.add_argument("--evaluate", action="store_true", help="leave-one-corpus-out and Sehhaty's held-out half")
+    ap.add_argument(
+        "--corrections", type=Path, metavar="WAREHOUSE", help="add the analysts' sentiment corrections of WAREHOUSE"
+    )
     args = ap.parse_args(argv)
+    if args.corrections is not None and not args.corrections.is_file():
+        print(
+            f"error: {args.corrections}: no warehouse there; pass the warehouse the analysts corrected", file=sys.stderr
+        )
+        return 2
     if not CORPORA.is_dir():
         print(f"error: {CORPORA}: the training corpora are not there (../shared/datasets)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     corpora = {name: read_corpus(name) for name in [*SHIPPED, *TESTED_ONLY]}
     texts, labels = training_set(corpora, list(SHIPPED))
+    analysts = analyst_examples(args.corrections) if args.corrections is not None else []
+    texts, labels = with_analysts(texts, labels, analysts)
     vectorizer, classifier = fit(texts, labels)
     meta = {"corpora": SHIPPED, "texts": len(texts), "max_terms": MAX_TERMS}
+    if analysts:  # the shipped model, trained on the corpora alone, keeps its bytes
+        meta["analyst_corrections"] = len(analysts)
     export(vectorizer, classifier, meta, args.out)
     secs = time.perf_counter() - t0
-    print(f"{args.out}: {len(vectorizer.vocabulary_):,} terms from {len(texts):,} texts in {secs:.0f} s")
+    print(
+        f"{args.out}: {len(vectorizer.vocabulary_):,} terms from {len(texts):,} texts "
+        f"({len(analysts):,} corrected by analysts) in {secs:.0f} s"
+    )
     if args.evaluate:
         evaluate(corpora, args.out)
     return 0

@@ -86,6 +86,7 @@ COUNTED = {  # every counted string, with the other values it takes
     "export_note": {"total": "9", "xlsx": "9"},
     "channel_service_caption": {},
     "reason_field_count": {"found": "4"},
+    "record_saved": {},
 }
 EXPECTED = {  # n: (the Arabic form, the English) of "matches"
     0: ("لا توجد مشاركات تطابق", "0 participations match"),

@@ -33,9 +33,11 @@ with wide as (
         coalesce(records.override_theme, records.theme) as theme,
         case when records.override_theme is not null then 1.0 else records.theme_confidence end as theme_confidence,
         case when records.override_theme is not null then 'analyst' else 'rules' end as theme_source,
-        records.sentiment,
-        records.sentiment_source,
-        records.sentiment_confidence,
+        coalesce(records.override_sentiment, records.sentiment) as sentiment,
+        case when records.override_sentiment is not null then 'analyst' else records.sentiment_source end
+            as sentiment_source,
+        case when records.override_sentiment is not null then 1.0 else records.sentiment_confidence end
+            as sentiment_confidence,
         records.offensive_term,
         records.security_rule,
         records.cluster as text_cluster,

@@ -1,15 +1,16 @@
 -- Reclassify: themes, sentiment and the text screens (controls 2 and 6) again, from the stored text,
 -- with the rules and model as they are now (`python -m etl reclassify`). `classified` holds the new
--- features per participation; `theme_override` the analysts' themes. The other screens (5, 7, 8, 9)
+-- features per participation; `label_override` the analysts' themes and sentiments. The other screens (5, 7, 8, 9)
 -- come from what the text stage and the links stored, and stay as they are.
 update participation
 set
-    theme = coalesce(theme_override.theme, classified.theme),
-    theme_confidence = case when theme_override.theme is not null then 1.0 else classified.theme_confidence end,
-    theme_source = case when theme_override.theme is not null then 'analyst' else 'rules' end,
-    sentiment = classified.sentiment,
-    sentiment_source = classified.sentiment_source,
-    sentiment_confidence = classified.sentiment_confidence,
+    theme = coalesce(label_override.theme, classified.theme),
+    theme_confidence = case when label_override.theme is not null then 1.0 else classified.theme_confidence end,
+    theme_source = case when label_override.theme is not null then 'analyst' else 'rules' end,
+    sentiment = coalesce(label_override.sentiment, classified.sentiment),
+    sentiment_source = case when label_override.sentiment is not null then 'analyst' else classified.sentiment_source end,
+    sentiment_confidence
+        = case when label_override.sentiment is not null then 1.0 else classified.sentiment_confidence end,
     screening_controls = list_sort(list_distinct(
         list_filter(participation.screening_controls, lambda x: x not in (2, 6))
         || list_filter([
@@ -26,5 +27,5 @@ set
         ], lambda x: x is not null)
         || list_filter(participation.screening_rules, lambda x: not (x like '2:%' or x like '5:%' or x like '6:%'))
 from classified
-left join theme_override on theme_override.participation_id = classified.participation_id
+left join label_override on label_override.participation_id = classified.participation_id
 where participation.participation_id = classified.participation_id

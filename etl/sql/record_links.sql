@@ -120,9 +120,10 @@ select
     repeats.duplicate_of,
     repeats.duplicate_kind,
     in_campaign.campaign_id,
-    override.theme as override_theme
+    override.theme as override_theme,
+    override.sentiment as override_sentiment
 from keys
 left join repeats on repeats.pos = keys.pos
 left join in_campaign on in_campaign.pos = keys.pos
-left join theme_override as override on override.participation_id = keys.participation_id
+left join label_override as override on override.participation_id = keys.participation_id
 order by keys.pos
