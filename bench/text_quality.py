@@ -62,6 +62,22 @@ def macro_f1(gold: list[str], pred: list[str]) -> float:
     return sum(f1s) / len(f1s)
 
 
+def interval(gold: list[str], pred: list[str], rounds: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """A 95% bootstrap interval of macro-F1: the rows drawn again with replacement ``rounds`` times.
+    With classes of one or two rows (privacy, response speed, new services in Sehhaty's halves) one
+    record moves macro-F1 by several points; the interval says how far a figure can be trusted."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = len(gold)
+    draws = []
+    for _ in range(rounds):
+        idx = rng.integers(0, n, n)
+        draws.append(macro_f1([gold[i] for i in idx], [pred[i] for i in idx]))
+    lo, hi = np.percentile(draws, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def evaluate(rows: list[dict]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for split in ("dev", "held_out", "all"):
@@ -79,6 +95,11 @@ def evaluate(rows: list[dict]) -> dict[str, dict[str, float]]:
             "rating_only_macro_f1": macro_f1(gs, rating_only),
             "theme_accuracy": sum(a == b for a, b in zip(gt, pt)) / len(part),
             "theme_macro_f1": macro_f1(gt, pt),
+            "theme_macro_f1_interval": interval(gt, pt),
+            "theme_macro_f1_large": macro_f1(
+                [g for g in gt if sum(x == g for x in gt) >= 20],
+                [p for g, p in zip(gt, pt) if sum(x == g for x in gt) >= 20],
+            ),
         }
     return out
 
@@ -139,7 +160,9 @@ def main() -> None:
         print(
             f"{split:9s} rows={m['rows']:4d}  sentiment: acc {m['sentiment_accuracy']:.3f} "
             f"macro-F1 {m['sentiment_macro_f1']:.3f} (rating alone {m['rating_only_macro_f1']:.3f})  "
-            f"themes: acc {m['theme_accuracy']:.3f} macro-F1 {m['theme_macro_f1']:.3f}"
+            f"themes: acc {m['theme_accuracy']:.3f} macro-F1 {m['theme_macro_f1']:.3f} "
+            f"(95% interval {m['theme_macro_f1_interval'][0]:.3f}-{m['theme_macro_f1_interval'][1]:.3f}; "
+            f"over the classes of 20 rows or more {m['theme_macro_f1_large']:.3f})"
         )
     try:
         compared = compare(rows)

@@ -270,6 +270,7 @@ def re2_superset(pattern: str) -> str | None:
 
 
 # -- themes ------------------------------------------------------------------------------------
+PRAISE = "thanks_praise"  # the theme of praise and thanks: a subject named beside it wins
 TOKENS_REMEMBERED = 200_000  # per cache and process: about 30 MB
 
 
@@ -322,7 +323,10 @@ class ThemeRules:
                     scores[theme] = scores.get(theme, 0.0) + weight
         if not scores:
             return "other", 0.0
-        best = max(sorted(scores), key=lambda t: scores[t])
+        # Praise that names a subject is about that subject ("easy and lovely" is usability,
+        # "excellent, but I cannot log in" a login problem): thanks and praise only when none is named.
+        subjects = [t for t in scores if t != PRAISE] or list(scores)
+        best = max(sorted(subjects), key=lambda t: scores[t])
         return best, round(scores[best] / sum(scores.values()), 3)
 
     def _hits(self, token: str) -> list[tuple[str, float]]:
@@ -495,7 +499,7 @@ def theme_of(
     ``words``: what the words say (``SentimentRules.words_label``); ``split``: as ``ThemeRules.theme``."""
     theme, confidence = theme_rules.theme(text, folded, split)
     if theme == "other" and words == "positive":
-        return "thanks_praise", PRAISE_CONFIDENCE
+        return PRAISE, PRAISE_CONFIDENCE
     return theme, confidence
 
 
