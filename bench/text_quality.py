@@ -19,7 +19,9 @@ import csv
 from collections import Counter
 from pathlib import Path
 
-from etl.classify import rules, theme_and_sentiment
+import pyarrow as pa
+
+from etl.classify import features, rules, theme_and_sentiment
 from etl.text import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,9 +85,10 @@ def evaluate(rows: list[dict]) -> dict[str, dict[str, float]]:
     for split in ("dev", "held_out", "all"):
         part = [r for r in rows if split == "all" or r["split"] == split]
         norm = [normalise(r["text"]) for r in part]
-        both = [theme_and_sentiment(t, r["rating"], REFERENCE) for t, r in zip(norm, part)]
-        ps = [b[2] for b in both]
-        pt = [b[0] for b in both]
+        # as the ETL labels them: etl.classify.features, the rules, the rating and the model
+        found = features(pa.array(norm), pa.array([r["rating"] for r in part], pa.int64()), REFERENCE, clusters=False)
+        ps = [str(s) for s in found.column("sentiment").to_pylist()]
+        pt = [str(s) for s in found.column("theme").to_pylist()]
         gs, gt = [r["sentiment"] for r in part], [r["theme"] for r in part]
         rating_only = ["positive" if r["rating"] >= 4 else "negative" if r["rating"] <= 2 else "neutral" for r in part]
         out[split] = {

@@ -128,9 +128,11 @@ def _recall(gold: list[str], pred: list[str], c: str) -> float:
 
 
 def scores(rows: list[tuple[str, str]], model_path: Path) -> dict[str, tuple[float, float]]:
-    """(macro-F1, negative recall) of the rules alone, the model alone and the two combined (the
-    rules where they find a sentiment word, else the model), over the classes ``rows`` have."""
-    from etl.classify import rules
+    """(macro-F1, negative recall) of the rules alone, the model alone and the two combined as the
+    ETL combines them (etl.classify._sentiments: the model's negative when it is at least
+    ``NEGATIVE_OVERRIDE`` sure, else the rules where they find a sentiment word, else the model),
+    over the classes ``rows`` have."""
+    from etl.classify import NEGATIVE_OVERRIDE, rules
 
     model = load(model_path)
     _, sentiment_rules = rules(ROOT / "data" / "reference")
@@ -138,7 +140,11 @@ def scores(rows: list[tuple[str, str]], model_path: Path) -> dict[str, tuple[flo
     by_rules = [sentiment_rules.words_label(t) for t, _ in rows]
     among = tuple(c for c in CLASSES if c in gold)  # a two-class corpus: neutral is no answer it has
     by_model = [model.predict(text, among)[0] for text, _ in rows]
-    combined = [r or m for r, m in zip(by_rules, by_model)]
+    as_etl = [model.predict(text) for text, _ in rows]  # over all three classes, as in the ETL
+    combined = [
+        "negative" if label == "negative" and p >= NEGATIVE_OVERRIDE and "negative" in among else (r or m)
+        for r, m, (label, p) in zip(by_rules, by_model, as_etl)
+    ]
     return {
         name: (_macro_f1(gold, pred), _recall(gold, pred, "negative"))
         for name, pred in (("rules", [r or "neutral" for r in by_rules]), ("model", by_model), ("combined", combined))

@@ -76,10 +76,10 @@ def test_a_missing_or_damaged_model_stops_the_etl_in_one_line(
 
 
 def test_the_warehouse_says_where_each_sentiment_came_from(built) -> None:
-    """The rules' words first, then the record's rating, then the model; an empty text with no
-    rating is neutral with no source. Confidence: the rules' and the rating's measured precision,
-    the model's probability."""
-    from etl.classify import RATING_CONFIDENCE, RULES_CONFIDENCE, rules
+    """The model's negative when it is at least NEGATIVE_OVERRIDE sure; else the rules' words, then
+    the record's rating, then the model; an empty text with no rating is neutral with no source.
+    Confidence: the rules' and the rating's measured precision, the model's probability."""
+    from etl.classify import NEGATIVE_OVERRIDE, RATING_CONFIDENCE, RULES_CONFIDENCE, rules
 
     wh, _ = built
     con = duckdb.connect(str(wh), read_only=True)
@@ -90,20 +90,24 @@ def test_the_warehouse_says_where_each_sentiment_came_from(built) -> None:
     _, sentiment_rules = rules(ROOT / "data" / "reference")
     model = m.load()
     seen = set()
+    overridden = 0  # records whose words or rating the model's negative overrode
     for text, rating, sentiment, source, confidence in rows[:3000]:
         words = sentiment_rules.words_label(text) if text else None
-        if words:
+        label, p = model.predict(text) if text else (None, 0.0)
+        if label == "negative" and p >= NEGATIVE_OVERRIDE:
+            expected = ("model", "negative", pytest.approx(p, abs=1e-5))
+            overridden += bool(words or rating)
+        elif words:
             expected = ("rules", words, RULES_CONFIDENCE)
         elif rating:
             expected = ("rating", sentiment, RATING_CONFIDENCE)
         elif text:
-            label, p = model.predict(text)
             expected = ("model", label, pytest.approx(p, abs=1e-5))
         else:
             expected = ("none", "neutral", None)
         assert (source, sentiment, confidence) == expected, text
         seen.add(source)
-    assert {"rules", "rating", "model"} <= seen
+    assert {"rules", "rating", "model"} <= seen and overridden
 
 
 @pytest.mark.parametrize(
