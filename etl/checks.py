@@ -254,7 +254,7 @@ NOT_TEXT: tuple[tuple[str, str], ...] = tuple(
         "campaign": ("campaign_id", "text_cluster", "channel", "theme"),
         "duplicate_row": ("duplicate_of", "source"),
         "quarantine": ("source",),
-        "etl_run": ("status", "stage_seconds", "history_note"),
+        "etl_run": ("status", "stage_seconds", "history_note", "load_fingerprint", "rules_fingerprint"),
         "etl_run_source": ("source", "mapping", "name_ar", "name_en"),
         "etl_file": ("source", "sha256"),
         "mart_daily": _DAILY_KEYS[:-1],  # moderation_control is a number

@@ -75,6 +75,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     console = _console()
     warehouse = _warehouse(args)
+    input_dir = Path(args.input_dir)
+    sources_path = Path(args.sources) if args.sources else settings.path("SOURCES_PATH")
+    salt = settings.sender_salt()
+    if not args.source and input_dir.is_dir():  # a partial run (--source) always builds
+        decision = _plan(warehouse, input_dir, sources_path, salt, args.full)
+        if decision.action == "up to date":
+            print(f"{warehouse}: up to date, nothing to load ({decision.why}); --full builds it again", file=sys.stderr)
+            return 0
+        if decision.action == "reclassify":
+            print(f"reclassifying the stored text, no export read again: {decision.why}", file=sys.stderr)
+            return cmd_reclassify(args)
+        if not args.quiet:  # with --quiet, stderr holds only the outcome (and an error in one line)
+            print(f"building from every export: {decision.why}", file=sys.stderr)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
         task = bar.add_task("extract", total=None)
@@ -83,11 +96,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             bar.update(task, description=what, completed=done, total=total)
 
         result = run(
-            Path(args.input_dir),
+            input_dir,
             warehouse,
-            Path(args.sources) if args.sources else settings.path("SOURCES_PATH"),
+            sources_path,
             settings.path("REFERENCE_DIR"),
-            settings.sender_salt(),
+            salt,
             only=args.source or None,
             progress=progress,
         )
@@ -128,6 +141,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _plan(warehouse: Path, input_dir: Path, sources_path: Path, salt: str, full: bool):
+    """What the run must do (etl/fingerprint.py): nothing, reclassify, or build."""
+    from etl.fingerprint import load_fingerprint, plan, rules_fingerprint
+    from etl.sources import load_sources, match_files
+
+    files = [path for path, _ in match_files(input_dir, load_sources(sources_path))]
+    warehouse = warehouse.resolve()
+    rules = rules_fingerprint(settings.path("REFERENCE_DIR"), settings.path("SENTIMENT_MODEL_PATH"), warehouse)
+    return plan(warehouse, input_dir, files, load_fingerprint(sources_path, salt), rules, full)
 
 
 def _warehouse(args: argparse.Namespace) -> Path:
@@ -265,12 +289,21 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=cmd_generate)
 
-    r = sub.add_parser("run", help="load every export under INPUT_DIR into a new warehouse, check it, swap it in")
+    r = sub.add_parser(
+        "run",
+        help="bring the warehouse up to date with INPUT_DIR: nothing when nothing changed, reclassify when only the "
+        "rules did, else load every export into a new warehouse, check it, swap it in",
+    )
     r.add_argument("input_dir", help="the landing zone: one folder per channel's exports")
     r.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
     r.add_argument("--sources", help="source mappings (default: the SOURCES_PATH setting)")
     r.add_argument("--source", action="append", help="load only this source (repeatable)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--full",
+        action="store_true",
+        help="build from every export even when the warehouse is up to date or only the rules changed",
+    )
     r.set_defaults(func=cmd_run)
 
     pub = sub.add_parser("publish", help="build the public snapshot of a period: aggregates, suppressed, frozen")

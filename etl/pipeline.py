@@ -38,6 +38,7 @@ from etl import checks, corrections, reference
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError, InputFileError
 from etl.extract import Extracted, extract, extract_csv_native
+from etl.fingerprint import load_fingerprint, rules_fingerprint
 from etl.model import model as sentiment_model
 from etl.parallel import beside, worker_pool
 from etl.retention import file_sha256
@@ -60,8 +61,9 @@ SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
 ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 # 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits;
 # 5: etl_run.history_note says why the run history was not carried over;
-# 6: participation.sentiment_source and sentiment_confidence
-SCHEMA_VERSION = 6
+# 6: participation.sentiment_source and sentiment_confidence;
+# 7: etl_run.load_fingerprint and rules_fingerprint (etl/fingerprint.py); sentiment_source 'analyst'
+SCHEMA_VERSION = 7
 HISTORY_TABLES = ("etl_run", "etl_run_source", "etl_file")
 
 
@@ -144,6 +146,10 @@ def run(
     if not files:
         raise ConfigError(f"{input_dir}: no export files found; put exports there or run `python -m etl generate`")
     warehouse = warehouse.resolve()
+    prints = (
+        load_fingerprint(sources_path, salt),
+        rules_fingerprint(reference_dir, setting_path("SENTIMENT_MODEL_PATH"), warehouse),
+    )
     with lock(warehouse):
         # Builds left by a run that was killed (SIGKILL, power loss) may hold raw rows: with the
         # lock held no other run is building, so every one of them goes.
@@ -170,6 +176,7 @@ def run(
                     now or riyadh_now(),
                     pool,
                     hashing,
+                    prints,
                 )
             _unchanged(input_dir, hashing.result())
             swap_in(tmp, warehouse)
@@ -281,6 +288,7 @@ def _build(
     now: dt.datetime,
     pool: Executor | None,
     hashing: Future,
+    prints: tuple[str, str],
 ) -> RunResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -324,7 +332,7 @@ def _build(
         con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now)
         run_id, history_note = _bookkeeping(
-            con, warehouse, input_dir, stats, started_at, now, hashing.result(), file_rows
+            con, warehouse, input_dir, stats, started_at, now, hashing.result(), file_rows, prints
         )
         timings["marts"] = time.perf_counter() - t
 
@@ -793,6 +801,7 @@ def _bookkeeping(
     now: dt.datetime,
     manifest: list[tuple],
     file_rows: dict[str, int],
+    prints: tuple[str, str],
 ) -> tuple[int, str | None]:
     con.execute(load_sql(SQL_DIR, "run_tables"))
     history_note = None
@@ -840,7 +849,7 @@ def _bookkeeping(
         )
     con.execute(
         "insert into etl_run select ?, ?, ?, 'success', ?, sum(files), sum(rows_read), sum(rows_loaded), "
-        "sum(rows_quarantined), sum(rows_duplicate), null, null, ?, ? from etl_run_source where run_id = ?",
+        "sum(rows_quarantined), sum(rows_duplicate), null, null, ?, ?, ?, ? from etl_run_source where run_id = ?",
         [
             run_id,
             started_at,
@@ -848,6 +857,7 @@ def _bookkeeping(
             input_dir.name,
             SCHEMA_VERSION,
             history_note,
+            *prints,
             run_id,
         ],
     )

@@ -30,6 +30,7 @@ from core.sqlfiles import load_sql
 from etl import checks, reference
 from etl.classify import features, load_rules
 from etl.errors import CheckFailed, ConfigError, require_warehouse
+from etl.fingerprint import rules_fingerprint
 from etl.model import model as sentiment_model
 from etl.parallel import worker_pool
 from etl.pipeline import (
@@ -66,6 +67,7 @@ def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
     require_warehouse(warehouse)
     model_path = setting_path("SENTIMENT_MODEL_PATH")
     sentiment_model(model_path)  # a missing or damaged model stops here, in one line
+    rules = rules_fingerprint(reference_dir, model_path, warehouse)  # before reading: a later edit shows next run
     with lock(warehouse):
         tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
         remove_build(tmp)
@@ -73,7 +75,7 @@ def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
             shutil.copyfile(warehouse, tmp)
             size = warehouse.stat().st_size  # about as much text as the exports held: pool or not
             with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool:
-                result = _reclassify(tmp, warehouse, reference_dir, model_path, pool)
+                result = _reclassify(tmp, warehouse, reference_dir, model_path, pool, rules)
             swap_in(tmp, warehouse)
         except BaseException:
             remove_build(tmp)
@@ -87,11 +89,13 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     contract): the bookkeeping tables it lacks, and the columns reclassify writes."""
     con.execute(load_sql(SQL_DIR, "run_tables"))  # every statement there is `create table if not exists`
     con.execute("alter table etl_run add column if not exists history_note varchar")
+    con.execute("alter table etl_run add column if not exists load_fingerprint varchar")
+    con.execute("alter table etl_run add column if not exists rules_fingerprint varchar")
     con.execute("alter table participation add column if not exists sentiment_source varchar")
     con.execute("alter table participation add column if not exists sentiment_confidence double")
 
 
-def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Path, pool) -> Reclassified:
+def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Path, pool, rules: str) -> Reclassified:
     con = connect_build(tmp)
     try:
         # fetchall: DuckDB refuses a register() while a result is unfinished
@@ -128,9 +132,9 @@ def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Pat
         run_id = con.execute("select max(run_id) + 1 from etl_run").fetchone()[0]
         con.execute(
             "insert into etl_run (run_id, started_at, finished_at, status, input_dir, files, rows_read, "
-            "rows_loaded, rows_quarantined, rows_duplicate, schema_version) "
-            "values (?, ?, ?, 'reclassified', null, 0, ?, ?, 0, 0, ?)",
-            [run_id, now, now, n, n, SCHEMA_VERSION],
+            "rows_loaded, rows_quarantined, rows_duplicate, schema_version, rules_fingerprint) "
+            "values (?, ?, ?, 'reclassified', null, 0, ?, ?, 0, 0, ?, ?)",
+            [run_id, now, now, n, n, SCHEMA_VERSION, rules],
         )
         con.execute("drop table warehouse_meta")
         con.execute(

@@ -257,7 +257,7 @@ def test_sessions_never_see_a_half_built_warehouse(browser, demo_dir: Path, tmp_
         reloads = 0
         for _ in range(3):
             etl_proc = subprocess.Popen(
-                [sys.executable, "-m", "etl", "run", str(demo_dir), "--quiet"],
+                [sys.executable, "-m", "etl", "run", str(demo_dir), "--quiet", "--full"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

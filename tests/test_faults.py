@@ -31,7 +31,9 @@ def _env(tmp: Path, wh: Path) -> dict[str, str]:
 
 
 def _etl_cmd(landing: Path) -> list[str]:
-    return [sys.executable, "-m", "etl", "run", str(landing), "--quiet"]
+    """A build every time (--full): the same exports again would otherwise be up to date, with no build
+    to kill."""
+    return [sys.executable, "-m", "etl", "run", str(landing), "--quiet", "--full"]
 
 
 def _counts(wh: Path) -> tuple[int, int]:

@@ -14,7 +14,9 @@ create table if not exists etl_run (
     seconds double,
     stage_seconds varchar,
     schema_version integer,
-    history_note varchar  -- why the runs before this one are missing, when their history could not be copied
+    history_note varchar,  -- why the runs before this one are missing, when their history could not be copied
+    load_fingerprint varchar,  -- what turned the exports into records (etl/fingerprint.py); a load's only
+    rules_fingerprint varchar  -- what labelled and screened the stored text, analysts' corrections included
 );
 
 -- The manifest: every file each run loaded, whole (a run that refuses a file loads nothing), as it
