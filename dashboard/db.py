@@ -13,12 +13,14 @@ so a correction made now is in the next query's answer.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import settings
@@ -26,6 +28,7 @@ from core.sqlfiles import load_sql
 from etl import corrections
 
 SQL_DIR = Path(__file__).parent / "sql"
+LABELLED = re.compile(r"theme|sentiment", re.IGNORECASE)  # the columns a correction changes, by name
 # mart_daily's keys; every other column of it is a count, which a correction moves between keys
 MART_KEYS = (
     "day",
@@ -84,53 +87,93 @@ def corrections_path() -> Path:
     return corrections.store_path(warehouse_path())
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _corrections(path: str, corrected: int) -> pd.DataFrame:
-    del corrected  # part of the cache key only
-    return pd.DataFrame(
-        corrections.latest(Path(path)), columns=["participation_id", "theme", "sentiment"], dtype="string"
+class Overlay(NamedTuple):
+    """The corrections as the app reads them: the latest label of each corrected record, and the
+    rows that move those records' counts in ``mart_daily`` (+1 under the corrected labels, -1 under
+    the stored ones, for every count the mart holds)."""
+
+    fixes: pa.Table
+    mart_delta: pa.Table
+
+
+def build_overlay(con: duckdb.DuckDBPyConnection, fixes: list[tuple]) -> Overlay:
+    """The ``Overlay`` of ``fixes`` ((participation_id, theme, sentiment), as
+    ``corrections.latest`` gives them) over the warehouse attached to ``con``. Built once per
+    warehouse and corrections version: the mart's delta reads the corrected records' rows."""
+    table = pa.table(
+        {
+            name: pa.array([f[i] for f in fixes], pa.string())
+            for i, name in enumerate(("participation_id", "theme", "sentiment"))
+        }
     )
+    cur = con.cursor()
+    try:
+        cur.execute("use warehouse")
+        cur.register("label_correction", table)
+        cur.execute(load_sql(SQL_DIR, "overlay_participation"))
+        mart = load_sql(Path(corrections.__file__).parent / "sql", "mart_daily")
+        if mart.count("from participation\n") != 1:
+            raise RuntimeError("etl/sql/mart_daily.sql: expected one `from participation` to overlay")
+        counts = [
+            r[0]
+            for r in cur.execute(
+                "select column_name from duckdb_columns() where database_name = 'warehouse' "
+                "and table_name = 'mart_daily' order by column_index"
+            ).fetchall()
+            if r[0] not in MART_KEYS
+        ]
+        minus = ", ".join([*MART_KEYS, *(f"-{c} as {c}" for c in counts)])
+        delta = cur.sql(
+            "select * from (" + mart.replace("from participation\n", "from corrected_rows\n") + ") "
+            f"union all by name select {minus} from ("
+            + mart.replace("from participation\n", "from stored_rows\n")
+            + ")"
+        ).to_arrow_table()
+    finally:
+        cur.close()
+    return Overlay(table, delta)
 
 
-def _overlay(cur: duckdb.DuckDBPyConnection, fixes: pd.DataFrame) -> None:
+def overlay(cur: duckdb.DuckDBPyConnection, over: Overlay) -> None:
     """``participation`` and ``mart_daily`` with the corrections over them, as temporary views on
-    this cursor (found before the warehouse's tables of the same names)."""
-    cur.register("label_correction", fixes)
+    this cursor (found before the warehouse's tables of the same names): the pages' SQL is the same."""
+    cur.register("label_correction", over.fixes)
     cur.execute(load_sql(SQL_DIR, "overlay_participation"))
-    # mart_daily plus, for each corrected record, its counts under its corrected labels and minus
-    # them under its stored ones: every page that sums the mart sums the corrected figures.
-    mart = load_sql(Path(corrections.__file__).parent / "sql", "mart_daily")
-    if mart.count("from participation\n") != 1:
-        raise RuntimeError("etl/sql/mart_daily.sql: expected one `from participation` to overlay")
-    counts = [
-        r[0]
-        for r in cur.execute(
-            "select column_name from duckdb_columns() where database_name = 'warehouse' "
-            "and table_name = 'mart_daily' order by column_index"
-        ).fetchall()
-        if r[0] not in MART_KEYS
-    ]
-    minus = ", ".join([*MART_KEYS, *(f"-{c} as {c}" for c in counts)])
+    cur.register("mart_correction", over.mart_delta)
     cur.execute(
         "create or replace temp view mart_daily as "
-        "select * from warehouse.main.mart_daily "
-        "union all by name select * from (" + mart.replace("from participation\n", "from corrected_rows\n") + ") "
-        f"union all by name select {minus} from (" + mart.replace("from participation\n", "from stored_rows\n") + ")"
+        "select * from warehouse.main.mart_daily union all by name select * from mart_correction"
     )
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _overlay(path: str, version: str, store: str, corrected: int) -> Overlay | None:
+    """The overlay of this warehouse and corrections version (None: none, or a warehouse from
+    before the labels' sources, to which the corrections apply at its next run)."""
+    del corrected  # part of the cache key only
+    fixes = corrections.latest(Path(store))
+    if not fixes:
+        return None
+    try:
+        return build_overlay(_connection(path, version), fixes)
+    except (duckdb.BinderException, duckdb.CatalogException):
+        return None
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _query(sql: str, params: tuple, version: str, corrected: int = 0) -> pd.DataFrame:
-    con = _connection(str(warehouse_path()), version)
+    path = str(warehouse_path())
+    con = _connection(path, version)
+    # A query that reads no label (theme or sentiment, nor their confidence or source, nor a filter
+    # on them) gives the same answer with the corrections and without: a correction only moves a
+    # record between labels, and its mart rows sum to zero over any other grouping. Those skip it.
+    labelled = corrected and LABELLED.search(sql)
+    over = _overlay(path, version, str(corrections_path()), corrected) if labelled else None
     cur = con.cursor()
     try:
         cur.execute("use warehouse")
-        if corrected:
-            fixes = _corrections(str(corrections_path()), corrected)
-            if len(fixes):
-                # a warehouse from before the labels' sources: the corrections apply at its next run
-                with contextlib.suppress(duckdb.BinderException, duckdb.CatalogException):
-                    _overlay(cur, fixes)
+        if over is not None:
+            overlay(cur, over)
         return cur.execute(sql, list(params)).df()
     finally:
         cur.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.sqlfiles import load_sql
 from etl import corrections
 from etl.corrections import CorrectionError
 from etl.reclassify import reclassify
@@ -216,3 +217,34 @@ def test_training_takes_the_analysts_sentiments(own: Path) -> None:
     assert examples == [(text, "negative")]
     texts, labels = with_analysts(["a", text], ["neutral", "positive"], examples)
     assert dict(zip(texts, labels)) == {"a": "neutral", text: "negative"}  # the analyst's label wins
+
+
+def test_a_correction_moves_counts_between_labels_only(own: Path) -> None:
+    """The overlay's mart rows add +1 under the corrected labels and -1 under the stored ones: they sum
+    to zero over any grouping without a label, which is why queries that name no label skip it."""
+    from dashboard import db
+
+    con = duckdb.connect()
+    con.execute("attach ? as warehouse (read_only)", [str(own)])
+    fixes = con.execute(
+        "select participation_id, 'usability', 'negative' from warehouse.participation "
+        "where theme <> 'usability' and sentiment <> 'negative' order by participation_id limit 7"
+    ).fetchall()
+    delta = db.build_overlay(con, fixes).mart_delta
+    con.register("delta", delta)
+    assert con.execute("select sum(participations), sum(abs(participations)) from delta").fetchone() == (0, 14)
+    assert (
+        con.execute(
+            "select count(*) from (select channel, day, sum(participations) s from delta group by all) where s <> 0"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute(
+            "select sum(participations) from delta where theme = 'usability' and sentiment = 'negative'"
+        ).fetchone()[0]
+        == 7
+    )
+    assert db.LABELLED.search(load_sql(db.SQL_DIR, "theme_totals")) and not db.LABELLED.search(
+        load_sql(db.SQL_DIR, "kpis")
+    )
