@@ -26,22 +26,12 @@ import streamlit as st
 from core import settings
 from core.sqlfiles import load_sql
 from etl import corrections
+from etl.checks import DAILY_KEYS
 
 SQL_DIR = Path(__file__).parent / "sql"
 LABELLED = re.compile(r"theme|sentiment", re.IGNORECASE)  # the columns a correction changes, by name
 # mart_daily's keys; every other column of it is a count, which a correction moves between keys
-MART_KEYS = (
-    "day",
-    "channel",
-    "tool",
-    "region",
-    "theme",
-    "moderation_status",
-    "language",
-    "sentiment",
-    "beneficiary_type",
-    "moderation_control",
-)
+MART_KEYS = ("day", *DAILY_KEYS)
 
 
 class WarehouseMissing(RuntimeError):

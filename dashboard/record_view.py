@@ -40,6 +40,15 @@ def facts(lang: str, row: pd.Series, names: dict[tuple[str, str], str]) -> pd.Da
     def name(dim: str, code: object) -> str | None:
         return None if code is None or pd.isna(code) else names.get((dim, str(code)), str(code))
 
+    def label(which: str) -> str:  # its name, confidence and source
+        return t(
+            lang,
+            "record_label_value",
+            name=name(which, row[which]),
+            confidence=percent(row[f"{which}_confidence"]),
+            source=_source(lang, row[f"{which}_source"]),
+        )
+
     rules = [str(r) for r in (row["screening_rules"] if row["screening_rules"] is not None else [])]
     campaign = None
     if row["campaign_id"] is not None and not pd.isna(row["campaign_id"]):
@@ -63,26 +72,8 @@ def facts(lang: str, row: pd.Series, names: dict[tuple[str, str], str]) -> pd.Da
         ("col_moderated", _when(row["moderated_at"])),
         ("col_responded", _when(row["responded_at"])),
         ("col_rating", None if pd.isna(row["rating"]) else number(int(row["rating"]), lang)),
-        (
-            "col_theme",
-            t(
-                lang,
-                "record_label_value",
-                name=name("theme", row["theme"]),
-                confidence=percent(row["theme_confidence"]),
-                source=_source(lang, row["theme_source"]),
-            ),
-        ),
-        (
-            "col_sentiment",
-            t(
-                lang,
-                "record_label_value",
-                name=name("sentiment", row["sentiment"]),
-                confidence=percent(row["sentiment_confidence"]),
-                source=_source(lang, row["sentiment_source"]),
-            ),
-        ),
+        ("col_theme", label("theme")),
+        ("col_sentiment", label("sentiment")),
         ("col_status", name("status", row["moderation_status"])),
         ("col_screening_rules", "; ".join(rules) or None),
         ("col_duplicate_of", duplicate),
@@ -137,32 +128,25 @@ def _form(lang: str, row: pd.Series, names: dict[tuple[str, str], str]) -> None:
     themes = sorted(code for dim, code in names if dim == "theme")
     sentiments = list(corrections.SENTIMENTS)
     pid = str(row["participation_id"])
+    choices = {"theme": themes, "sentiment": sentiments}
     with st.form(key="record_correct", border=False):
         st.caption(t(lang, "record_correct_caption"))
-        c1, c2 = st.columns(2)
-        theme = c1.selectbox(
-            t(lang, "col_theme"),
-            themes,
-            index=themes.index(row["theme"]) if row["theme"] in themes else None,
-            format_func=lambda code: names.get(("theme", code), code),
-            key=f"fix_theme_{pid}",
-        )
-        sentiment = c2.selectbox(
-            t(lang, "col_sentiment"),
-            sentiments,
-            index=sentiments.index(row["sentiment"]) if row["sentiment"] in sentiments else None,
-            format_func=lambda code: names.get(("sentiment", code), code),
-            key=f"fix_sentiment_{pid}",
-        )
+        chosen = {}
+        for column, (label, codes) in zip(st.columns(2), choices.items()):
+            chosen[label] = column.selectbox(
+                t(lang, f"col_{label}"),
+                codes,
+                index=codes.index(row[label]) if row[label] in codes else None,
+                format_func=lambda code, label=label: names.get((label, code), code),
+                key=f"fix_{label}_{pid}",
+            )
         if not st.form_submit_button(t(lang, "record_save"), type="primary"):
             return
     changed = 0
-    for label, new, old, allowed in (
-        ("theme", theme, row["theme"], themes),
-        ("sentiment", sentiment, row["sentiment"], sentiments),
-    ):
+    for label, new in chosen.items():
+        old = row[label]
         if new is not None and new != old:
-            save(pid, label, None if old is None or pd.isna(old) else str(old), new, allowed)
+            save(pid, label, None if old is None or pd.isna(old) else str(old), new, choices[label])
             changed += 1
     if not changed:
         st.info(t(lang, "record_unchanged"))

@@ -62,8 +62,8 @@ _DAILY_FIGURES = {
         for n in range(1, 10)
     },
 }
-# mart_daily's grain: a day and a value of every filter dimension.
-_DAILY_KEYS = (
+# mart_daily's grain: a day and a value of every filter dimension (its other columns are counts).
+DAILY_KEYS = (
     "channel",
     "tool",
     "region",
@@ -74,7 +74,7 @@ _DAILY_KEYS = (
     "beneficiary_type",
     "moderation_control",
 )
-_KEYS = ", ".join(_DAILY_KEYS)
+_KEYS = ", ".join(DAILY_KEYS)
 
 
 def _weighted(value: str) -> str:
@@ -257,7 +257,7 @@ NOT_TEXT: tuple[tuple[str, str], ...] = tuple(
         "etl_run": ("status", "stage_seconds", "history_note", "load_fingerprint", "rules_fingerprint"),
         "etl_run_source": ("source", "mapping", "name_ar", "name_en"),
         "etl_file": ("source", "sha256"),
-        "mart_daily": _DAILY_KEYS[:-1],  # moderation_control is a number
+        "mart_daily": DAILY_KEYS[:-1],  # moderation_control is a number
         "mart_window": ("period", "dimension", "code"),
     }.items()
     for column in columns
