@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard import db, queries
 from dashboard.components import show_table
 from dashboard.exports import localise_markers
-from dashboard.i18n import hijri, number, percent, t
+from dashboard.i18n import hijri, isolate, number, percent, t
 from dashboard.state import current_role, current_user
 from etl import corrections
 
@@ -101,7 +101,8 @@ def show(lang: str, participation_id: str, names: dict[tuple[str, str], str]) ->
     row = found.iloc[0]
     with st.container(border=True, key="record_view"):
         st.subheader(t(lang, "record_title"))
-        st.text(localise_markers(row["text_redacted"] or "", lang))
+        # isolated: Arabic keeps its own order (and its punctuation its place) on an English page
+        st.text(isolate(localise_markers(row["text_redacted"] or "", lang)))
         show_table(facts(lang, row, names), whole=True, fit=True)
         saved = st.session_state.pop("record_saved", None)
         if saved:

@@ -109,7 +109,7 @@ def _stored(wh: Path, pid: str) -> tuple:
 def test_an_analyst_corrects_a_record_in_the_explorer_and_the_app_shows_it_at_once(own: Path) -> None:
     at, pid = _open_first_record("en")
     theme, sentiment, text, _ = _stored(own, pid)
-    assert text in [t.value for t in at.text]  # the full redacted text, as plain text
+    assert f"\u2068{text}\u2069" in [t.value for t in at.text]  # the full redacted text, plain and isolated
     facts = at.dataframe[1].value.set_index("Field")["Value"]
     assert facts["ID"] == pid and facts["Theme"].endswith("rules")
     new_theme = next(c for c in ("privacy_data", "usability") if c != theme)
