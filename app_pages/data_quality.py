@@ -12,6 +12,9 @@ head = queries.headline()
 
 row = head.iloc[0]
 st.caption(t(lang, "dq_version", version=int(row.run_id), built=f"{row.built_at:%Y-%m-%d %H:%M}"))
+orphans = queries.corrections_not_in_warehouse()
+if orphans:  # kept in the store, never dropped: said here and by every ETL run
+    st.warning(t(lang, "dq_orphan_corrections", n=orphans), icon=":material/rule:")
 
 st.subheader(t(lang, "dq_sources"))
 sources = queries.run_sources(lang)

@@ -227,6 +227,23 @@ def record_detail(participation_id: str) -> pd.DataFrame:
     return query(load_sql(SQL_DIR, "record_detail"), (participation_id,))
 
 
+def corrections_not_in_warehouse() -> int:
+    """How many corrected records (the analysts' store beside the warehouse) the warehouse does not
+    hold: kept in the store, applied if the record comes back, and said on the data-quality page."""
+    from dashboard.db import corrections_path
+    from etl import corrections
+
+    ids = [pid for pid, _, _ in corrections.latest(corrections_path())]
+    if not ids:
+        return 0
+    found = query(
+        "select count(*) as n from (select unnest(?) as id) "
+        "where id not in (select participation_id from participation)",
+        (ids,),
+    )
+    return int(found.at[0, "n"])
+
+
 # -- actions --------------------------------------------------------------------------------------
 def actions_register(lang: str) -> pd.DataFrame:
     return query(load_sql(SQL_DIR, "actions_register"), (lang, lang, lang, lang))

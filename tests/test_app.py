@@ -87,6 +87,7 @@ COUNTED = {  # every counted string, with the other values it takes
     "channel_service_caption": {},
     "reason_field_count": {"found": "4"},
     "record_saved": {},
+    "dq_orphan_corrections": {},
 }
 EXPECTED = {  # n: (the Arabic form, the English) of "matches"
     0: ("لا توجد مشاركات تطابق", "0 participations match"),

@@ -248,3 +248,21 @@ def test_a_correction_moves_counts_between_labels_only(own: Path) -> None:
     assert db.LABELLED.search(load_sql(db.SQL_DIR, "theme_totals")) and not db.LABELLED.search(
         load_sql(db.SQL_DIR, "kpis")
     )
+
+
+def test_the_data_quality_page_says_how_many_corrections_name_no_record(own: Path) -> None:
+    at = open_page("app_pages/data_quality.py", lang="en")
+    said = lambda at: [w.value for w in at.warning if w.icon == ":material/rule:"]  # noqa: E731
+    assert said(at) == []  # no corrections, nothing to say
+    store = corrections.store_path(own)
+    con = duckdb.connect(str(own), read_only=True)
+    pid = con.execute("select min(participation_id) from participation").fetchone()[0]
+    con.close()
+    corrections.record(store, pid, "theme", None, "usability", "a@x.sa", ["usability"])
+    for gone in ("gone-1", "gone-2"):
+        corrections.record(store, gone, "theme", None, "usability", "a@x.sa", ["usability"])
+    at = open_page("app_pages/data_quality.py", lang="en")
+    assert said(at) == [
+        "2 analysts' corrections name records that are not in this warehouse: they are kept, and apply if the "
+        "records are loaded again."
+    ]
