@@ -31,7 +31,7 @@ page = st.number_input(
     t(lang, "page_of", pages=number(pages, lang)), min_value=1, max_value=pages, value=1, key="explorer_page"
 )
 rows = queries.explorer_rows(filters, search, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-on_page = rows[["participation_id", "submitted_at"]].copy()
+on_page = dict(zip(rows["participation_id"], rows["submitted_at"]))  # the records the view can open
 rows = rows.assign(text_redacted=rows["text_redacted"].map(lambda x: localise_markers(x, lang)))
 rows.insert(2, "submitted_hijri", rows["submitted_at"].map(lambda ts: hijri(ts.date())))  # people read both
 CODED = {  # column -> its dimension in queries.names
@@ -74,10 +74,10 @@ show_table(
 # One record in full, and (for analysts) the correction of its theme or sentiment.
 opened = st.selectbox(
     t(lang, "record_open"),
-    on_page["participation_id"].tolist(),
+    list(on_page),
     index=None,
     placeholder=t(lang, "record_open_placeholder"),
-    format_func=lambda pid: f"{pid} · {on_page.set_index('participation_id').at[pid, 'submitted_at']:%Y-%m-%d %H:%M}",
+    format_func=lambda pid: f"{pid} · {on_page[pid]:%Y-%m-%d %H:%M}",
     key="record_open",
 )
 if opened:

@@ -15,11 +15,9 @@ import time
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from bench.pages import DAYS, RESULTS, page_sets, timed
-from dashboard import db, queries
-from dashboard.filters import Filters
+from bench.pages import RESULTS, page_sets, through, timed, views
+from dashboard import db
 
 
 def main() -> None:
@@ -42,19 +40,12 @@ def main() -> None:
     print(f"overlay built in {build_ms:,.0f} ms", flush=True)
     overlay: list[db.Overlay | None] = [None]
 
-    def through(sql: str, params: tuple = ()) -> pd.DataFrame:
-        cur = con.cursor()
-        try:
-            cur.execute("use warehouse")
-            if overlay[0] is not None and db.LABELLED.search(sql):  # as dashboard.db._query does
-                db.overlay(cur, overlay[0])
-            return cur.execute(sql, list(params)).df()
-        finally:
-            cur.close()
+    def prepare(cur: duckdb.DuckDBPyConnection, sql: str) -> None:
+        if overlay[0] is not None and db.LABELLED.search(sql):  # as dashboard.db._query does
+            db.overlay(cur, overlay[0])
 
-    queries.query = through
-    last = con.execute("select cast(max(submitted_at) as date) from participation").fetchone()[0]
-    f = Filters(start=last - dt.timedelta(days=DAYS - 1), end=last)
+    through(con, prepare)
+    f, _ = views(con)
     lines = []
     for page, fns in page_sets("ar", f).items():
         overlay[0] = None

@@ -23,7 +23,6 @@ PyPI packages' files (nothing is downloaded) and with ``parquet_metadata_cache``
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import shutil
@@ -76,9 +75,7 @@ def build(parquet: Path, file: Path, lake: Path, kind: str) -> None:
 
 
 def pages(kind: str, target: Path) -> dict:
-    from bench.pages import DAYS, page_sets, timed
-    from dashboard import queries
-    from dashboard.filters import Filters
+    from bench.pages import page_sets, through, timed, views
 
     con = duckdb.connect()
     if kind == "file":
@@ -88,25 +85,10 @@ def pages(kind: str, target: Path) -> dict:
         con.execute("set parquet_metadata_cache = true")
         con.execute(f"attach '{_catalog(kind, target)}' as warehouse (data_path '{target}/data/', read_only)")
     con.execute("use warehouse")
-
-    def direct(sql: str, params: tuple = ()):
-        cur = con.cursor()
-        try:
-            cur.execute("use warehouse")
-            return cur.execute(sql, list(params)).df()
-        finally:
-            cur.close()
-
-    queries.query = direct  # the app's SQL, a cursor per query, no Streamlit cache
-    last = con.execute("select cast(max(submitted_at) as date) from participation").fetchone()[0]
-    default = Filters(start=last - dt.timedelta(days=DAYS - 1), end=last)
-    other = Filters(start=default.start - dt.timedelta(days=1), end=default.end - dt.timedelta(days=1))
-    out: dict = {
-        "duckdb": duckdb.__version__,
-        "storage": kind,
-        "rows": con.execute("select count(*) from participation").fetchone()[0],
-    }
-    for view, filters in (("default", default), ("other", other)):
+    through(con)
+    rows = con.execute("select count(*) from participation").fetchone()[0]
+    out: dict = {"duckdb": duckdb.__version__, "storage": kind, "rows": rows}
+    for view, filters in zip(("default", "other"), views(con)):
         for page, fns in page_sets("ar", filters).items():
             out[f"{page}/{view}"] = round(timed(fns), 1)
     return out

@@ -178,19 +178,36 @@ def timed(fns: list[Callable[[], object]], repeat: int = 5) -> float:
     return statistics.median(samples) * 1000
 
 
-def measure(path: Path, label: str) -> list[str]:
-    con = duckdb.connect(str(path), read_only=True)
+def through(con: duckdb.DuckDBPyConnection, prepare: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None):
+    """The app's queries (dashboard.queries) run on ``con`` as the app runs them, without Streamlit's
+    cache: a cursor per query, on the database ``con`` uses, ``prepare(cursor, sql)`` first if given."""
+    database = con.execute("select current_database()").fetchone()[0]
 
     def direct(sql: str, params: tuple = ()) -> pd.DataFrame:
         cur = con.cursor()
         try:
+            cur.execute(f"use {database}")
+            if prepare is not None:
+                prepare(cur, sql)
             return cur.execute(sql, list(params)).df()
         finally:
             cur.close()
 
-    queries.query = direct  # the app's SQL, without Streamlit's cache
+    queries.query = direct
+
+
+def views(con: duckdb.DuckDBPyConnection) -> tuple[Filters, Filters]:
+    """The app's default view (the last DAYS days) and the same length of period ending a day
+    earlier: not the stored default view, so the figures that do not add up are computed from the rows."""
     last = con.execute("select cast(max(submitted_at) as date) from participation").fetchone()[0]
-    f = Filters(start=last - dt.timedelta(days=DAYS - 1), end=last)  # the app's default view
+    default = Filters(start=last - dt.timedelta(days=DAYS - 1), end=last)
+    return default, Filters(start=default.start - dt.timedelta(days=1), end=default.end - dt.timedelta(days=1))
+
+
+def measure(path: Path, label: str) -> list[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    through(con)
+    f, other = views(con)
     n = con.execute("select count(*) from participation").fetchone()[0]
     cols = [
         "submitted_at",
@@ -211,9 +228,6 @@ def measure(path: Path, label: str) -> list[str]:
     t0 = time.perf_counter()
     df = con.execute(f"select {', '.join(cols)} from participation").df()
     load = time.perf_counter() - t0
-    # the same length of period ending a day earlier: not the stored default view, so the figures
-    # that do not add up are computed from the rows
-    other = Filters(start=f.start - dt.timedelta(days=1), end=f.end - dt.timedelta(days=1))
     lines = []
     for view, filters, pages in (("default view", f, None), ("other period", other, LIVE_PAGES)):
         pd_sets = pandas_sets(df, filters)

@@ -101,6 +101,7 @@ def build_overlay(con: duckdb.DuckDBPyConnection, fixes: list[tuple]) -> Overlay
         cur.execute("use warehouse")
         cur.register("label_correction", table)
         cur.execute(load_sql(SQL_DIR, "overlay_participation"))
+        cur.execute(load_sql(SQL_DIR, "overlay_rows"))
         mart = load_sql(Path(corrections.__file__).parent / "sql", "mart_daily")
         if mart.count("from participation\n") != 1:
             raise RuntimeError("etl/sql/mart_daily.sql: expected one `from participation` to overlay")

@@ -16,9 +16,10 @@ import pandas as pd
 from core import settings
 from core.settings import WEEK_SHIFTS
 from core.sqlfiles import load_sql
-from dashboard.db import query
+from dashboard.db import corrections_path, query
 from dashboard.filters import DIMENSIONS, Filters, where
 from dashboard.i18n import t
+from etl import corrections
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -224,24 +225,14 @@ def theme_samples(theme: str, filters: Filters) -> pd.DataFrame:
 
 def record_detail(participation_id: str) -> pd.DataFrame:
     """The explorer's record view: one row (none if the id is not in the warehouse)."""
-    return query(load_sql(SQL_DIR, "record_detail"), (participation_id,))
+    return _run("record_detail", None, participation_id)
 
 
 def corrections_not_in_warehouse() -> int:
     """How many corrected records (the analysts' store beside the warehouse) the warehouse does not
     hold: kept in the store, applied if the record comes back, and said on the data-quality page."""
-    from dashboard.db import corrections_path
-    from etl import corrections
-
     ids = [pid for pid, _, _ in corrections.latest(corrections_path())]
-    if not ids:
-        return 0
-    found = query(
-        "select count(*) as n from (select unnest(?) as id) "
-        "where id not in (select participation_id from participation)",
-        (ids,),
-    )
-    return int(found.at[0, "n"])
+    return int(_run("corrections_missing", None, ids).at[0, "missing"]) if ids else 0
 
 
 # -- actions --------------------------------------------------------------------------------------

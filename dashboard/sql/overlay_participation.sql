@@ -1,7 +1,6 @@
 -- The participation table as the app reads it once analysts have corrected labels: their latest
 -- corrections (label_correction, from the corrections store) over the warehouse's theme and
--- sentiment, with 'analyst' as the source and full confidence; `corrected_rows` and `stored_rows`
--- are the corrected records after and before, for the mart's overlay (dashboard/db.py).
+-- sentiment, with 'analyst' as the source and full confidence (dashboard/db.py).
 create or replace temp view participation as
 select
     stored.* replace (
@@ -13,12 +12,4 @@ select
         case when fix.sentiment is not null then 1.0 else stored.sentiment_confidence end as sentiment_confidence
     )
 from warehouse.main.participation as stored
-left join label_correction as fix on fix.participation_id = stored.participation_id;
-
-create or replace temp view corrected_rows as
-select * from participation
-where participation_id in (select participation_id from label_correction);
-
-create or replace temp view stored_rows as
-select * from warehouse.main.participation
-where participation_id in (select participation_id from label_correction);
+left join label_correction as fix on fix.participation_id = stored.participation_id
