@@ -2,6 +2,8 @@
 
 python -m bench.step generate ROWS OUT SEED
 python -m bench.step run INPUT_DIR WAREHOUSE
+python -m bench.step cli_run INPUT_DIR WAREHOUSE   # `python -m etl run`: its plan, then a build or an append
+python -m bench.step reclassify WAREHOUSE
 python -m bench.step baseline INPUT_DIR     # DuckDB's plain read of the same text exports
 python -m bench.step read_csv FILE          # DuckDB's plain load of one CSV (all varchar)
 python -m bench.step canonical ROWS OUT SEED [varied]  # varied: nearly every text different
@@ -79,6 +81,22 @@ def main(argv: list[str]) -> dict:
             "stages": {k: round(v, 2) for k, v in r.stage_seconds.items()},
             "peak_tree_mb": round(tree.peak),
         }
+    elif what == "cli_run":
+        import duckdb
+
+        from etl.cli import main as etl
+
+        with TreePeak() as tree:
+            if etl(["run", argv[1], "--warehouse", argv[2], "--quiet"]) != 0:
+                raise SystemExit("the ETL run failed")
+        with duckdb.connect(argv[2], read_only=True) as con:
+            (stages,) = con.execute("select stage_seconds from etl_run order by run_id desc limit 1").fetchone()
+        extra = {"stages": json.loads(stages), "peak_tree_mb": round(tree.peak)}
+    elif what == "reclassify":
+        from etl.cli import main as etl
+
+        if etl(["reclassify", "--warehouse", argv[1]]) != 0:
+            raise SystemExit("the reclassification failed")
     elif what == "canonical":
         from etl.generate import generate
 

@@ -218,6 +218,7 @@ TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("duplicate_row", "file"),
     ("etl_run", "input_dir"),
     ("etl_file", "file"),
+    ("record_file", "file"),
 )
 # The other text columns hold ids and hashes the ETL derives, codes checked against the reference
 # tables (accepted_values above), lists of codes, or run bookkeeping the ETL writes itself. The
@@ -254,9 +255,10 @@ NOT_TEXT: tuple[tuple[str, str], ...] = tuple(
         "campaign": ("campaign_id", "text_cluster", "channel", "theme"),
         "duplicate_row": ("duplicate_of", "source"),
         "quarantine": ("source",),
-        "etl_run": ("status", "stage_seconds", "history_note", "load_fingerprint", "rules_fingerprint"),
+        "etl_run": ("status", "stage_seconds", "history_note", "load_fingerprint", "rules_fingerprint", "kind"),
         "etl_run_source": ("source", "mapping", "name_ar", "name_en"),
         "etl_file": ("source", "sha256"),
+        "record_file": ("kind", "record_id", "source"),  # record_id: a participation_id or the action's id
         "mart_daily": DAILY_KEYS[:-1],  # moderation_control is a number
         "mart_window": ("period", "dimension", "code"),
     }.items()
@@ -313,9 +315,13 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
     )
     out.append(
         (
+            # the loads since the last build (that build's and every append's), less the rows that
+            # appends' re-exported files replaced
             "row accounting: participation rows = loaded participations",
             "select abs((select count(*) from participation) + (select count(*) from improvement_action) "
-            "- (select sum(rows_loaded) from etl_run_source where run_id = ?))",
+            "- (select sum(rows_loaded - coalesce(rows_replaced, 0)) from etl_run where status = 'success' "
+            "and run_id >= (select max(run_id) from etl_run where status = 'success' "
+            "and coalesce(kind, 'build') = 'build') and run_id <= ?))",
             [run_id],
         )
     )

@@ -85,9 +85,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 0
         if decision.action == "reclassify":
             print(f"reclassifying the stored text, no export read again: {decision.why}", file=sys.stderr)
-            return cmd_reclassify(args)
+            done = cmd_reclassify(args)
+            if done or decision.append is None:
+                return done
+        append = decision.append
         if not args.quiet:  # with --quiet, stderr holds only the outcome (and an error in one line)
-            print(f"building from every export: {decision.why}", file=sys.stderr)
+            if append:
+                print(f"adding the new and changed exports only: {decision.why}", file=sys.stderr)
+            else:
+                print(f"building from every export: {decision.why}", file=sys.stderr)
+    else:
+        append = None
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
         task = bar.add_task("extract", total=None)
@@ -103,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             salt,
             only=args.source or None,
             progress=progress,
+            append=append,
         )
     table = Table(title=f"ETL run {result.run_id} -> {result.warehouse}")
     table.add_column("source", no_wrap=True)
@@ -292,7 +301,8 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "run",
         help="bring the warehouse up to date with INPUT_DIR: nothing when nothing changed, reclassify when only the "
-        "rules did, else load every export into a new warehouse, check it, swap it in",
+        "rules did, add new and changed exports to a copy of it, or (another mapping, salt or ETL version) load "
+        "every export into a new one; each checked, then swapped in",
     )
     r.add_argument("input_dir", help="the landing zone: one folder per channel's exports")
     r.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")

@@ -13,12 +13,15 @@ Two fingerprints are stored with every run (``etl_run.load_fingerprint`` and ``r
   is (``up to date``);
 - the same files and load, other rules or corrections: ``reclassify`` the stored text, with no
   export read again;
-- new or changed exports, another load: ``build`` anew from the exports (``--full`` asks for that
-  whatever the rest says).
+- new or changed exports, the same load: ``append`` them (etl/delta.py), reading no other export;
+  when the rules changed too, ``reclassify`` first, then append;
+- another load (mappings, salt, the ETL's code): ``build`` anew from every export (``--full`` asks for
+  that whatever the rest says).
 
 The warehouse is the system of record: exports it loaded that are no longer there (deleted by
-``purge-landing``) keep their rows. A build would read only what is there, so when files are missing
-and others are new, the run refuses in one line rather than drop rows; ``--full`` builds anyway.
+``purge-landing``) keep their rows, and an append never needs them. A build would read only what is
+there, so when a build is needed and loaded files are missing, the run refuses in one line rather than
+drop rows; ``--full`` builds anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from etl import corrections
+from etl.delta import Appending
 from etl.errors import ConfigError
 from etl.model import model
 from etl.retention import file_sha256
@@ -62,9 +66,10 @@ def rules_fingerprint(reference_dir: Path, model_path: Path, warehouse: Path) ->
 
 @dataclass(frozen=True)
 class Plan:
-    action: str  # "up to date", "reclassify" or "build"
+    action: str  # "up to date", "reclassify", "append" or "build"
     why: str
     last_run: int | None = None
+    append: Appending | None = None  # with "append", and with "reclassify" when exports came too
 
 
 def plan(warehouse: Path, input_dir: Path, files: list[Path], load: str, rules: str, full: bool = False) -> Plan:
@@ -96,24 +101,28 @@ def plan(warehouse: Path, input_dir: Path, files: list[Path], load: str, rules: 
         con.close()
     if last is None or last[1] is None:
         return Plan("build", "the warehouse does not say what it was built from")
-    if last[1] != load:
-        return Plan("build", "the source mappings, the salt or the ETL's code changed", last[0])
     here = {path.relative_to(input_dir).as_posix(): (path.stat().st_size, file_sha256(path)) for path in files}
     before = {f: (size, sha) for f, size, sha in loaded}
     new = sorted(set(here) - set(before))
     changed = sorted(f for f in set(here) & set(before) if here[f] != before[f])
     gone = sorted(set(before) - set(here))
-    kept = ""
-    if gone:
-        if new or changed:  # a build reads only what is there: the rows of the missing files would go
+    if last[1] != load:
+        if gone:  # a build reads only what is there: the rows of the missing files would go
             raise ConfigError(
-                f"{input_dir}: {len(gone)} export file(s) that run {last[0]} loaded are not there any more "
-                f"(such as {gone[0]}), and {len(new) + len(changed)} are new or changed; a build from what is "
-                "there would drop the missing files' rows: put them back, or pass --full to build without them"
+                f"{input_dir}: the source mappings, the salt or the ETL's code changed since run {last[0]}, which "
+                f"needs a build from every export, and {len(gone)} export file(s) it loaded are not there any "
+                f"more (such as {gone[0]}); a build would drop their rows: put them back, or pass --full to build "
+                "without them"
             )
-        kept = f"; {len(gone)} loaded export file(s) are not there any more (purged?), and their rows stay"
+        return Plan("build", "the source mappings, the salt or the ETL's code changed", last[0])
+    kept = f"; {len(gone)} loaded export file(s) are not there any more (purged?), and their rows stay" if gone else ""
     if new or changed:
-        return Plan("build", f"{len(new)} new and {len(changed)} changed export file(s) since run {last[0]}", last[0])
+        append = Appending(tuple(new + changed), tuple(changed))
+        what = f"{len(new)} new and {len(changed)} changed export file(s) since run {last[0]}{kept}"
+        if latest[1] != rules:
+            why = f"the rules, the model or analysts' corrections changed, and {what}"
+            return Plan("reclassify", why, last[0], append)
+        return Plan("append", what, last[0], append)
     if latest[1] != rules:
         return Plan(
             "reclassify",

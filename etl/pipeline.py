@@ -34,7 +34,7 @@ from core.clock import RIYADH, riyadh_now
 from core.settings import get as setting
 from core.settings import path as setting_path
 from core.sqlfiles import load_sql
-from etl import checks, corrections, reference
+from etl import checks, corrections, delta, reference
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError, InputFileError
 from etl.extract import Extracted, extract, extract_csv_native
@@ -63,7 +63,8 @@ ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 # 5: etl_run.history_note says why the run history was not carried over;
 # 6: participation.sentiment_source and sentiment_confidence;
 # 7: etl_run.load_fingerprint and rules_fingerprint (etl/fingerprint.py); sentiment_source 'analyst'
-SCHEMA_VERSION = 7
+# 8: record_file (which file brought each record), etl_run.kind and rows_replaced: incremental runs
+SCHEMA_VERSION = 8
 HISTORY_TABLES = ("etl_run", "etl_run_source", "etl_file")
 
 
@@ -130,8 +131,10 @@ def run(
     only: list[str] | None = None,
     progress: Progress = _noop,
     now: dt.datetime | None = None,
+    append: delta.Appending | None = None,
 ) -> RunResult:
-    """Build a new warehouse from every export under ``input_dir`` and swap it in."""
+    """Build a new warehouse from every export under ``input_dir`` and swap it in; with ``append``,
+    add the new and changed exports it names to a copy of the warehouse instead (etl/delta.py)."""
     if not input_dir.is_dir():
         raise ConfigError(f"{input_dir}: input directory not found; pass the folder that holds the exports")
     sources = load_sources(sources_path)
@@ -143,6 +146,8 @@ def run(
     # a missing or damaged model stops the run here, in one line: never the rules alone, silently
     sentiment_model(setting_path("SENTIMENT_MODEL_PATH"))
     files = _match_some(input_dir, sources) if only else match_files(input_dir, sources)
+    if append:
+        files = [(path, src) for path, src in files if path.relative_to(input_dir).as_posix() in append.files]
     if not files:
         raise ConfigError(f"{input_dir}: no export files found; put exports there or run `python -m etl generate`")
     warehouse = warehouse.resolve()
@@ -158,6 +163,8 @@ def run(
         tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
         remove_build(tmp)
         try:
+            if append:
+                shutil.copyfile(warehouse, tmp)
             # The Python rules' workers start (and load the rules) while DuckDB reads the exports;
             # the files' SHA-256 (the manifest) on a thread beside it all.
             size = sum(path.stat().st_size for path, _ in files)  # too little input starts no pool
@@ -177,6 +184,7 @@ def run(
                     pool,
                     hashing,
                     prints,
+                    append,
                 )
             _unchanged(input_dir, hashing.result())
             swap_in(tmp, warehouse)
@@ -289,6 +297,7 @@ def _build(
     pool: Executor | None,
     hashing: Future,
     prints: tuple[str, str],
+    append: delta.Appending | None = None,
 ) -> RunResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -310,6 +319,10 @@ def _build(
         con.execute("create temp table stg_participation as " + load_sql(SQL_DIR, "stg_participation"), {"now": now})
         _release_raw(con)
         con.execute("create temp table stg_identified as " + load_sql(SQL_DIR, "stg_identified"))
+        replaced = 0
+        if append:
+            replaced = delta.forget(con, append.replaced)
+            delta.against_history(con)
         timings["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -326,13 +339,28 @@ def _build(
         timings["classify"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        _participation(con, records)
-        del records
-        build_marts(con)
-        con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
-        _actions(con, now)
+        if append:  # across the stored records and the new: clusters, repeats, campaigns
+            records = delta.clusters(con, records)
+            delta.link_keys(con, records)
+            links = delta.relink(con, link_params())
+            timings["links"] = time.perf_counter() - t
+            t = time.perf_counter()
+            _participation(con, records, links, create=False)
+            del records, links
+            delta.marts(con)
+            con.execute("insert into poll_answer " + load_sql(SQL_DIR, "poll_answer"))
+        else:
+            _participation(con, records, _links(con, records))
+            del records
+            build_marts(con)
+            con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
+        _actions(con, now, append is not None)
+        con.execute("create temp table loaded_now as " + load_sql(SQL_DIR, "loaded_now"))
+        con.execute(
+            ("insert into record_file " if append else "create table record_file as ") + "select * from loaded_now"
+        )
         run_id, history_note = _bookkeeping(
-            con, warehouse, input_dir, stats, started_at, now, hashing.result(), file_rows, prints
+            con, warehouse, input_dir, stats, started_at, now, hashing.result(), file_rows, prints, replaced, append
         )
         timings["marts"] = time.perf_counter() - t
 
@@ -720,37 +748,48 @@ def orphan_corrections(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str |
     )
 
 
-def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
-    """The participation table from the enriched records.
+def link_params() -> dict[str, int]:
+    """record_links.sql's settings: what makes a campaign."""
+    return {
+        "min_senders": int(setting("CAMPAIGN_MIN_SENDERS")),
+        "window_hours": int(setting("CAMPAIGN_WINDOW_HOURS")),
+    }
 
-    What links records to each other (repeats, campaigns) and the analyst's themes are found on
-    narrow columns (record_links.sql) and come back in the records' order, as columns; the wide
-    rows are then projected in the records' order (time order, see ``_records``), with no join and
-    no sort (joins, materialisation and a sort of the wide rows cost more than the rest of the step).
-    """
+
+def _links(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
+    """What links records to each other (repeats, campaigns) and the analysts' labels, found on
+    narrow columns (record_links.sql), in the records' order."""
     con.register("records", records)
     try:
-        links = con.sql(
-            load_sql(SQL_DIR, "record_links"),
-            params={
-                "min_senders": int(setting("CAMPAIGN_MIN_SENDERS")),
-                "window_hours": int(setting("CAMPAIGN_WINDOW_HOURS")),
-            },
-        ).to_arrow_table()
-        con.unregister("records")
-        if links.num_rows != records.num_rows:
-            raise CheckFailed("record links lost records; the previous warehouse keeps serving")
-        for name in ("duplicate_of", "duplicate_kind", "campaign_id", "override_theme", "override_sentiment"):
-            records = records.append_column(name, links.column(name))
-        del links
-        # Batches of a row group each: DuckDB scans them on every thread (and keeps their order).
-        con.register("records", pa.Table.from_batches(records.to_batches(max_chunksize=SCAN_BATCH_ROWS)))
-        con.execute("set preserve_insertion_order = true")  # the rows stay in the records' time order
-        try:
-            _create_as(con, "participation", load_sql(SQL_DIR, "participation"), ZSTD_COLUMNS)
-        finally:
-            con.execute("set preserve_insertion_order = false")
+        links = con.sql(load_sql(SQL_DIR, "record_links"), params=link_params()).to_arrow_table()
     finally:
+        con.unregister("records")
+    if links.num_rows != records.num_rows:
+        raise CheckFailed("record links lost records; the previous warehouse keeps serving")
+    return links.drop_columns(["pos"])
+
+
+def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table, links: pa.Table, create: bool = True) -> None:
+    """The participation table from the enriched records and their ``links`` (``_links``, or an
+    incremental run's, etl/delta.py), created, or with ``create=False`` added to.
+
+    The wide rows are projected in the records' order (time order, see ``_records``), with no join
+    and no sort (joins, materialisation and a sort of the wide rows cost more than the rest of the
+    step).
+    """
+    for name in ("duplicate_of", "duplicate_kind", "campaign_id", "override_theme", "override_sentiment"):
+        records = records.append_column(name, links.column(name))
+    del links
+    # Batches of a row group each: DuckDB scans them on every thread (and keeps their order).
+    con.register("records", pa.Table.from_batches(records.to_batches(max_chunksize=SCAN_BATCH_ROWS), records.schema))
+    con.execute("set preserve_insertion_order = true")  # the rows stay in the records' time order
+    try:
+        if create:
+            _create_as(con, "participation", load_sql(SQL_DIR, "participation"), ZSTD_COLUMNS)
+        else:
+            con.execute("insert into participation by name " + load_sql(SQL_DIR, "participation"))
+    finally:
+        con.execute("set preserve_insertion_order = false")
         con.unregister("records")
 
 
@@ -776,8 +815,12 @@ def _create_as(con: duckdb.DuckDBPyConnection, table: str, sql: str, zstd: tuple
 
 
 # -- improvement actions -----------------------------------------------------------------------
-def _actions(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
+def _actions(con: duckdb.DuckDBPyConnection, now: dt.datetime, append: bool = False) -> None:
+    """The register of improvement actions, created, or (``append``) added to; and its links to the
+    participations, anew."""
     con.execute("create temp table stg_action as " + load_sql(SQL_DIR, "stg_action"), {"now": now})
+    if append:
+        delta.actions_against_history(con)
     tbl = con.sql(
         "select row_id, title_ar, title_en, description_ar, description_en from stg_action where occurrence = 1"
     ).to_arrow_table()
@@ -787,8 +830,11 @@ def _actions(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
     con.register("_act", pa.table(red))
     con.execute("create temp table action_text as select * from _act")
     con.unregister("_act")
-    con.execute("create table improvement_action as " + load_sql(SQL_DIR, "improvement_action"))
-    con.execute("create table action_participation as " + load_sql(SQL_DIR, "action_participation"))
+    con.execute(
+        ("insert into improvement_action " if append else "create table improvement_action as ")
+        + load_sql(SQL_DIR, "improvement_action")
+    )
+    con.execute("create or replace table action_participation as " + load_sql(SQL_DIR, "action_participation"))
 
 
 # -- bookkeeping -------------------------------------------------------------------------------
@@ -802,10 +848,15 @@ def _bookkeeping(
     manifest: list[tuple],
     file_rows: dict[str, int],
     prints: tuple[str, str],
+    replaced: int = 0,
+    append: delta.Appending | None = None,
 ) -> tuple[int, str | None]:
     con.execute(load_sql(SQL_DIR, "run_tables"))
     history_note = None
-    if warehouse.exists():
+    previous = None
+    if append:  # the warehouse's copy holds its history
+        previous = con.execute("select max(run_id) from etl_run where status = 'success'").fetchone()[0]
+    elif warehouse.exists():
         try:
             con.execute("attach ? as prev (read_only)", [str(warehouse)])
             kept = {
@@ -831,6 +882,8 @@ def _bookkeeping(
         "insert into etl_file values (?, ?, ?, ?, ?, ?, ?)",
         [[run_id, *row, file_rows.get(row[0], 0)] for row in manifest],
     )
+    if previous is not None:
+        delta.carried_files(con, run_id, previous)
     con.execute("insert into quarantine " + load_sql(SQL_DIR, "quarantine_rows"), {"run_id": run_id})
     con.execute("insert into duplicate_row " + load_sql(SQL_DIR, "duplicate_rows"), {"run_id": run_id})
     con.execute("insert into etl_run_source by name " + load_sql(SQL_DIR, "etl_run_source"), {"run_id": run_id})
@@ -849,7 +902,8 @@ def _bookkeeping(
         )
     con.execute(
         "insert into etl_run select ?, ?, ?, 'success', ?, sum(files), sum(rows_read), sum(rows_loaded), "
-        "sum(rows_quarantined), sum(rows_duplicate), null, null, ?, ?, ?, ? from etl_run_source where run_id = ?",
+        "sum(rows_quarantined), sum(rows_duplicate), null, null, ?, ?, ?, ?, ?, ? from etl_run_source "
+        "where run_id = ?",
         [
             run_id,
             started_at,
@@ -858,9 +912,12 @@ def _bookkeeping(
             SCHEMA_VERSION,
             history_note,
             *prints,
+            "append" if append else "build",
+            replaced,
             run_id,
         ],
     )
+    con.execute("drop table if exists warehouse_meta")
     con.execute(
         load_sql(SQL_DIR, "warehouse_meta"), {"run_id": run_id, "built_at": now, "schema_version": SCHEMA_VERSION}
     )

@@ -103,21 +103,30 @@ def test_exports_purged_after_loading_keep_their_rows(setup, capsys) -> None:
     assert main(["run", str(landing), "--quiet"]) == 0
     assert "1 loaded export file(s) are not there any more (purged?), and their rows stay" in capsys.readouterr().err
 
-    # with a new export beside the missing one a build would drop the missing one's rows: refused
+    # a new export beside the missing one is added to what the warehouse holds: the missing one's rows stay
     new = landing / "website" / "comments_export_2.csv"
     shutil.copyfile(landing / "website" / "comments_export.csv", new)
+    assert main(["run", str(landing)]) == 0
+    err = capsys.readouterr().err
+    assert "adding the new and changed exports only: 1 new and 0 changed export file(s) since run 1" in err
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("select count(*) from participation").fetchone()[0] == rows  # the copy repeats every record
+    assert con.execute("select count(*) from participation where source = 'app_store_reviews'").fetchone()[0] > 0
+    con.close()
+
+    # another salt needs a build from every export, which would drop the missing file's rows: refused
+    (landing.parent / "salt").write_text(SALT + "-rotated")
     before = _stamp(wh)
     assert main(["run", str(landing), "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "are not there any more (such as app_reviews/store_reviews.csv)" in err
     assert "pass --full to build without them" in err and _stamp(wh) == before
-    con = duckdb.connect(str(wh), read_only=True)
-    assert con.execute("select count(*) from participation").fetchone()[0] == rows
-    con.close()
 
-    reviews.write_bytes(kept)  # put back: the new file is built in
+    reviews.write_bytes(kept)  # put back: built from every export
     assert main(["run", str(landing)]) == 0
-    assert "1 new and 0 changed export file(s)" in capsys.readouterr().err
+    assert (
+        "building from every export: the source mappings, the salt or the ETL's code changed" in capsys.readouterr().err
+    )
 
 
 def test_a_warehouse_that_does_not_say_what_it_was_built_from_is_built_again(setup, capsys) -> None:

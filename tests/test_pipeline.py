@@ -602,6 +602,7 @@ def test_the_checks_scan_every_stored_text_column(built) -> None:
         ("duplicate_row", "file"),
         ("etl_run", "input_dir"),
         ("etl_file", "file"),
+        ("record_file", "file"),
     }
     assert set(checks.TEXT_COLUMNS) | set(checks.NOT_TEXT) == stored, "a stored text column nobody scans"
     assert not set(checks.TEXT_COLUMNS) & set(checks.NOT_TEXT)

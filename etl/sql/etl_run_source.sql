@@ -8,9 +8,7 @@ with sources as (
 ),
 
 loaded as (
-    select source, count(*) as n from participation group by source
-    union all
-    select source, count(*) as n from improvement_action group by source
+    select source, count(*) as n from loaded_now group by source  -- the records this run added
 ),
 
 quarantined as (

@@ -16,7 +16,9 @@ create table if not exists etl_run (
     schema_version integer,
     history_note varchar,  -- why the runs before this one are missing, when their history could not be copied
     load_fingerprint varchar,  -- what turned the exports into records (etl/fingerprint.py); a load's only
-    rules_fingerprint varchar  -- what labelled and screened the stored text, analysts' corrections included
+    rules_fingerprint varchar,  -- what labelled and screened the stored text, analysts' corrections included
+    kind varchar,  -- of a load: build (every export, a new warehouse) or append (new and changed exports only)
+    rows_replaced bigint  -- of an append: rows that re-exported (changed) files had brought before, removed
 );
 
 -- The manifest: every file each run loaded, whole (a run that refuses a file loads nothing), as it

@@ -1,0 +1,184 @@
+"""Incremental runs: only the exports that are new or changed since the last load, added to a copy of
+the warehouse (``python -m etl run`` chooses it, etl/fingerprint.py; the flow is pipeline._build's).
+
+What a full build would compute across all records is computed across the warehouse's records and
+the new ones together, from what the warehouse keeps, so that a sequence of daily runs gives the same
+warehouse as one build from the same exports (a test compares every table but the run bookkeeping):
+
+- **ids**: a record whose (source, id) the warehouse already holds is a repeated row, like a record
+  exported twice within one build (the earlier file's row is the record: the warehouse's);
+- **re-exported files**: a file loaded before whose content changed brings its records again; the
+  ones it brought before go first (``record_file`` says which file brought each record);
+- **near-duplicates**: the clusters of every distinct normalised text, old and new, found again
+  (``etl.similar``: the same set of texts gives the same clusters, and the clusters of old texts may
+  change when a new text joins them);
+- **repeats and campaigns** (record_links.sql): found again over every record's narrow keys; the
+  stored records whose links changed are updated, with their screens for control 7;
+- **marts**: mart_daily for the days that gained, lost or changed records; the small ones anew.
+
+The text, the rules and the model run on the new records only: that is most of a build's cost. What
+is not matched exactly: an id seen in both a new file and an old one keeps the old file's row, where
+a build would keep the row of the file whose path sorts first (exports named by date sort in time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.settings import get as setting
+from core.sqlfiles import load_sql
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+@dataclass(frozen=True)
+class Appending:
+    """What an incremental run reads: the new and changed files (paths under the input directory),
+    and of those, the changed ones, whose earlier records go (``replaced``)."""
+
+    files: tuple[str, ...]
+    replaced: tuple[str, ...] = ()
+
+
+def forget(con: duckdb.DuckDBPyConnection, replaced: tuple[str, ...]) -> int:
+    """Remove what the re-exported files ``replaced`` brought before: their records, poll answers,
+    quarantined and repeated rows. The days their records were on go into ``touched_day``.
+    Returns how many records (participations and actions) went."""
+    con.execute("create temp table touched_day (day date)")
+    if not replaced:
+        return 0
+    con.execute("create temp table replaced_file as select unnest(?::varchar[]) as file", [list(replaced)])
+    con.execute(
+        "create temp table gone as select kind, record_id from record_file semi join replaced_file using (file)"
+    )
+    gone_p = "(select record_id from gone where kind = 'participation')"
+    con.execute(
+        "insert into touched_day select distinct cast(submitted_at as date) from participation "
+        f"where participation_id in {gone_p}"
+    )
+    n = con.execute("select count(*) from gone").fetchone()[0]
+    con.execute(f"delete from participation where participation_id in {gone_p}")
+    con.execute(f"delete from poll_answer where participation_id in {gone_p}")
+    con.execute("delete from improvement_action where action_id in (select record_id from gone where kind = 'action')")
+    for table in ("record_file", "quarantine", "duplicate_row"):
+        con.execute(f"delete from {table} where file in (select file from replaced_file)")
+    return n
+
+
+def against_history(con: duckdb.DuckDBPyConnection) -> None:
+    """A record the warehouse holds already is, in the new files, a repeated row (occurrence > 1)."""
+    con.execute(
+        "update stg_identified set occurrence = occurrence + 1 "
+        "where participation_id in (select participation_id from participation)"
+    )
+
+
+def actions_against_history(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "update stg_action set occurrence = occurrence + 1 where occurrence is not null "
+        "and (source, action_id) in (select (source, action_id) from improvement_action)"
+    )
+
+
+def clusters(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
+    """Near-identical clusters over every distinct normalised text, the stored and the new: the
+    temp table ``cluster_map`` (t, cluster), and ``records`` with its ``cluster`` column replaced."""
+    from etl.similar import cluster_keys  # scipy: not for the rule workers that import this package
+
+    new = records.column("text_normalized").combine_chunks()
+    values = pc.fill_null(new.dictionary, "").cast(pa.large_string())
+    old = con.sql("select distinct coalesce(text_normalized, '') as t from participation").to_arrow_table().column(0)
+    distinct = pc.unique(pa.concat_arrays([old.combine_chunks().cast(pa.large_string()), values]))
+    # cluster_keys sorts what it is given: the same set as a build's gives the same clusters
+    keys = cluster_keys(distinct)
+    con.register("_clusters", pa.table({"t": distinct, "cluster": keys}))
+    con.execute("create temp table cluster_map as select * from _clusters")
+    con.unregister("_clusters")
+    at = pc.index_in(values, value_set=distinct)
+    per_record = pa.DictionaryArray.from_arrays(new.indices, keys.take(at))
+    return records.set_column(records.column_names.index("cluster"), "cluster", per_record)
+
+
+def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
+    """Every record's narrow keys, as record_links.sql reads them (the view ``records``), in the
+    temp table ``link_keys``: pos in time order over old and new records alike; the sender's hash
+    and a 64-bit hash of the normalised text stand for a build's numbers of them (the chance that two
+    of a million texts share a hash is about 1 in 10^7)."""
+    con.register(
+        "_new",
+        records.select(["participation_id", "submitted_at", "sender_hash", "cluster", "text_normalized"]),
+    )
+    try:
+        con.execute(
+            "create temp table link_keys as "
+            "with every as ("
+            " select p.participation_id, p.submitted_at, p.sender_hash, m.cluster, p.text_normalized, false as new"
+            " from participation as p left join cluster_map as m on m.t = coalesce(p.text_normalized, '')"
+            " union all"
+            " select participation_id, submitted_at, cast(sender_hash as varchar), cast(cluster as varchar),"
+            " cast(text_normalized as varchar), true from _new"
+            ") select row_number() over (order by submitted_at, participation_id) - 1 as pos, participation_id,"
+            " submitted_at, sender_hash as sender_no, cluster,"
+            " case when coalesce(text_normalized, '') <> '' then hash(text_normalized) end as text_id, new"
+            " from every"
+        )
+    finally:
+        con.unregister("_new")
+    con.execute("create temp view records as select * from link_keys")
+
+
+def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> pa.Table:
+    """Find every record's links again (record_links.sql with ``params``), update the stored records
+    whose cluster, repeat or campaign changed (and their screens for control 7, placed where a build
+    puts them), note their days in ``touched_day``, and return the new records' links in their order
+    (time order, as ``records``)."""
+    con.execute("create temp table links as " + load_sql(SQL_DIR, "record_links"), params)
+    con.execute("drop view records")
+    con.execute(
+        "create temp table relinked as "
+        "select k.participation_id, k.submitted_at, k.cluster, l.duplicate_of, l.duplicate_kind, l.campaign_id "
+        "from link_keys as k inner join links as l using (pos) "
+        "inner join participation as p using (participation_id) "
+        "where not k.new and (p.text_cluster is distinct from k.cluster or p.duplicate_of is distinct from "
+        "l.duplicate_of or p.duplicate_kind is distinct from l.duplicate_kind "
+        "or p.campaign_id is distinct from l.campaign_id)"
+    )
+    con.execute("insert into touched_day select distinct cast(submitted_at as date) from relinked")
+    con.execute(load_sql(SQL_DIR, "relink"))
+    con.execute("insert into touched_day select distinct cast(submitted_at as date) from link_keys where new")
+    return con.sql(
+        "select l.* exclude (pos) from link_keys as k inner join links as l using (pos) where k.new order by k.pos"
+    ).to_arrow_table()
+
+
+def marts(con: duckdb.DuckDBPyConnection) -> None:
+    """The marts after an append: mart_daily for the touched days, the others anew (they are small,
+    or read only a window or the campaigns' members)."""
+    for table in ("campaign", "mart_summary", "mart_window"):
+        con.execute(f"drop table {table}")
+    con.execute("create table campaign as " + load_sql(SQL_DIR, "campaign"))
+    con.execute("create table mart_summary as " + load_sql(SQL_DIR, "mart_summary"))
+    con.execute(
+        "create table mart_window as " + load_sql(SQL_DIR, "mart_window"), {"days": int(setting("DEFAULT_PERIOD_DAYS"))}
+    )
+    con.execute("create temp table touched as select distinct day from touched_day")
+    con.execute("delete from mart_daily where day in (select day from touched)")
+    con.execute(
+        "insert into mart_daily select * from (" + load_sql(SQL_DIR, "mart_daily") + ") "
+        "where day in (select day from touched)"
+    )
+
+
+def carried_files(con: duckdb.DuckDBPyConnection, run_id: int, previous: int) -> None:
+    """The manifest of an append holds every file the warehouse stands on: the previous load's
+    entries for the files this run did not read, beside this run's own."""
+    con.execute(
+        "insert into etl_file select ?, file, source, bytes, modified_at, sha256, rows_read from etl_file "
+        "where run_id = ? and file not in (select file from etl_file where run_id = ?)",
+        [run_id, previous, run_id],
+    )

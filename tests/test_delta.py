@@ -1,0 +1,201 @@
+"""Incremental runs (etl/delta.py): the same exports loaded as a sequence of daily deltas, with a
+re-exported file and a purged one on the way, give the same warehouse as one build from them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.cli import main
+from etl.sources import load_sources
+from tests.conftest import REFERENCE, SALT, SOURCES
+
+BOOKKEEPING = ("etl_run", "etl_run_source", "etl_file", "warehouse_meta")
+PER_RUN = ("quarantine", "duplicate_row")  # compared without their run_id
+CAMPAIGN = "نطالب بإعادة فتح مركز الرعاية الصحية الأولية في حي النسيم بعد إغلاقه المفاجئ"
+
+
+def _split(src: Path, dst: Path, parts: int) -> list[Path]:
+    """``src`` as ``parts`` files of consecutive rows beside each other under ``dst`` (CSV with its
+    header and encoding, JSONL by line), named so that they sort in the order of their rows."""
+    spec = next(s for s in load_sources(SOURCES).values() if s.matches(src.parent.name + "/" + src.name))
+    dst.mkdir(parents=True, exist_ok=True)
+    out = [dst / f"{src.stem}.part{k}{src.suffix}" for k in range(1, parts + 1)]
+    if src.suffix == ".jsonl":
+        lines = src.read_bytes().splitlines(keepends=True)
+        for k, path in enumerate(out):
+            path.write_bytes(b"".join(lines[k::parts]))
+        return out
+    with src.open(encoding=spec.encoding, errors="surrogateescape", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=spec.delimiter))
+    size = -(-(len(rows) - 1) // parts)
+    for k, path in enumerate(out):
+        with path.open("w", encoding=spec.encoding, errors="surrogateescape", newline="") as fh:
+            w = csv.writer(fh, delimiter=spec.delimiter)
+            w.writerow(rows[0])
+            w.writerows(rows[1 + k * size : 1 + (k + 1) * size])
+    return out
+
+
+def _canonical(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    """A canonical-template file: (id, submitted_at, sender, text) on the website's comments."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["source_record_id", "channel", "tool", "submitted_at", "sender", "text"])
+        w.writerows([(i, "website", "page_comment_rating", at, sender, text) for i, at, sender, text in rows])
+
+
+def _days(demo_dir: Path, root: Path) -> list[dict[str, Path]]:
+    """Three days of exports (relative path -> file): every demo export in parts, a campaign that
+    only becomes one on day 2, and a sender whose day-2 record is older than their day-1 one."""
+    staged = root / "staged"
+    days: list[dict[str, Path]] = [{}, {}, {}]
+    for src in sorted(demo_dir.rglob("*")):
+        if not src.is_file():
+            continue
+        rel = src.relative_to(demo_dir)
+        if src.suffix == ".xlsx":  # by year already: 2024 and 2025 first, 2026 on day 2
+            days[1 if "2026" in src.name else 0][rel.as_posix()] = src
+            continue
+        for k, part in enumerate(_split(src, staged / rel.parent, 3)):
+            days[k][part.relative_to(staged).as_posix()] = part
+    base = dt.datetime(2026, 11, 20, 9, 0)
+
+    def at(hours: float) -> str:
+        return (base + dt.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S")
+
+    first = [(f"c{i}", at(i), f"campaigner{i}@example.sa", f"{CAMPAIGN} {'!' * i}") for i in range(6)]
+    first.append(("r1", at(30), "repeater@example.sa", "الرجاء تحسين سرعة الرد على البلاغات في التطبيق"))
+    second = [(f"c{i}", at(i), f"campaigner{i}@example.sa", f"{CAMPAIGN} رقم {i}") for i in range(6, 13)]
+    second.append(("r0", at(2), "repeater@example.sa", "الرجاء تحسين سرعة الرد على البلاغات في التطبيق!"))
+    _canonical(staged / "canonical/day1.csv", first)
+    _canonical(staged / "canonical/day2.csv", second)
+    days[0]["canonical/day1.csv"] = staged / "canonical/day1.csv"
+    days[1]["canonical/day2.csv"] = staged / "canonical/day2.csv"
+    return days
+
+
+def _reexport(path: Path) -> None:
+    """A corrected re-export: one record's text changed, the last record dropped."""
+    spec = load_sources(SOURCES)["website_comments"]
+    with path.open(encoding=spec.encoding, errors="surrogateescape", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=spec.delimiter))
+    rows[1][rows[0].index("comment")] = "تم تصحيح هذا التعليق بعد المراجعة"
+    with path.open("w", encoding=spec.encoding, errors="surrogateescape", newline="") as fh:
+        csv.writer(fh, delimiter=spec.delimiter).writerows(rows[:-1])
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    salt = tmp_path / "salt"
+    salt.write_text(SALT)
+    for name, value in {"SALT_PATH": salt, "REFERENCE_DIR": REFERENCE, "CAMPAIGN_MIN_SENDERS": 10}.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.delenv("CORRECTIONS_PATH", raising=False)
+
+
+def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as a (read_only)", [str(a)])
+        con.execute("attach ? as b (read_only)", [str(b)])
+        tables = {
+            db: {
+                r[0]
+                for r in con.execute("select table_name from duckdb_tables() where database_name = ?", [db]).fetchall()
+            }
+            for db in ("a", "b")
+        }
+        assert tables["a"] == tables["b"]
+        out = {}
+        for t in sorted(tables["a"] - set(BOOKKEEPING)):
+            cols = "* exclude (run_id)" if t in PER_RUN else "*"
+            only = [
+                con.execute(
+                    f"select count(*) from (select {cols} from {x}.{t} except all select {cols} from {y}.{t})"
+                ).fetchone()[0]
+                for x, y in (("a", "b"), ("b", "a"))
+            ]
+            if any(only):
+                out[t] = tuple(only)
+        return out
+    finally:
+        con.close()
+
+
+def test_daily_appends_give_the_warehouse_one_build_gives(env, demo_dir: Path, tmp_path: Path, capsys) -> None:
+    days = _days(demo_dir, tmp_path)
+    daily, whole = tmp_path / "daily", tmp_path / "whole"
+    wh_daily, wh_whole = tmp_path / "daily.duckdb", tmp_path / "whole.duckdb"
+
+    def land(folder: Path, files: dict[str, Path]) -> None:
+        for rel, src in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, folder / rel)
+
+    land(daily, days[0])
+    assert main(["run", str(daily), "--warehouse", str(wh_daily), "--quiet"]) == 0
+    land(daily, days[1])
+    assert main(["run", str(daily), "--warehouse", str(wh_daily)]) == 0
+    assert "adding the new and changed exports only: " in capsys.readouterr().err
+    con = duckdb.connect(str(wh_daily), read_only=True)
+    (campaign,) = con.execute("select count(distinct campaign_id) from participation where source = 'day1'").fetchone()
+    repeat = con.execute(
+        "select duplicate_of is not null, list_contains(screening_controls, 7) from participation "
+        "where source = 'day1' and source_record_id = 'r1'"
+    ).fetchone()
+    con.close()
+    assert campaign == 1  # day 1's six senders joined day 2's seven: a campaign of records loaded before
+    assert repeat == (True, True)  # day 1's record repeats an older one that came on day 2
+
+    # day 3: a corrected re-export of a file loaded on day 1, and a loaded file purged from the landing
+    reexported = next(rel for rel in days[0] if rel.startswith("website/"))
+    _reexport(daily / reexported)
+    purged = next(rel for rel in days[0] if rel.startswith("email/"))
+    (daily / purged).unlink()
+    land(daily, days[2])
+    assert main(["run", str(daily), "--warehouse", str(wh_daily)]) == 0
+    err = capsys.readouterr().err
+    assert "1 changed export file(s)" in err and "1 loaded export file(s) are not there any more" in err
+
+    land(whole, {**days[0], **days[1], **days[2]})
+    shutil.copyfile(daily / reexported, whole / reexported)
+    assert main(["run", str(whole), "--warehouse", str(wh_whole), "--quiet"]) == 0
+
+    assert _differences(wh_daily, wh_whole) == {}
+    con = duckdb.connect(str(wh_daily), read_only=True)
+    runs = con.execute("select run_id, kind, rows_replaced > 0 from etl_run order by run_id").fetchall()
+    manifest = {r[0] for r in con.execute("select file from etl_file where run_id = 3").fetchall()}
+    texts = con.execute(
+        "select count(*) from participation where text_redacted like '%تم تصحيح هذا التعليق%'"
+    ).fetchone()
+    con.close()
+    assert runs == [(1, "build", False), (2, "append", False), (3, "append", True)]
+    assert manifest == {*days[0], *days[1], *days[2]}  # the purged file is still what the warehouse stands on
+    assert texts == (1,)
+
+
+def test_an_append_that_fails_its_checks_keeps_the_previous_warehouse(
+    env, demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = _days(demo_dir, tmp_path)
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    for k in (0, 1):
+        for rel, src in days[k].items():
+            (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, landing / rel)
+        if k == 0:
+            assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 0
+            before = wh.read_bytes()
+    from etl import checks
+
+    monkeypatch.setattr(checks, "run_all", lambda con, run_id: ["a failing check"])
+    assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) != 0
+    assert wh.read_bytes() == before
+    assert not list(tmp_path.glob(".w.duckdb.building-*"))
