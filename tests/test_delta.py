@@ -129,7 +129,9 @@ def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
         con.close()
 
 
-def test_daily_appends_give_the_warehouse_one_build_gives(env, demo_dir: Path, tmp_path: Path, capsys) -> None:
+def test_daily_appends_give_the_warehouse_one_build_gives(
+    env, demo_dir: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     days = _days(demo_dir, tmp_path)
     daily, whole = tmp_path / "daily", tmp_path / "whole"
     wh_daily, wh_whole = tmp_path / "daily.duckdb", tmp_path / "whole.duckdb"
@@ -180,6 +182,20 @@ def test_daily_appends_give_the_warehouse_one_build_gives(env, demo_dir: Path, t
     assert manifest == {*days[0], *days[1], *days[2]}  # the purged file is still what the warehouse stands on
     assert texts == (1,)
 
+    # data quality describes every load the warehouse holds, not the last append alone
+    from dashboard import queries
+    from tests.conftest import open_page
+
+    shown = {}
+    for wh in (wh_daily, wh_whole):
+        monkeypatch.setenv("WAREHOUSE_PATH", str(wh))
+        shown[wh] = (set(queries.run_sources("en")["source"]), queries.quarantine_reasons())
+    assert shown[wh_daily][0] == shown[wh_whole][0]
+    assert shown[wh_daily][1].equals(shown[wh_whole][1]) and len(shown[wh_daily][1])
+    monkeypatch.setenv("WAREHOUSE_PATH", str(wh_daily))
+    at = open_page("app_pages/data_quality.py", lang="en")
+    assert "Rows per source (the last full build and every append since)" in [h.value for h in at.subheader]
+
 
 def test_an_append_that_fails_its_checks_keeps_the_previous_warehouse(
     env, demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -199,3 +215,55 @@ def test_an_append_that_fails_its_checks_keeps_the_previous_warehouse(
     assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) != 0
     assert wh.read_bytes() == before
     assert not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_an_append_killed_or_out_of_disk_leaves_the_serving_warehouse_as_it_was(
+    env, demo_dir: Path, tmp_path: Path
+) -> None:
+    """SIGKILL at random points of an append, and an append that cannot write: the warehouse that
+    serves is byte for byte the one before, and the next append completes."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT, digest
+    from tests.test_faults import _gone, _no_writes_beyond
+
+    days = _days(demo_dir, tmp_path)
+    landing, wh = tmp_path / "landing", tmp_path / "wh" / "w.duckdb"
+    for rel, src in days[0].items():
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, landing / rel)
+    cmd = [sys.executable, "-m", "etl", "run", str(landing), "--warehouse", str(wh), "--quiet"]
+    environ = dict(os.environ)
+    subprocess.run(cmd, env=environ, cwd=ROOT, check=True, capture_output=True)
+    for rel, src in days[1].items():
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, landing / rel)
+    before = digest(wh)
+
+    proc = subprocess.run(
+        cmd, env=environ, cwd=ROOT, capture_output=True, text=True, preexec_fn=_no_writes_beyond(1 << 20)
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "previous warehouse is untouched" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert digest(wh) == before
+
+    rng = random.Random(20261202)
+    for _ in range(5):
+        p = subprocess.Popen(cmd, env=environ, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.5, 2.2))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+        p.wait()
+        assert _gone(p.pid) == []
+        if digest(wh) != before:  # it finished before the kill: an append, complete
+            break
+    subprocess.run(cmd, env=environ, cwd=ROOT, check=True, capture_output=True)
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("select kind from etl_run order by run_id").fetchall() == [("build",), ("append",)]
+    con.close()
+    assert not [p for p in wh.parent.iterdir() if ".building-" in p.name]
