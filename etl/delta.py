@@ -174,6 +174,23 @@ def marts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# The rows an append wrote, per table with stored text: the only ones whose text no earlier run's
+# personal-data scan read (an append updates no text: relink.sql changes links and screens only).
+# Each condition reads loaded_now (this run's records) or this run's id, the newest in etl_run.
+_THIS_RUN = "run_id = (select max(run_id) from etl_run)"
+_NEW = "(select record_id from loaded_now where kind = '{}')"
+NEW_ROWS = {
+    "participation": "participation_id in " + _NEW.format("participation"),
+    "poll_answer": "participation_id in " + _NEW.format("participation"),
+    "improvement_action": "action_id in " + _NEW.format("action"),
+    "record_file": "(kind, record_id) in (select (kind, record_id) from loaded_now)",
+    "quarantine": _THIS_RUN,
+    "duplicate_row": _THIS_RUN,
+    "etl_file": _THIS_RUN,
+    "etl_run": _THIS_RUN,
+}
+
+
 def carried_files(con: duckdb.DuckDBPyConnection, run_id: int, previous: int) -> None:
     """The manifest of an append holds every file the warehouse stands on: the previous load's
     entries for the files this run did not read, beside this run's own."""

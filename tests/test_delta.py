@@ -211,8 +211,8 @@ def test_an_append_that_fails_its_checks_keeps_the_previous_warehouse(
             before = wh.read_bytes()
     from etl import checks
 
-    monkeypatch.setattr(checks, "run_all", lambda con, run_id: ["a failing check"])
-    assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) != 0
+    monkeypatch.setattr(checks, "run_all", lambda con, run_id, scope=None: ["a failing check"])
+    assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 3  # a check failed
     assert wh.read_bytes() == before
     assert not list(tmp_path.glob(".w.duckdb.building-*"))
 
@@ -267,3 +267,26 @@ def test_an_append_killed_or_out_of_disk_leaves_the_serving_warehouse_as_it_was(
     assert con.execute("select kind from etl_run order by run_id").fetchall() == [("build",), ("append",)]
     con.close()
     assert not [p for p in wh.parent.iterdir() if ".building-" in p.name]
+
+
+def test_an_append_scans_its_new_rows_for_personal_data(
+    env, demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """An append's personal-data scan reads only the rows it wrote (the stored ones were scanned by
+    the runs that wrote them): a phone number the redactor lets through in a new record fails it."""
+    from etl import pipeline
+
+    days = _days(demo_dir, tmp_path)
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    for rel, src in days[0].items():
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, landing / rel)
+    assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 0
+    before = wh.read_bytes()
+    _canonical(landing / "canonical/leak.csv", [("l1", "2026-11-21 10:00:00", "a@example.sa", "اتصلوا على 0501234567")])
+    redact = pipeline.redact_array
+    monkeypatch.setattr(pipeline, "redact_array", lambda texts: (texts, redact(texts)[1]))  # lets everything through
+    assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "no personal data (independent scan: " in err and "in participation.text_redacted: 1 rows" in err
+    assert wh.read_bytes() == before

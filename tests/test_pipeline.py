@@ -252,7 +252,9 @@ def test_missing_input_dir_and_unknown_source(tmp_path: Path, serving) -> None:
 
 def test_a_failed_check_keeps_the_previous_warehouse(serving, monkeypatch) -> None:
     landing, wh, before = serving
-    monkeypatch.setattr(checks, "run_all", lambda con, run_id: ["unique participation.participation_id: 3 rows"])
+    monkeypatch.setattr(
+        checks, "run_all", lambda con, run_id, scope=None: ["unique participation.participation_id: 3 rows"]
+    )
     with pytest.raises(CheckFailed, match="previous warehouse keeps serving"):
         etl(landing, wh)
     assert digest(wh) == before and not _leftovers(wh)
