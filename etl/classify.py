@@ -691,6 +691,7 @@ def features(
     pool: Executor | None = None,
     model_path: Path = MODEL_PATH,
     clusters: bool = True,
+    script: bool | None = None,
 ) -> pa.Table:
     """Per record: theme, theme_confidence, sentiment, offensive_term, security_rule, cluster, script,
     and text_id (the same number for the same text within this call; null for an empty text).
@@ -699,7 +700,9 @@ def features(
     are Python, one core each), while near-identical clusters are found here; results reach the
     records through Arrow's dictionary encoding. Sentiment: the words' (the rules), else the
     record's rating, else the model's (etl/model.py), with its source and confidence. Clusters group
-    near-identical texts (``etl.similar``) under a stable key.
+    near-identical texts (``etl.similar``) under a stable key; ``clusters=False`` leaves them out (a
+    run finds them across the warehouse's texts, reclassify keeps the stored ones), and the script
+    with them unless ``script``.
     """
     from etl.similar import cluster_keys  # not at the top: the rule workers import this module, never scipy
 
@@ -719,7 +722,7 @@ def features(
     items = pa.concat_tables(over_slices(distinct, lambda part: _items(part, reference_dir)))
     collect = in_chunks(pool, _per_text, items, reference_dir, model_path)
     cluster = cluster_keys(distinct) if clusters else None  # reclassify keeps the stored ones
-    script = scripts(distinct) if clusters else None
+    script = scripts(distinct) if (clusters if script is None else script) else None
     theme, confidence, words, offensive, security, by_model, model_p = zip(*collect()) if len(distinct) else ([],) * 7
     idx = encoded.indices
 
@@ -732,7 +735,7 @@ def features(
         "offensive_term": per_record(offensive),
         "security_rule": per_record(security),
         **({"cluster": pa.DictionaryArray.from_arrays(idx, cluster)} if clusters else {}),
-        **({"script": pa.DictionaryArray.from_arrays(idx, script)} if clusters else {}),
+        **({"script": pa.DictionaryArray.from_arrays(idx, script)} if script is not None else {}),
     }
     out["sentiment"], out["sentiment_source"], out["sentiment_confidence"] = _sentiments(
         words, by_model, model_p, idx, ratings

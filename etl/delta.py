@@ -10,7 +10,8 @@ warehouse as one build from the same exports (a test compares every table but th
 - **re-exported files**: a file loaded before whose content changed brings its records again; the
   ones it brought before go first (``record_file`` says which file brought each record);
 - **near-duplicates**: the clusters of every distinct normalised text, old and new, found again
-  (``etl.similar``: the same set of texts gives the same clusters, and the clusters of old texts may
+  from their sketches (``text_sketch`` keeps the stored texts': only the new texts' are computed;
+  ``etl.similar``: the same set of texts gives the same clusters, and the clusters of old texts may
   change when a new text joins them);
 - **repeats and campaigns** (record_links.sql): found again over every record's narrow keys; the
   stored records whose links changed are updated, with their screens for control 7;
@@ -28,7 +29,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from core.settings import get as setting
 from core.sqlfiles import load_sql
@@ -63,6 +63,10 @@ def forget(con: duckdb.DuckDBPyConnection, replaced: tuple[str, ...]) -> int:
     )
     n = con.execute("select count(*) from gone").fetchone()[0]
     con.execute(f"delete from participation where participation_id in {gone_p}")
+    # the sketches of texts no record holds any more: a build from the same exports has none of them
+    con.execute(
+        "delete from text_sketch where h not in (select hash(coalesce(text_normalized, '')) from participation)"
+    )
     con.execute(f"delete from poll_answer where participation_id in {gone_p}")
     con.execute("delete from improvement_action where action_id in (select record_id from gone where kind = 'action')")
     for table in ("record_file", "quarantine", "duplicate_row"):
@@ -85,30 +89,12 @@ def actions_against_history(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def clusters(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
-    """Near-identical clusters over every distinct normalised text, the stored and the new: the
-    temp table ``cluster_map`` (t, cluster), and ``records`` with its ``cluster`` column replaced."""
-    from etl.similar import cluster_keys  # scipy: not for the rule workers that import this package
-
-    new = records.column("text_normalized").combine_chunks()
-    values = pc.fill_null(new.dictionary, "").cast(pa.large_string())
-    old = con.sql("select distinct coalesce(text_normalized, '') as t from participation").to_arrow_table().column(0)
-    distinct = pc.unique(pa.concat_arrays([old.combine_chunks().cast(pa.large_string()), values]))
-    # cluster_keys sorts what it is given: the same set as a build's gives the same clusters
-    keys = cluster_keys(distinct)
-    con.register("_clusters", pa.table({"t": distinct, "cluster": keys}))
-    con.execute("create temp table cluster_map as select * from _clusters")
-    con.unregister("_clusters")
-    at = pc.index_in(values, value_set=distinct)
-    per_record = pa.DictionaryArray.from_arrays(new.indices, keys.take(at))
-    return records.set_column(records.column_names.index("cluster"), "cluster", per_record)
-
-
 def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
     """Every record's narrow keys, as record_links.sql reads them (the view ``records``), in the
     temp table ``link_keys``: pos in time order over old and new records alike; the sender's hash
     and a 64-bit hash of the normalised text stand for a build's numbers of them (the chance that two
-    of a million texts share a hash is about 1 in 10^7)."""
+    of a million texts share a hash is about 1 in 10^7). The stored records' clusters are those
+    ``cluster_map`` (pipeline._clusters) gives their texts now."""
     con.register(
         "_new",
         records.select(["participation_id", "submitted_at", "sender_hash", "cluster", "text_normalized"]),
@@ -118,7 +104,7 @@ def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
             "create temp table link_keys as "
             "with every as ("
             " select p.participation_id, p.submitted_at, p.sender_hash, m.cluster, p.text_normalized, false as new"
-            " from participation as p left join cluster_map as m on m.t = coalesce(p.text_normalized, '')"
+            " from participation as p left join cluster_map as m on m.h = hash(coalesce(p.text_normalized, ''))"
             " union all"
             " select participation_id, submitted_at, cast(sender_hash as varchar), cast(cluster as varchar),"
             " cast(text_normalized as varchar), true from _new"

@@ -3,7 +3,8 @@
 Two fingerprints are stored with every run (``etl_run.load_fingerprint`` and ``rules_fingerprint``):
 
 - **load**: what turns exports into records: the source mappings, the sender salt (hashed: it
-  never leaves the secrets folder), and the ETL's own code and SQL;
+  never leaves the secrets folder), the ETL's own code and SQL, and DuckDB's version (its hash()
+  matches an append's texts with the stored ones);
 - **rules**: what labels and screens the stored text: the reference tables, the sentiment model,
   the code that reads them (text, classify, model), and the analysts' corrections.
 
@@ -52,7 +53,9 @@ def _digest(parts: list[tuple[str, bytes]]) -> str:
 def load_fingerprint(sources_path: Path, salt: str) -> str:
     code = [(p.relative_to(ETL_DIR).as_posix(), p.read_bytes()) for p in sorted(ETL_DIR.rglob("*.py"))]
     code += [(p.relative_to(ETL_DIR).as_posix(), p.read_bytes()) for p in sorted((ETL_DIR / "sql").glob("*.sql"))]
-    return _digest([*code, ("sources", sources_path.read_bytes()), ("salt", salt.encode("utf-8"))])
+    # DuckDB's version: an append matches texts by DuckDB's hash() of them (etl/delta.py, text_sketch)
+    engine = ("duckdb", duckdb.__version__.encode())
+    return _digest([*code, ("sources", sources_path.read_bytes()), ("salt", salt.encode("utf-8")), engine])
 
 
 def rules_fingerprint(reference_dir: Path, model_path: Path, warehouse: Path) -> str:

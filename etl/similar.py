@@ -11,8 +11,6 @@ a million varied texts' clusters in about five seconds on two cores, where one t
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -90,18 +88,31 @@ def signatures(texts: pa.Array | pa.ChunkedArray | list[str], seed: int = 7, blo
     return sig
 
 
+def sketches(texts: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """What clustering needs of each text: whether its skeleton is long enough to cluster (a bool
+    per text), and the MinHash signatures of those that are (one row each, in the texts' order).
+    Computed in slices on every core (numpy releases the GIL), four per core, so that the slices in
+    memory at once hold a quarter of the column's code points. A warehouse keeps them
+    (``text_sketch``), so that an append computes them for its new texts only."""
+    texts = large_strings(skeletons(large_strings(texts)))
+    long = pc.greater_equal(pc.utf8_length(texts), MIN_CHARS).to_numpy(zero_copy_only=False)
+    if not long.any():
+        return long, np.empty((0, PERMS), dtype=np.uint64)
+    return long, np.concatenate(over_slices(texts.filter(pa.array(long)), signatures, per_core=4))
+
+
 def clusters(texts: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
     """Cluster number per text (-1: short, or alike to no other text). Numbers are stable: the
     index of the cluster's first text in ``texts``, to which every member is near-identical."""
-    texts = large_strings(texts)
-    n = len(texts)
-    long = pc.greater_equal(pc.utf8_length(texts), MIN_CHARS)
-    idx = np.flatnonzero(long.to_numpy(zero_copy_only=False))
+    return _clusters(*sketches(texts))
+
+
+def _clusters(long: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """``clusters`` from the texts' sketches (``sketches``)."""
+    n = len(long)
+    idx = np.flatnonzero(long)
     if len(idx) < 2:
         return np.full(n, -1, dtype=np.int64)
-    # each text's signature is its own: computed in slices on every core (numpy releases the GIL),
-    # four per core, so that the slices in memory at once hold a quarter of the column's code points
-    sig = np.concatenate(over_slices(texts.filter(long), signatures, per_core=4))
     rows = PERMS // BANDS
 
     def band_pairs(band: int) -> tuple[np.ndarray, np.ndarray]:
@@ -159,21 +170,34 @@ def _first_of_component(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return smallest[component].astype(np.int64)
 
 
-def cluster_keys(distinct: pa.Array) -> pa.Array:
-    """The cluster key of each of the ``distinct`` texts (null: in no cluster). Clusters depend on
-    the order texts are compared in: always the same, sorted order (Arrow's byte order of UTF-8 is
-    the code point order Python's sort gives)."""
-    order = pc.sort_indices(distinct).to_numpy()
-    sorted_skeletons = skeletons(distinct.take(order))
-    first = clusters(sorted_skeletons)  # per sorted text: the position of its cluster's first text
+def mix(sig: np.ndarray) -> np.ndarray:
+    """One 64-bit number per signature, from all of it: the order clusters are found in, and their
+    keys. Two different signatures share one with odds of about 1 in 10^8 among a million texts."""
+    out = np.zeros(len(sig), dtype=np.uint64)
+    for p in range(sig.shape[1]):
+        out *= np.uint64(0x9E3779B97F4A7C15)
+        out ^= sig[:, p]
+    return out
+
+
+def cluster_keys(distinct: pa.Array, sketch: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Array:
+    """The cluster key of each of the ``distinct`` texts (null: in no cluster), from their sketches
+    (``sketches``; computed here when not given).
+
+    Clusters depend on the order texts are compared in: always the same order, that of their
+    signatures' ``mix``, whatever order the texts come in, so that the same texts give the same
+    clusters in a build and in an append that adds some of them to the others (sorting the texts
+    themselves took a second per million). Texts with the same signature are interchangeable: the
+    same buckets, the same comparisons, and the key is the ``mix`` of the cluster's first text's
+    signature."""
+    long, sig = sketch if sketch is not None else sketches(distinct)
+    idx = np.flatnonzero(long)
+    mixed = mix(sig)
+    order = np.argsort(mixed, kind="stable")
+    first = _clusters(np.ones(len(idx), dtype=bool), sig[order])  # positions in that order
     in_one = first >= 0
-    firsts, which = np.unique(first[in_one], return_inverse=True)
-    keys = pa.array([cluster_key(s) for s in sorted_skeletons.take(firsts).to_pylist()], pa.string())
+    firsts, which = np.unique(order[first[in_one]], return_inverse=True)  # the first texts' signature rows
+    keys = pa.array([f"{m:016x}" for m in mixed[firsts].tolist()], pa.string())
     key_at = np.full(len(distinct), -1, dtype=np.int64)
-    key_at[order[in_one]] = which
+    key_at[idx[order[in_one]]] = which
     return keys.take(pa.array(key_at, mask=key_at < 0))
-
-
-def cluster_key(text: str) -> str:
-    """A stable id for a cluster, from its representative text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
