@@ -76,6 +76,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.publish
 	$(BIN)/python -m bench.model
+	$(BIN)/python -m bench.delta
 	@[ -x $(VENV)/lighthouse/node_modules/.bin/lighthouse ] || ! command -v npm >/dev/null \
 	  || npm install --silent --no-audit --no-fund --prefix $(VENV)/lighthouse lighthouse@13.5.0 \
 	  || echo "could not install npm's lighthouse: bench.site will skip it"
