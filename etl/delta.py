@@ -24,6 +24,7 @@ a build would keep the row of the file whose path sorts first (exports named by 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,20 +122,23 @@ def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> pa.Table:
     """Find every record's links again (record_links.sql with ``params``), update the stored records
     whose cluster, repeat or campaign changed (and their screens for control 7, placed where a build
-    puts them), note their days in ``touched_day``, and return the new records' links in their order
-    (time order, as ``records``)."""
+    puts them), note in ``touched_day`` the days whose mart_daily figures that changes, and return
+    the new records' links in their order (time order, as ``records``)."""
     con.execute("create temp table links as " + load_sql(SQL_DIR, "record_links"), params)
     con.execute("drop view records")
     con.execute(
         "create temp table relinked as "
-        "select k.participation_id, k.submitted_at, k.cluster, l.duplicate_of, l.duplicate_kind, l.campaign_id "
+        "select k.participation_id, k.submitted_at, k.cluster, l.duplicate_of, l.duplicate_kind, l.campaign_id, "
+        "(p.duplicate_of is null) <> (l.duplicate_of is null) as screened "  # control 7 comes or goes
         "from link_keys as k inner join links as l using (pos) "
         "inner join participation as p using (participation_id) "
         "where not k.new and (p.text_cluster is distinct from k.cluster or p.duplicate_of is distinct from "
         "l.duplicate_of or p.duplicate_kind is distinct from l.duplicate_kind "
         "or p.campaign_id is distinct from l.campaign_id)"
     )
-    con.execute("insert into touched_day select distinct cast(submitted_at as date) from relinked")
+    # mart_daily counts control 7's screen, not clusters, repeats' kinds or campaigns: only the days
+    # of records that became, or stopped being, a repeat are touched
+    con.execute("insert into touched_day select distinct cast(submitted_at as date) from relinked where screened")
     con.execute(load_sql(SQL_DIR, "relink"))
     con.execute("insert into touched_day select distinct cast(submitted_at as date) from link_keys where new")
     return con.sql(
@@ -154,10 +158,21 @@ def marts(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("create temp table touched as select distinct day from touched_day")
     con.execute("delete from mart_daily where day in (select day from touched)")
+    first, last = con.execute("select min(day), max(day) from touched").fetchone()
+    if first is None:
+        return
+    # the touched days' rows alone (a range the zone maps skip the rest of the table with), then
+    # mart_daily.sql over them
     con.execute(
-        "insert into mart_daily select * from (" + load_sql(SQL_DIR, "mart_daily") + ") "
-        "where day in (select day from touched)"
+        "create temp table touched_rows as select * from participation where submitted_at >= ? "
+        "and submitted_at < ? and cast(submitted_at as date) in (select day from touched)",
+        [first, last + dt.timedelta(days=1)],
     )
+    mart = load_sql(SQL_DIR, "mart_daily")
+    if mart.count("from participation\n") != 1:
+        raise RuntimeError("etl/sql/mart_daily.sql: expected one `from participation` to read the touched days from")
+    con.execute("insert into mart_daily " + mart.replace("from participation\n", "from touched_rows\n"))
+    con.execute("drop table touched_rows")
 
 
 # The rows an append wrote, per table with stored text: the only ones whose text no earlier run's

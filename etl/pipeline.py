@@ -755,21 +755,22 @@ def _clusters(con: duckdb.DuckDBPyConnection, records: pa.Table, stored: bool) -
 
 
 def _signatures(blobs: pa.ChunkedArray) -> np.ndarray:
-    """The signature matrix of text_sketch.sig (BLOBs of SKETCH_BYTES each), without a copy per row."""
-    arr = blobs.combine_chunks()
-    if not (pa.types.is_fixed_size_binary(arr.type) or pa.types.is_binary(arr.type)):
-        arr = arr.cast(pa.large_binary())  # a view type, or large already
-    if pa.types.is_fixed_size_binary(arr.type):
-        data = np.frombuffer(arr.buffers()[1], dtype=np.uint8)[arr.offset * SKETCH_BYTES :]
-    else:
-        wide = pa.types.is_large_binary(arr.type)
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)[
-            arr.offset : arr.offset + len(arr) + 1
-        ]
-        if len(arr) and not (np.diff(offsets) == SKETCH_BYTES).all():
-            raise CheckFailed("text_sketch holds a signature of the wrong size; run again with --full")
-        data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] if len(arr) else 0 :]
-    return data[: len(arr) * SKETCH_BYTES].view(np.uint64).reshape(len(arr), -1)
+    """The signature matrix of text_sketch.sig (BLOBs of SKETCH_BYTES each): each chunk's bytes seen
+    as rows, then one copy of them all (Arrow's combine_chunks took 0.7 s for a million)."""
+    parts = [np.empty((0, SKETCH_BYTES // 8), dtype=np.uint64)]
+    for arr in blobs.chunks:
+        if not (pa.types.is_fixed_size_binary(arr.type) or pa.types.is_binary(arr.type)):
+            arr = arr.cast(pa.large_binary())  # a view type, or large already
+        if pa.types.is_fixed_size_binary(arr.type):
+            data = np.frombuffer(arr.buffers()[1], dtype=np.uint8)[arr.offset * SKETCH_BYTES :]
+        else:
+            kind = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+            offsets = np.frombuffer(arr.buffers()[1], dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+            if len(arr) and not (np.diff(offsets) == SKETCH_BYTES).all():
+                raise CheckFailed("text_sketch holds a signature of the wrong size; run again with --full")
+            data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] if len(arr) else 0 :]
+        parts.append(data[: len(arr) * SKETCH_BYTES].view(np.uint64).reshape(len(arr), -1))
+    return np.concatenate(parts)
 
 
 def label_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path, warehouse: Path) -> None:
