@@ -107,23 +107,30 @@ def clusters(texts: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
     return _clusters(*sketches(texts))
 
 
-def _clusters(long: np.ndarray, sig: np.ndarray) -> np.ndarray:
-    """``clusters`` from the texts' sketches (``sketches``)."""
+def _clusters(long: np.ndarray, sig: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """``clusters`` from the texts' sketches (``sketches``). ``order``: the row of ``sig`` of each
+    long text, when the rows are not in the texts' order (reading through it costs less than
+    gathering a copy of a quarter of a gigabyte per million texts)."""
     n = len(long)
     idx = np.flatnonzero(long)
     if len(idx) < 2:
         return np.full(n, -1, dtype=np.int64)
     rows = PERMS // BANDS
 
+    def at(positions: np.ndarray) -> np.ndarray:  # the signature rows of long texts' positions
+        return positions if order is None else order[positions]
+
     def band_pairs(band: int) -> tuple[np.ndarray, np.ndarray]:
         part = sig[:, band * rows : (band + 1) * rows]
         keys = part[:, 0]
         for r in range(1, rows):
             keys = keys * np.uint64(1_000_003) + part[:, r]
-        order = np.argsort(keys, kind="stable")
-        same = keys[order][1:] == keys[order][:-1]  # neighbours in a bucket: candidate pairs
-        left, right = order[:-1][same], order[1:][same]
-        agree = _alike(sig, left, right)
+        if order is not None:
+            keys = keys[order]
+        sort = np.argsort(keys, kind="stable")
+        same = keys[sort][1:] == keys[sort][:-1]  # neighbours in a bucket: candidate pairs
+        left, right = sort[:-1][same], sort[1:][same]
+        agree = _alike(sig, at(left), at(right))
         return idx[left[agree]], idx[right[agree]]
 
     pairs = on_threads(band_pairs, range(BANDS))  # numpy's sorts release the GIL
@@ -134,12 +141,12 @@ def _clusters(long: np.ndarray, sig: np.ndarray) -> np.ndarray:
     # data one component held 350,000 records, and 87% of the repeats it gave control 7 shared
     # under 60% of their shingles). A text stays in its cluster only if it is near-identical to the
     # cluster's first text itself; a first text left alone is in no cluster.
-    row = np.full(n, -1, dtype=np.int64)
-    row[idx] = np.arange(len(idx))
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[idx] = np.arange(len(idx))
     linked = np.zeros(n, dtype=bool)
     linked[u] = linked[v] = True
     members = np.flatnonzero(linked)
-    members = members[_alike(sig, row[members], row[first[members]])]
+    members = members[_alike(sig, at(pos[members]), at(pos[first[members]]))]
     out = np.full(n, -1, dtype=np.int64)
     out[members] = first[members]
     size = np.bincount(out[members], minlength=n)
@@ -194,7 +201,7 @@ def cluster_keys(distinct: pa.Array, sketch: tuple[np.ndarray, np.ndarray] | Non
     idx = np.flatnonzero(long)
     mixed = mix(sig)
     order = np.argsort(mixed, kind="stable")
-    first = _clusters(np.ones(len(idx), dtype=bool), sig[order])  # positions in that order
+    first = _clusters(np.ones(len(idx), dtype=bool), sig, order)  # positions in that order
     in_one = first >= 0
     firsts, which = np.unique(order[first[in_one]], return_inverse=True)  # the first texts' signature rows
     keys = pa.array([f"{m:016x}" for m in mixed[firsts].tolist()], pa.string())
