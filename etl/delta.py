@@ -101,19 +101,7 @@ def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
         records.select(["participation_id", "submitted_at", "sender_hash", "cluster", "text_normalized"]),
     )
     try:
-        con.execute(
-            "create temp table link_keys as "
-            "with every as ("
-            " select p.participation_id, p.submitted_at, p.sender_hash, m.cluster, p.text_normalized, false as new"
-            " from participation as p left join cluster_map as m on m.h = hash(coalesce(p.text_normalized, ''))"
-            " union all"
-            " select participation_id, submitted_at, cast(sender_hash as varchar), cast(cluster as varchar),"
-            " cast(text_normalized as varchar), true from _new"
-            ") select row_number() over (order by submitted_at, participation_id) - 1 as pos, participation_id,"
-            " submitted_at, sender_hash as sender_no, cluster,"
-            " case when coalesce(text_normalized, '') <> '' then hash(text_normalized) end as text_id, new"
-            " from every"
-        )
+        con.execute("create temp table link_keys as " + load_sql(SQL_DIR, "link_keys"))
     finally:
         con.unregister("_new")
     con.execute("create temp view records as select * from link_keys")
@@ -126,16 +114,7 @@ def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> pa.Table:
     the new records' links in their order (time order, as ``records``)."""
     con.execute("create temp table links as " + load_sql(SQL_DIR, "record_links"), params)
     con.execute("drop view records")
-    con.execute(
-        "create temp table relinked as "
-        "select k.participation_id, k.submitted_at, k.cluster, l.duplicate_of, l.duplicate_kind, l.campaign_id, "
-        "(p.duplicate_of is null) <> (l.duplicate_of is null) as screened "  # control 7 comes or goes
-        "from link_keys as k inner join links as l using (pos) "
-        "inner join participation as p using (participation_id) "
-        "where not k.new and (p.text_cluster is distinct from k.cluster or p.duplicate_of is distinct from "
-        "l.duplicate_of or p.duplicate_kind is distinct from l.duplicate_kind "
-        "or p.campaign_id is distinct from l.campaign_id)"
-    )
+    con.execute("create temp table relinked as " + load_sql(SQL_DIR, "relinked"))
     # mart_daily counts control 7's screen, not clusters, repeats' kinds or campaigns: only the days
     # of records that became, or stopped being, a repeat are touched
     con.execute("insert into touched_day select distinct cast(submitted_at as date) from relinked where screened")
