@@ -195,6 +195,8 @@ def test_daily_appends_give_the_warehouse_one_build_gives(
     monkeypatch.setenv("WAREHOUSE_PATH", str(wh_daily))
     at = open_page("app_pages/data_quality.py", lang="en")
     assert "Rows per source (the last full build and every append since)" in [h.value for h in at.subheader]
+    runs = queries.runs()
+    assert list(runs["status"]) == ["appended", "appended", "success"]  # newest first: the two appends, the build
 
 
 def test_an_append_that_fails_its_checks_keeps_the_previous_warehouse(
