@@ -15,6 +15,10 @@ version alone changes:
     /tmp/v155/bin/python -m bench.lake pages sqlite /tmp/lake-sqlite    # the lake, SQLite catalog
     /tmp/v155/bin/python -m bench.lake pages duckdb /tmp/lake-duckdb    # the lake, DuckDB catalog
 
+A PostgreSQL catalog (the several-machines case) needs ``duckdb-extension-postgres-scanner==1.5.5``
+and the connection in ``LAKE_PG_DSN`` (for example ``dbname=lake host=127.0.0.1 port=5433
+user=postgres``), then ``postgres`` in place of ``sqlite`` above.
+
 Each ``pages`` prints one JSON line: the median of 5 of each page's query set (bench.pages), in
 the app's default view and in another period. The lake is read with the extensions loaded from the
 PyPI packages' files (nothing is downloaded) and with ``parquet_metadata_cache`` on.
@@ -42,7 +46,13 @@ def _load(con: duckdb.DuckDBPyConnection, *names: str) -> None:
 
 
 def _catalog(kind: str, lake: Path) -> str:
+    if kind == "postgres":
+        return "ducklake:postgres:" + os.environ["LAKE_PG_DSN"]
     return f"ducklake:sqlite:{lake}/meta.sqlite" if kind == "sqlite" else f"ducklake:{lake}/meta.ducklake"
+
+
+def _load_lake(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    _load(con, "ducklake", *(["postgres_scanner"] if kind == "postgres" else ["sqlite_scanner"]))
 
 
 def export(warehouse: Path, out: Path) -> None:
@@ -63,7 +73,7 @@ def build(parquet: Path, file: Path, lake: Path, kind: str) -> None:
     print(f"file: {time.perf_counter() - t0:.1f} s")
     shutil.rmtree(lake, ignore_errors=True)
     (lake / "data").mkdir(parents=True)
-    _load(con, "ducklake", "sqlite_scanner")
+    _load_lake(con, kind)
     t0 = time.perf_counter()
     con.execute(f"attach '{_catalog(kind, lake)}' as lake (data_path '{lake}/data/')")
     con.execute("begin")
@@ -81,7 +91,7 @@ def pages(kind: str, target: Path) -> dict:
     if kind == "file":
         con.execute(f"attach '{target}' as warehouse (read_only)")
     else:
-        _load(con, "ducklake", "sqlite_scanner")
+        _load_lake(con, kind)
         con.execute("set parquet_metadata_cache = true")
         con.execute(f"attach '{_catalog(kind, target)}' as warehouse (data_path '{target}/data/', read_only)")
     con.execute("use warehouse")
@@ -104,9 +114,9 @@ def main() -> None:
     b.add_argument("parquet", type=Path)
     b.add_argument("file", type=Path)
     b.add_argument("lake", type=Path)
-    b.add_argument("catalog", choices=["sqlite", "duckdb"])
+    b.add_argument("catalog", choices=["sqlite", "duckdb", "postgres"])
     p = sub.add_parser("pages")
-    p.add_argument("storage", choices=["file", "sqlite", "duckdb"])
+    p.add_argument("storage", choices=["file", "sqlite", "duckdb", "postgres"])
     p.add_argument("target", type=Path)
     args = ap.parse_args()
     if args.what == "export":

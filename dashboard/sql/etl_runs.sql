@@ -4,7 +4,7 @@ select
     run_id,
     started_at,
     case
-        when status = 'success' and to_json(etl_run) ->> 'kind' = 'append' then 'appended' else status
+        when status = 'success' and (to_json(etl_run) ->> 'kind') = 'append' then 'appended' else status
     end as status,
     files,
     rows_read,
