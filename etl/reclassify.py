@@ -91,6 +91,8 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("alter table etl_run add column if not exists history_note varchar")
     con.execute("alter table etl_run add column if not exists load_fingerprint varchar")
     con.execute("alter table etl_run add column if not exists rules_fingerprint varchar")
+    con.execute("alter table etl_run add column if not exists kind varchar")
+    con.execute("alter table etl_run add column if not exists rows_replaced bigint")
     con.execute("alter table participation add column if not exists sentiment_source varchar")
     con.execute("alter table participation add column if not exists sentiment_confidence double")
 

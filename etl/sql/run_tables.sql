@@ -61,3 +61,12 @@ create table if not exists duplicate_row (
     line bigint,
     duplicate_of varchar
 );
+
+-- Which export brought each loaded record (etl/sql/loaded_now.sql fills it): an incremental run
+-- replaces a re-exported file's records by it. Empty in a warehouse from before schema 8.
+create table if not exists record_file (
+    kind varchar,  -- participation or action
+    record_id varchar,  -- its participation_id or action_id
+    source varchar,
+    file varchar  -- its path under the input directory
+);
