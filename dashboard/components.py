@@ -42,7 +42,8 @@ def show_table(
         overview's figure), and all still sort as numbers; the ``figures`` columns (figures already
         written out, "1,737", "64.9%", beside a word such as "Suppressed") aligned right as numbers
         are, in both languages (a grid aligns text by its script: the word went right, the figures
-        left); a column of long names wide enough to read them (``text_width``). Plain cells:
+        left); whole numbers with a thousands separator; a column of long names wide enough to read
+        them (``text_width``). Plain cells:
         ``st.dataframe`` never renders Markdown or HTML.
 
         In Arabic the columns run right to left, the first at the right, when the table fits in
@@ -56,6 +57,12 @@ def show_table(
     config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {c: st.column_config.NumberColumn(format="%.1f") for c in hours}
     config |= {c: st.column_config.NumberColumn(format="%.2f") for c in ratings}
+    # whole numbers with their thousands separated (12,345, not 12345), as the pages' figures are
+    config |= {
+        c: st.column_config.NumberColumn(format="%,d")
+        for c in table.columns
+        if c not in config and pd.api.types.is_integer_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
+    }
     widths = {c: text_width(table[c]) for c in table.columns if c not in config}
     if on_phone():
         room = min(room, PHONE_WIDTH)

@@ -44,6 +44,12 @@ def test_every_page_renders_in_each_language(wh: Path, page: str, lang: str) -> 
     assert at.dataframe or at.metric
     # a missing value reads "—" in every table, never Streamlit's English "None"
     assert all(d.proto.placeholder == "—" for d in at.dataframe)
+    # whole numbers read with a thousands separator (12,345)
+    for d in at.dataframe:
+        config = json.loads(d.proto.columns or "{}")
+        for column in d.value.columns:
+            if pd.api.types.is_integer_dtype(d.value[column]) and not pd.api.types.is_bool_dtype(d.value[column]):
+                assert config[str(column)]["type_config"]["format"] == "%,d", (page, column)
 
 
 def _count(wh: Path, where: str = "true", params: list | None = None) -> int:
