@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
 
 
-def step(*args: str) -> dict:
+def step(*args: str, env: dict[str, str] | None = None) -> dict:
+    """One bench.step in a fresh process (``env``: its environment, when not this one's)."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.step", *args], cwd=ROOT, check=True, capture_output=True, text=True
+        [sys.executable, "-m", "bench.step", *args], cwd=ROOT, check=True, capture_output=True, text=True, env=env
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -20,26 +20,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import duckdb
 
+from bench.__main__ import step
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
-
-
-def _step(env: dict[str, str], *args: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.step", *args], cwd=ROOT, check=True, capture_output=True, text=True, env=env
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _split(source: Path, history: Path, day: Path, delta: int) -> None:
@@ -66,7 +58,7 @@ def main(rows: int, delta: int, repeat: int) -> None:
     env = {**os.environ, "SALT_PATH": str(work / "salt")}
     (work / "salt").write_text("bench-salt" * 4)
     try:
-        _step(env, "canonical", str(rows + delta), str(work / "gen"), "42", "varied")
+        step("canonical", str(rows + delta), str(work / "gen"), "42", "varied", env=env)
         landing = work / "in"
         day = work / "day.csv"
         _split(work / "gen" / "canonical" / "participations.csv", landing / "canonical" / "history.csv", day, delta)
@@ -75,20 +67,20 @@ def main(rows: int, delta: int, repeat: int) -> None:
         builds = []
         for _ in range(2):
             built.unlink(missing_ok=True)
-            builds.append(_step(env, "cli_run", str(landing), str(built)))
+            builds.append(step("cli_run", str(landing), str(built), env=env))
             print(f"build: {builds[-1]['seconds']:.1f} s, peak {builds[-1]['peak_tree_mb']:,} MB", flush=True)
         shutil.copyfile(day, landing / "canonical" / "day.csv")
         appends = []
         for _ in range(repeat):
             shutil.copyfile(built, work / "w.duckdb")
-            appends.append(_step(env, "cli_run", str(landing), str(work / "w.duckdb")))
+            appends.append(step("cli_run", str(landing), str(work / "w.duckdb"), env=env))
             print(f"append: {appends[-1]['seconds']:.2f} s {appends[-1]['stages']}", flush=True)
         with duckdb.connect(str(work / "w.duckdb"), read_only=True) as con:
             kinds = [k for (k,) in con.execute("select kind from etl_run order by run_id").fetchall()]
             (n,) = con.execute("select count(*) from participation").fetchone()
         if kinds != ["build", "append"]:
             raise SystemExit(f"expected a build then an append, got {kinds}")
-        recl = _step(env, "reclassify", str(work / "w.duckdb"))
+        recl = step("reclassify", str(work / "w.duckdb"), env=env)
         print(f"reclassify: {recl['seconds']:.1f} s", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -95,7 +95,7 @@ def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
     temp table ``link_keys``: pos in time order over old and new records alike; the sender's hash
     and a 64-bit hash of the normalised text stand for a build's numbers of them (the chance that two
     of a million texts share a hash is about 1 in 10^7). The stored records' clusters are those
-    ``cluster_map`` (pipeline._clusters) gives their texts now."""
+    ``cluster_map`` (etl/sketch.py) gives their texts now."""
     con.register(
         "_new",
         records.select(["participation_id", "submitted_at", "sender_hash", "cluster", "text_normalized"]),

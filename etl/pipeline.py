@@ -34,7 +34,7 @@ from core.clock import RIYADH, riyadh_now
 from core.settings import get as setting
 from core.settings import path as setting_path
 from core.sqlfiles import load_sql
-from etl import checks, corrections, delta, reference
+from etl import checks, corrections, delta, reference, sketch
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError, InputFileError
 from etl.extract import Extracted, extract, extract_csv_native
@@ -59,7 +59,6 @@ SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
 # takes twice as long to write them as zstd, which takes 3-4 MB more for each of them per million
 # rows and reads them as fast (bench/results.md, 2026-11-29).
 ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
-SKETCH_BYTES = 256  # a MinHash signature: etl.similar.PERMS 64-bit numbers
 # 3: etl_run_source names its sources (name_ar, name_en); 4: sender_hash is 16 hex digits;
 # 5: etl_run.history_note says why the run history was not carried over;
 # 6: participation.sentiment_source and sentiment_confidence;
@@ -336,7 +335,7 @@ def _build(
 
         t = time.perf_counter()
         # near-identical clusters (numpy, on a thread: the GIL is released) beside the rules (workers)
-        with beside(_clusters, con, records, append is not None) as clustered:
+        with beside(sketch.clusters, con, records, append is not None) as clustered:
             records = _classify_stage(records, reference_dir, pool)
         records = records.append_column("cluster", clustered.result())
         label_overrides(con, reference_dir, warehouse)
@@ -698,79 +697,18 @@ def _classify_stage(records: pa.Table, reference_dir: Path, pool: Executor | Non
     """The features of each text (etl.classify): the rules written in Python, on ``pool``'s worker
     processes."""
     model_path = setting_path("SENTIMENT_MODEL_PATH")
-    found = features(
-        records.column("text_normalized"), records.column("rating"), reference_dir, pool, model_path, False, True
+    found = features(  # the clusters: etl/sketch.py, across the warehouse's texts
+        records.column("text_normalized"),
+        records.column("rating"),
+        reference_dir,
+        pool,
+        model_path,
+        clusters=False,
+        script=True,
     )
     for name in found.column_names:
         records = records.append_column(name, found.column(name))
     return records
-
-
-def _clusters(con: duckdb.DuckDBPyConnection, records: pa.Table, stored: bool) -> pa.DictionaryArray:
-    """Each record's near-identical cluster (etl.similar), found over every distinct normalised text
-    of the warehouse: the records' own in a build; with ``stored`` (an append), those of the stored
-    records too, whose sketches ``text_sketch`` keeps. Only texts it does not hold are sketched here,
-    and added to it. The temp table ``cluster_map`` (h, cluster) gives every text's cluster by the
-    64-bit hash of the text (h)."""
-    from etl.similar import cluster_keys, sketches  # scipy: not for the rule workers, which import this module
-
-    new = records.column("text_normalized").combine_chunks()
-    values = pc.fill_null(new.dictionary, "")
-    con.register("_texts", pa.table({"i": np.arange(len(values)), "t": values}))
-    try:
-        hashes = con.sql("select hash(t) as h from _texts order by i").to_arrow_table().column(0).combine_chunks()
-    finally:
-        con.unregister("_texts")
-    need = np.ones(len(values), dtype=bool)
-    if stored:
-        con.register("_h", pa.table({"h": hashes}))
-        known = con.sql("select h from _h semi join text_sketch using (h)").to_arrow_table().column(0).combine_chunks()
-        con.unregister("_h")
-        need = ~pc.is_in(hashes, known).to_numpy(zero_copy_only=False)
-    _, first = np.unique(hashes.to_numpy(), return_index=True)  # one sketch per hash
-    need[np.setdiff1d(np.arange(len(values)), first)] = False
-    long, sig = sketches(values.filter(pa.array(need)))
-    added = pa.table(
-        {
-            "h": hashes.filter(pa.array(need)).filter(pa.array(long)),
-            "sig": pa.FixedSizeBinaryArray.from_buffers(pa.binary(SKETCH_BYTES), len(sig), [None, pa.py_buffer(sig)]),
-        }
-    )
-    con.register("_added", added)
-    con.execute(
-        ("insert into text_sketch " if stored else "create table text_sketch as ") + "select h, sig from _added"
-    )
-    con.unregister("_added")
-    if stored:
-        every = con.sql("select h, sig from text_sketch").to_arrow_table()
-        h_all, sig = every.column("h").combine_chunks(), _signatures(every.column("sig"))
-    else:
-        h_all = added.column("h")
-    keys = cluster_keys(h_all, (np.ones(len(h_all), dtype=bool), sig))
-    con.register("_map", pa.table({"h": h_all, "cluster": keys}))
-    con.execute("create temp table cluster_map as select * from _map")
-    con.unregister("_map")
-    at = pc.index_in(hashes, value_set=h_all)
-    return pa.DictionaryArray.from_arrays(new.indices, keys.take(at))
-
-
-def _signatures(blobs: pa.ChunkedArray) -> np.ndarray:
-    """The signature matrix of text_sketch.sig (BLOBs of SKETCH_BYTES each): each chunk's bytes seen
-    as rows, then one copy of them all (Arrow's combine_chunks took 0.7 s for a million)."""
-    parts = [np.empty((0, SKETCH_BYTES // 8), dtype=np.uint64)]
-    for arr in blobs.chunks:
-        if not (pa.types.is_fixed_size_binary(arr.type) or pa.types.is_binary(arr.type)):
-            arr = arr.cast(pa.large_binary())  # a view type, or large already
-        if pa.types.is_fixed_size_binary(arr.type):
-            data = np.frombuffer(arr.buffers()[1], dtype=np.uint8)[arr.offset * SKETCH_BYTES :]
-        else:
-            kind = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
-            offsets = np.frombuffer(arr.buffers()[1], dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
-            if len(arr) and not (np.diff(offsets) == SKETCH_BYTES).all():
-                raise CheckFailed("text_sketch holds a signature of the wrong size; run again with --full")
-            data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] if len(arr) else 0 :]
-        parts.append(data[: len(arr) * SKETCH_BYTES].view(np.uint64).reshape(len(arr), -1))
-    return np.concatenate(parts)
 
 
 def label_overrides(con: duckdb.DuckDBPyConnection, reference_dir: Path, warehouse: Path) -> None:
