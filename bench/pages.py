@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from core.settings import get as setting
-from core.sqlfiles import load_sql
+from core.sqlfiles import load_sql, quote_literal
 from dashboard import analysis, queries
 from dashboard.filters import Filters
 
@@ -52,7 +52,7 @@ def scaled(src: Path, k: int) -> Path:
     if dst.exists():
         return dst
     con = duckdb.connect(str(dst))
-    con.execute("attach ? as src (read_only)", [str(src)])
+    con.execute(f"attach {quote_literal(str(src))} as src (read_only)")
     for (name,) in con.execute(
         "select table_name from information_schema.tables where table_catalog = 'src'"
     ).fetchall():

@@ -1,10 +1,13 @@
-"""The one helper that loads SQL from .sql files (named after what they produce), and the one that
-quotes an identifier that comes from a file rather than from the code."""
+"""The one helper that loads SQL from .sql files (named after what they produce), the ones that
+quote an identifier or a literal, and the one that makes sure a result is in its query's order."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
 
 
 @cache
@@ -20,3 +23,22 @@ def quote_identifier(name: str) -> str:
     if not name or "\x00" in name:
         raise ValueError("an identifier must be a non-empty name without NUL characters")
     return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """``value`` as a SQL string literal, single-quoted with its own quotes doubled. Only where a
+    statement takes no bound parameter: DuckDB 1.5 does not bind ATTACH's path (2.0 does)."""
+    if "\x00" in value:
+        raise ValueError("a literal cannot hold NUL characters")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def in_order(tbl: pa.Table, column: str = "pos") -> pa.Table:
+    """``tbl`` with its rows in increasing ``column``, as its query's ORDER BY should have given it.
+    The stages line columns up by position, so the order is checked, and restored when lost:
+    DuckDB 1.5.5 drops the final ORDER BY from some plans (record_links.sql at 1M records came back
+    in blocks out of order), where 2.0.1 keeps it. A no-op in the usual case (one pass of numpy)."""
+    key = tbl.column(column).to_numpy()
+    if len(key) > 1 and not (np.diff(key) > 0).all():
+        tbl = tbl.take(pa.array(np.argsort(key, kind="stable")))
+    return tbl

@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from core.settings import get as setting
-from core.sqlfiles import load_sql
+from core.sqlfiles import in_order, load_sql
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -120,9 +120,8 @@ def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> pa.Table:
     con.execute("insert into touched_day select distinct cast(submitted_at as date) from relinked where screened")
     con.execute(load_sql(SQL_DIR, "relink"))
     con.execute("insert into touched_day select distinct cast(submitted_at as date) from link_keys where new")
-    return con.sql(
-        "select l.* exclude (pos) from link_keys as k inner join links as l using (pos) where k.new order by k.pos"
-    ).to_arrow_table()
+    links = con.sql("select l.* from link_keys as k inner join links as l using (pos) where k.new order by k.pos")
+    return in_order(links.to_arrow_table()).drop_columns(["pos"])
 
 
 def marts(con: duckdb.DuckDBPyConnection) -> None:

@@ -26,14 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.clock import RIYADH, riyadh_now
 from core.settings import get as setting
 from core.settings import path as setting_path
-from core.sqlfiles import load_sql
+from core.sqlfiles import in_order, load_sql, quote_literal
 from etl import checks, corrections, delta, reference, sketch
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError, InputFileError
@@ -263,10 +262,14 @@ def _source_name(path: Path, src: Source) -> str:
     return name
 
 
+NEWEST_STORAGE = {"storage_compatibility_version": "latest"}
+
+
 def connect_build(tmp: Path) -> duckdb.DuckDBPyConnection:
     """A connection to a warehouse being built at ``tmp``, with the ETL's threads and memory limit,
-    spilling to a folder beside it (removed with it)."""
-    con = duckdb.connect(str(tmp))
+    spilling to a folder beside it (removed with it). The file is written in the newest storage
+    format of the running DuckDB: DuckDB 1.5 otherwise writes an old one, without zstd for text."""
+    con = duckdb.connect(str(tmp), config=NEWEST_STORAGE)
     threads = int(setting("ETL_THREADS"))
     if threads > 0:
         con.execute(f"set threads = {threads}")
@@ -617,7 +620,8 @@ RECORD_COLUMNS = (
     "ids.participation_id, typed.source, ids.record_key, channel, tool, submitted_at, language_code, region, "
     "beneficiary_type, cast(rating_number as integer) as rating, attachments_count, attachment_names, "
     "moderation_status, moderation_control, moderated_at, responded_at, typed.poll_id, "
-    "record_text.text_index, record_sender.sender_index, record_sender.sender_no"
+    "record_text.text_index, record_sender.sender_index, record_sender.sender_no, "
+    "row_number() over (order by submitted_at, ids.participation_id) - 1 as pos"
 )
 ASCII_WHITESPACE = "".join(c for c in map(chr, range(128)) if c.isspace())  # what str.strip() strips
 
@@ -652,8 +656,12 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Arra
     finally:
         con.unregister("sender_python_key")
     con.execute("drop table sender_distinct")
-    texts = con.sql("select text from record_text order by text_index").to_arrow_table().column(0)
-    hashes = con.sql("select sender_hash from record_sender order by sender_index").to_arrow_table().column(0)
+    texts = in_order(
+        con.sql("select text, text_index from record_text order by text_index").to_arrow_table(), "text_index"
+    )
+    texts = texts.column(0)
+    hashes = con.sql("select sender_hash, sender_index from record_sender order by sender_index").to_arrow_table()
+    hashes = in_order(hashes, "sender_index").column(0)
     return texts.combine_chunks(), hashes.combine_chunks()
 
 
@@ -671,9 +679,9 @@ def _records(con: duckdb.DuckDBPyConnection, hashes: pa.Array) -> pa.Table:
         "left join record_sender on record_sender.sender = typed.sender "
         "where ids.occurrence = 1 order by submitted_at, ids.participation_id"
     ).to_arrow_table()
+    tbl = in_order(tbl)
     hashed = pa.DictionaryArray.from_arrays(tbl.column("sender_index").combine_chunks(), hashes)
-    tbl = tbl.drop_columns(["sender_index"]).append_column("sender_hash", hashed)
-    return tbl.append_column("pos", pa.array(np.arange(tbl.num_rows, dtype=np.int64)))
+    return tbl.drop_columns(["sender_index"]).append_column("sender_hash", hashed)
 
 
 def _text_stage(records: pa.Table, distinct: pa.Array) -> pa.Table:
@@ -771,10 +779,10 @@ def _links(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
     narrow columns (record_links.sql), in the records' order."""
     con.register("records", records)
     try:
-        links = con.sql(load_sql(SQL_DIR, "record_links"), params=link_params()).to_arrow_table()
+        links = in_order(con.sql(load_sql(SQL_DIR, "record_links"), params=link_params()).to_arrow_table())
     finally:
         con.unregister("records")
-    if links.num_rows != records.num_rows:
+    if links.num_rows != records.num_rows or not pc.all(pc.equal(links.column("pos"), records.column("pos"))).as_py():
         raise CheckFailed("record links lost records; the previous warehouse keeps serving")
     return links.drop_columns(["pos"])
 
@@ -868,7 +876,7 @@ def _bookkeeping(
         previous = con.execute("select max(run_id) from etl_run where status = 'success'").fetchone()[0]
     elif warehouse.exists():
         try:
-            con.execute("attach ? as prev (read_only)", [str(warehouse)])
+            con.execute(f"attach {quote_literal(str(warehouse))} as prev (read_only)")
             kept = {
                 r[0]
                 for r in con.execute("select table_name from duckdb_tables() where database_name = 'prev'").fetchall()

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.sqlfiles import in_order
 from etl.errors import CheckFailed
 
 SKETCH_BYTES = 256  # a MinHash signature: etl.similar.PERMS 64-bit numbers
@@ -64,7 +65,8 @@ def _hashes(con: duckdb.DuckDBPyConnection, values: pa.Array) -> pa.Array:
     """DuckDB's hash() of each of ``values``, in their order (the one text_sketch and SQL use)."""
     con.register("_texts", pa.table({"i": np.arange(len(values)), "t": values}))
     try:
-        return con.sql("select hash(t) as h from _texts order by i").to_arrow_table().column(0).combine_chunks()
+        hashed = in_order(con.sql("select hash(t) as h, i from _texts order by i").to_arrow_table(), "i")
+        return hashed.column(0).combine_chunks()
     finally:
         con.unregister("_texts")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.sqlfiles import load_sql
+from core.sqlfiles import load_sql, quote_literal
 from etl import corrections
 from etl.corrections import CorrectionError
 from etl.reclassify import reclassify
@@ -225,7 +225,7 @@ def test_a_correction_moves_counts_between_labels_only(own: Path) -> None:
     from dashboard import db
 
     con = duckdb.connect()
-    con.execute("attach ? as warehouse (read_only)", [str(own)])
+    con.execute(f"attach {quote_literal(str(own))} as warehouse (read_only)")
     fixes = con.execute(
         "select participation_id, 'usability', 'negative' from warehouse.participation "
         "where theme <> 'usability' and sentiment <> 'negative' order by participation_id limit 7"

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.sqlfiles import quote_literal
 from etl.cli import main
 from etl.sources import load_sources
 from tests.conftest import REFERENCE, SALT, SOURCES
@@ -103,8 +104,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
     con = duckdb.connect()
     try:
-        con.execute("attach ? as a (read_only)", [str(a)])
-        con.execute("attach ? as b (read_only)", [str(b)])
+        con.execute(f"attach {quote_literal(str(a))} as a (read_only)")
+        con.execute(f"attach {quote_literal(str(b))} as b (read_only)")
         tables = {
             db: {
                 r[0]

@@ -690,3 +690,25 @@ def test_the_scan_leaves_public_numbers_alone() -> None:
         "I was at home",
     ):
         assert checks.personal_data_in(text) == set(), text
+
+
+def test_stages_line_up_by_position_even_when_an_engine_loses_a_query_order(tmp_path: Path) -> None:
+    """DuckDB 1.5.5 dropped record_links.sql's ORDER BY at 1M records: ``in_order`` restores what
+    the query's order should have been, and leaves an ordered result as it is."""
+    import numpy as np
+    import pyarrow as pa
+
+    from core.sqlfiles import in_order, quote_literal
+
+    pos = np.r_[np.arange(4096), np.arange(6144, 8192), np.arange(4096, 6144)]  # blocks out of order
+    got = in_order(pa.table({"pos": pos, "v": pos * 10}))
+    assert got.column("pos").to_pylist() == list(range(8192))
+    assert got.column("v").to_pylist() == [p * 10 for p in range(8192)]
+    ordered = pa.table({"pos": np.arange(10)})
+    assert in_order(ordered) is ordered
+
+    odd = tmp_path / "it's here.duckdb"  # a path with a quote, attached as a literal (1.5.5 binds no ATTACH)
+    duckdb.connect(str(odd)).close()
+    con = duckdb.connect()
+    con.execute(f"attach {quote_literal(str(odd))} as w (read_only)")
+    assert con.execute("select count(*) from duckdb_databases() where database_name = 'w'").fetchone() == (1,)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.sqlfiles import quote_literal
 from etl.cli import main
 from etl.pipeline import run
 from tests.conftest import REFERENCE, SALT, SOURCES, digest
@@ -68,8 +69,8 @@ def test_reclassifying_equals_a_full_run_under_the_same_rules(landing: Path, tmp
     assert changed > 0  # the edit reached some records
 
     con = duckdb.connect()
-    con.execute("attach ? as a (read_only)", [str(reclassified)])
-    con.execute("attach ? as b (read_only)", [str(full)])
+    con.execute(f"attach {quote_literal(str(reclassified))} as a (read_only)")
+    con.execute(f"attach {quote_literal(str(full))} as b (read_only)")
     for table in COMPARED:
         diff = con.execute(
             f"select (select count(*) from (select * from a.{table} except all select * from b.{table})) "
