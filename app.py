@@ -89,13 +89,14 @@ def role() -> str:
 
 def sidebar_filters() -> Filters:
     """The shared filters, seeded once from the URL and clamped to the data's span."""
+    from core.warehouse import WarehouseUnavailable
     from dashboard import queries
     from dashboard.db import WarehouseMissing
 
     try:
         names = queries.names(lang)
         span = queries.data_span()
-    except WarehouseMissing:
+    except (WarehouseMissing, WarehouseUnavailable):
         names, span = None, None
 
     filters = Filters()

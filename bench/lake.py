@@ -19,6 +19,12 @@ A PostgreSQL catalog (the several-machines case) needs ``duckdb-extension-postgr
 and the connection in ``LAKE_PG_DSN`` (for example ``dbname=lake host=127.0.0.1 port=5433
 user=postgres``), then ``postgres`` in place of ``sqlite`` above.
 
+The ETL into a lake against into a file (in the lake's environment; ``LAKE_PG_DSN`` for postgres):
+a build of a folder of exports, then a day's export appended, with each commit's time and how soon
+after the append a reader polling the catalog sees its snapshot:
+
+    .venv-lake/bin/python -m bench.lake etl /tmp/v1m/in /tmp/v1m/day.csv sqlite
+
 Each ``pages`` prints one JSON line: the median of 5 of each page's query set (bench.pages), in
 the app's default view and in another period. The lake is read with the extensions loaded from the
 PyPI packages' files (nothing is downloaded) and with ``parquet_metadata_cache`` on.
@@ -29,11 +35,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load(con: duckdb.DuckDBPyConnection, *names: str) -> None:
@@ -104,6 +116,75 @@ def pages(kind: str, target: Path) -> dict:
     return out
 
 
+def _run(landing: Path, env: dict[str, str], *extra: str) -> tuple[float, float | None]:
+    """``python -m etl run`` in a fresh process: its seconds, and its commit's (on a lake)."""
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "run", str(landing), *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    secs = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"etl run failed: {done.stderr.strip()[-500:]}")
+    found = re.search(r"committed snapshot \d+ to .* in ([\d.]+) s", done.stderr)
+    return secs, float(found.group(1)) if found else None
+
+
+def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
+    """The ETL into a DuckDB file against into a lake, with the same exports: a build of the history,
+    then the day's export appended; and how long after the append's commit a reader that polls the
+    catalog (as the app does) sees the new snapshot."""
+    from core.warehouse import Warehouse, attach, snapshot
+
+    shutil.rmtree(work, ignore_errors=True)
+    landing = work / "in"
+    shutil.copytree(history, landing)
+    salt = work / "salt"
+    salt.write_text("bench-lake-salt-0123456789abcdef")
+    base = {**os.environ, "SALT_PATH": str(salt), "PYTHONPATH": str(ROOT)}
+    base.pop("WAREHOUSE_URL", None)
+    url = _catalog(catalog, work / "lake").replace("meta.sqlite", "catalog.sqlite")
+    if catalog == "postgres":
+        from scripts.postgres import create_database
+
+        url = "ducklake:postgres:" + create_database(os.environ["LAKE_PG_DSN"], "bench_lake")
+    lake_env = {**base, "WAREHOUSE_URL": url, "WAREHOUSE_DATA_PATH": str(work / "lake" / "data")}
+    out: dict = {"duckdb": duckdb.__version__, "catalog": catalog}
+    out["file_build_s"], _ = _run(landing, base, "--warehouse", str(work / "w.duckdb"), "--quiet")
+    out["lake_build_s"], out["lake_build_commit_s"] = _run(landing, lake_env, "--quiet")
+    shutil.copyfile(day, landing / into / day.name)
+    out["file_append_s"], _ = _run(landing, base, "--warehouse", str(work / "w.duckdb"), "--quiet")
+    reader = duckdb.connect()
+    wh = Warehouse(url=url)
+    attach(reader, wh, "lake")
+    before = snapshot(reader, "lake")
+    seen: list[float] = []
+
+    def poll() -> None:  # a reader on its own connection, polling the catalog every 10 ms
+        while not seen:
+            if snapshot(reader, "lake") > before:
+                seen.append(time.perf_counter())
+            time.sleep(0.01)
+
+    import threading
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    t0 = time.perf_counter()
+    out["lake_append_s"], out["lake_append_commit_s"] = _run(landing, lake_env, "--quiet")
+    ended = time.perf_counter()
+    watcher.join(timeout=30)
+    out["reader_sees_it_s_after_the_run_ends"] = round(seen[0] - ended, 3) if seen else None
+    out["reader_sees_it_s_after_the_run_starts"] = round(seen[0] - t0, 2) if seen else None
+    for k in ("lake_build_s", "lake_append_s"):
+        out[k.replace("lake", "ratio")] = round(out[k] / out[k.replace("lake", "file")], 2)
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="what", required=True)
@@ -118,11 +199,19 @@ def main() -> None:
     p = sub.add_parser("pages")
     p.add_argument("storage", choices=["file", "sqlite", "duckdb", "postgres"])
     p.add_argument("target", type=Path)
+    r = sub.add_parser("etl")
+    r.add_argument("history", type=Path, help="a folder of exports (the history)")
+    r.add_argument("day", type=Path, help="the day's export, appended beside them")
+    r.add_argument("catalog", choices=["sqlite", "duckdb", "postgres"])
+    r.add_argument("--into", default="canonical", help="the folder under the history the day's export goes to")
+    r.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-lake-etl")
     args = ap.parse_args()
     if args.what == "export":
         export(args.warehouse, args.out)
     elif args.what == "build":
         build(args.parquet, args.file, args.lake, args.catalog)
+    elif args.what == "etl":
+        print(json.dumps(etl(args.history, args.day, args.into, args.catalog, args.work)))
     else:
         print(json.dumps(pages(args.storage, args.target)))
 

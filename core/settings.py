@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,15 @@ def _word(value: object) -> object:
 Choice = BeforeValidator(_word)
 
 
+def _no_password(value: str) -> str:
+    """A catalog's password in WAREHOUSE_URL would be in every process list and log: refused."""
+    from core.warehouse import PASSWORD, URI_PASSWORD
+
+    if PASSWORD.search(value) or URI_PASSWORD.search(value):
+        raise ValueError("no password in WAREHOUSE_URL")
+    return value
+
+
 class Settings(BaseSettings):
     """The settings, as the environment gives them; each field's description is the README's text."""
 
@@ -47,6 +56,20 @@ class Settings(BaseSettings):
         "data/warehouse/eparticipation.duckdb",
         min_length=1,
         description="the warehouse the ETL builds and the app reads (read-only)",
+    )
+    WAREHOUSE_URL: Annotated[str, AfterValidator(_no_password)] = Field(
+        "",
+        pattern=r"^(ducklake:(postgres:|sqlite:)?\S.*)?$",
+        description="empty: the warehouse is the DuckDB file at `WAREHOUSE_PATH` (the default); "
+        "`ducklake:postgres:dbname=... host=...`, `ducklake:sqlite:PATH` or `ducklake:PATH`: a DuckLake whose catalog "
+        "is in that database, shared by several app servers and ETL writers (README: The DuckLake warehouse); "
+        "no password in it: PostgreSQL's comes from `PGPASSWORD` or `PGPASSFILE`",
+    )
+    WAREHOUSE_DATA_PATH: str = Field(
+        "data/lake",
+        min_length=1,
+        description="with a DuckLake: the folder of its Parquet files, where the ETL writes a new lake (a lake "
+        "remembers its own; readers need only `WAREHOUSE_URL`)",
     )
     LANDING_DIR: str = Field(
         "data/landing/demo",
@@ -169,6 +192,11 @@ def _bounds(name: str) -> str:
         return "one of " + ", ".join(choices)
     if name == "ETL_MEMORY_LIMIT":
         return "a size such as 2GB or 512MiB"
+    if name == "WAREHOUSE_URL":
+        return (
+            "empty (the file), or ducklake: and its catalog (postgres:DSN, sqlite:PATH or a DuckDB PATH), "
+            "with no password in it (PGPASSWORD or PGPASSFILE hold PostgreSQL's)"
+        )
     if name == "PUBLIC_SITE_URL":
         return "an http(s) address ending in /, such as https://participation.example.gov.sa/"
     if not field.default:
@@ -181,7 +209,12 @@ def _error(exc: ValidationError) -> SettingError:
     parts = []
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "?"
-        parts.append(f"{name}={err['input']!r} is not valid: use {_bounds(name)}" if name in _BY_NAME else err["msg"])
+        value = err["input"]
+        if name == "WAREHOUSE_URL" and isinstance(value, str):  # a password typed into it is never echoed
+            from core.warehouse import shown
+
+            value = shown(value)
+        parts.append(f"{name}={value!r} is not valid: use {_bounds(name)}" if name in _BY_NAME else err["msg"])
     return SettingError("; ".join(parts) + " (the settings are listed in README.md)")
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.warehouse import WarehouseUnavailable
 from dashboard import analysis, charts
 from dashboard.db import WarehouseMissing, warehouse_path, warehouse_version
 from dashboard.filters import Filters
@@ -203,5 +204,8 @@ def page_start(title_key: str) -> tuple[str, Filters]:
         warehouse_version()
     except WarehouseMissing:
         st.info(t(lang, "warehouse_missing", path=warehouse_path()))
+        st.stop()
+    except WarehouseUnavailable:  # a lake's catalog that does not answer: said, never a traceback
+        st.warning(t(lang, "warehouse_unavailable"))
         st.stop()
     return lang, filters

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,8 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import settings
 from core.sqlfiles import load_sql
+from core.warehouse import Warehouse, WarehouseUnavailable, attach, configured, one_line, snapshot, tables
 from etl import corrections
 from etl.checks import DAILY_KEYS
 
@@ -32,24 +33,36 @@ SQL_DIR = Path(__file__).parent / "sql"
 LABELLED = re.compile(r"theme|sentiment", re.IGNORECASE)  # the columns a correction changes, by name
 # mart_daily's keys; every other column of it is a count, which a correction moves between keys
 MART_KEYS = ("day", *DAILY_KEYS)
+LAKE_POLL_SECONDS = 2  # how often the app asks a lake's catalog for a newer snapshot
 
 
 class WarehouseMissing(RuntimeError):
-    """No warehouse at WAREHOUSE_PATH yet."""
+    """No warehouse at WAREHOUSE_PATH yet (or a lake with no tables yet)."""
 
 
-def warehouse_path() -> Path:
-    """The warehouse file; in public mode there is none: the public app opens only the snapshot."""
+def target() -> Warehouse:
+    """The configured warehouse (core/warehouse.py); in public mode there is none: the public app
+    opens only the snapshot."""
     from dashboard.access import AccessError, mode
 
     if mode() == "public":
         raise AccessError("public mode opens no warehouse, only the published snapshot")
-    return settings.path("WAREHOUSE_PATH")
+    return configured()
+
+
+def warehouse_path() -> Path | str:
+    """Where the warehouse is, as the app says it: the file, or the lake's URL without a password."""
+    wh = target()
+    return wh.path if wh.path is not None else str(wh)
 
 
 def warehouse_version() -> str:
-    """Identifies the file now at WAREHOUSE_PATH (inode, size and mtime): changes with every swap."""
-    p = warehouse_path()
+    """Identifies the warehouse now being served: a file's inode, size and mtime (changes with
+    every swap), or a lake's latest snapshot (changes with every commit)."""
+    wh = target()
+    if wh.is_lake:
+        return _lake_version(wh.url or "", int(time.monotonic() // LAKE_POLL_SECONDS))
+    p = wh.path
     try:
         s = os.stat(p)
     except FileNotFoundError as exc:
@@ -58,23 +71,54 @@ def warehouse_version() -> str:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
+def _catalog(url: str) -> duckdb.DuckDBPyConnection:
+    """A connection that reads the lake's catalog only: which snapshot is the latest."""
+    con = duckdb.connect()
+    attach(con, configured(), "lake")
+    return con
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _lake_version(url: str, tick: int) -> str:
+    """The lake's latest snapshot, asked of the catalog at most once per ``LAKE_POLL_SECONDS``
+    (``tick``), not once per query: a page's queries read the same snapshot."""
+    del tick  # part of the cache key only
+    cur = _catalog(url).cursor()
+    try:
+        if not tables(cur, "lake"):
+            raise WarehouseMissing(str(configured()))
+        return f"lake-{snapshot(cur, 'lake')}"
+    except duckdb.Error as exc:
+        _catalog.clear()  # a catalog that went away: the next query connects again
+        raise WarehouseUnavailable(f"{configured()}: {one_line(exc)}") from None
+    finally:
+        cur.close()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
     """A private in-memory database with the warehouse attached read-only. Not
     ``duckdb.connect(path)``: DuckDB caches database instances by path within a process, so after
-    a swap that would hand back the old file while any connection to it lives.
+    a swap that would hand back the old file while any connection to it lives. A lake is attached
+    at the snapshot ``version`` names, so every query of this connection reads that snapshot.
 
     Never closed by the cache: when a third warehouse version evicts it, a session that is still
     rendering may hold it, and a close would fail that session's next query. The garbage collector
     closes it once no session refers to it any more (a DuckDB connection closes when collected)."""
-    del version  # part of the cache key only
     con = duckdb.connect()
-    con.execute("attach ? as warehouse (read_only)", [path])
+    wh = configured()
+    if wh.is_lake:
+        attach(con, wh, "warehouse", snapshot=int(version.removeprefix("lake-")))
+    else:
+        attach(con, Warehouse(path=Path(path)), "warehouse")
     return con
 
 
 def corrections_path() -> Path:
-    """The analysts' corrections of this warehouse (``CORRECTIONS_PATH``, or beside it)."""
-    return corrections.store_path(warehouse_path())
+    """The analysts' corrections of this warehouse (``CORRECTIONS_PATH``, or beside the file, or in
+    a lake's data folder)."""
+    wh = target()
+    return corrections.store_path(wh.path if wh.path is not None else (wh.data_path or Path(".")) / "warehouse")
 
 
 class Overlay(NamedTuple):

@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl generate | run | reclassify | purge-landing | check | publish``.
+"""Command line: ``python -m etl generate | run | reclassify | purge-landing | check | publish | site | maintain``.
 
 Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
 Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration (a setting, a mapping), 3 a data
@@ -17,7 +17,11 @@ import time
 from pathlib import Path
 
 from core import settings
+from core.warehouse import WarehouseUnavailable, configured
 from etl.errors import EtlError, require_warehouse, storage_error
+
+# the commands that read or write the warehouse: on a lake (WAREHOUSE_URL), they run on a checkout
+LAKE_COMMANDS = ("run", "reclassify", "check", "publish", "purge-landing")
 
 
 def _shape(text: str, width: int = 0) -> str:
@@ -81,7 +85,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.source and input_dir.is_dir():  # a partial run (--source) always builds
         decision = _plan(warehouse, input_dir, sources_path, salt, args.full)
         if decision.action == "up to date":
-            print(f"{warehouse}: up to date, nothing to load ({decision.why}); --full builds it again", file=sys.stderr)
+            print(
+                f"{getattr(args, 'lake', None) or warehouse}: up to date, nothing to load ({decision.why}); "
+                "--full builds it again",
+                file=sys.stderr,
+            )
             return 0
         if decision.action == "reclassify":
             print(f"reclassifying the stored text, no export read again: {decision.why}", file=sys.stderr)
@@ -113,7 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
             append=append,
         )
-    table = Table(title=f"ETL run {result.run_id} -> {result.warehouse}")
+    where = getattr(args, "lake", None) or result.warehouse  # a lake's run: the lake, not its checkout
+    table = Table(title=f"ETL run {result.run_id} -> {where}")
     table.add_column("source", no_wrap=True)
     # Visual-order Arabic must never wrap: a wrapped line would read in the wrong order.
     table.add_column(_shape("المصدر"), no_wrap=True, justify="right")
@@ -145,8 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if result.totals.quarantined:
         print(
-            f"{result.totals.quarantined:,} rows quarantined: see the quarantine table "
-            f"(file, line, reason) in {result.warehouse}",
+            f"{result.totals.quarantined:,} rows quarantined: see the quarantine table (file, line, reason) in {where}",
             file=sys.stderr,
         )
     return 0
@@ -171,6 +179,28 @@ def _warehouse(args: argparse.Namespace) -> Path:
 def _out(args: argparse.Namespace) -> Path:
     """--out, or the PUBLIC_SNAPSHOT_PATH setting."""
     return Path(args.out) if args.out else settings.path("PUBLIC_SNAPSHOT_PATH")
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    wh = configured()
+    if not wh.is_lake:
+        print(f"{wh}: a DuckDB file, which each run writes whole: nothing to maintain", file=sys.stderr)
+        return 0
+    from etl.lake import maintain
+
+    done = maintain(wh, args.keep_days, _out(args), apply=args.yes)
+    for snap, why in sorted(done.kept.items()):
+        print(f"keep    snapshot {snap}: {why}")
+    for snap in done.expired:
+        print(f"{'expired' if args.yes else 'would expire'} snapshot {snap}")
+    if args.yes:
+        print(
+            f"expired {len(done.expired)} snapshots, deleted {done.files_deleted} files no snapshot reads",
+            file=sys.stderr,
+        )
+    else:
+        print(f"dry run: {len(done.expired)} snapshots would be expired; run again with --yes", file=sys.stderr)
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -200,7 +230,7 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
     print(
         f"reclassified {result.participations:,} participations in {result.seconds:.1f} s "
         f"(run {result.run_id}): {result.themes_changed:,} themes and {result.sentiments_changed:,} "
-        f"sentiments changed -> {result.warehouse}",
+        f"sentiments changed -> {getattr(args, 'lake', None) or result.warehouse}",
         file=sys.stderr,
     )
     for warning in result.warnings:
@@ -238,7 +268,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     out = _out(args)
     threshold = args.threshold if args.threshold is not None else settings.get("PUBLISH_THRESHOLD")
     t0 = time.perf_counter()
-    result = publish(warehouse, args.period, out, threshold, settings.path("REFERENCE_DIR"))
+    lake = getattr(args, "lake_snapshot", None)
+    result = publish(warehouse, args.period, out, threshold, settings.path("REFERENCE_DIR"), lake_snapshot=lake)
     print(result.path)
     print(
         f"published {result.path.parent.name} as version {result.version} in {time.perf_counter() - t0:.1f} s: "
@@ -321,6 +352,12 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
     pub.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")
     pub.add_argument("--threshold", type=int, help="smallest count published (default: PUBLISH_THRESHOLD)")
+    pub.add_argument(
+        "--at-snapshot",
+        type=int,
+        metavar="N",
+        help="on a DuckLake (WAREHOUSE_URL): publish from its snapshot N, as a publication records it, not the latest",
+    )
     pub.set_defaults(func=cmd_publish)
 
     site = sub.add_parser("site", help="rebuild the static public site (OUT/site) from the published snapshots")
@@ -343,6 +380,16 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--yes", action="store_true", help="delete (without it: only say what would be deleted)")
     pl.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
     pl.set_defaults(func=cmd_purge_landing)
+
+    m = sub.add_parser(
+        "maintain",
+        help="on a DuckLake: expire old snapshots (never the latest, nor one a publication names), merge small "
+        "files, delete the files no snapshot reads (dry run by default)",
+    )
+    m.add_argument("--keep-days", type=int, default=30, help="keep every snapshot younger than this (default 30)")
+    m.add_argument("--out", help="the publications whose snapshots are kept (default: PUBLIC_SNAPSHOT_PATH)")
+    m.add_argument("--yes", action="store_true", help="do it (without it: say what would be expired)")
+    m.set_defaults(func=cmd_maintain)
 
     c = sub.add_parser("check", help="run the data checks on an existing warehouse")
     c.add_argument("--warehouse", help="warehouse file (default: the WAREHOUSE_PATH setting)")
@@ -376,8 +423,13 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         settings.current()  # every setting checked before any work: a wrong one is one line, exit 2
+        wh = configured(Path(args.warehouse) if getattr(args, "warehouse", None) else None)
+        if wh.is_lake and args.command in LAKE_COMMANDS:  # etl/lake.py: the same command on a checkout
+            from etl.lake import around
+
+            return around(wh, args, args.func)
         return args.func(args)
-    except settings.SettingError as exc:
+    except (settings.SettingError, WarehouseUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except EtlError as exc:

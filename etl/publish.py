@@ -533,7 +533,10 @@ def publish(
     threshold: int,
     ref_dir: Path,
     now: dt.datetime | None = None,
+    lake_snapshot: int | None = None,
 ) -> Published:
+    """Publish ``period`` from ``warehouse`` (a file; on a lake, the checkout of ``lake_snapshot``,
+    which the publication records so that it can be rebuilt from the same data)."""
     published_at = riyadh_aware(now).replace(microsecond=0)  # the period's "today" is Riyadh's too
     period = parse_period(period_text, published_at.date())
     if threshold < 2:
@@ -544,11 +547,17 @@ def publish(
     # at once (each blind to the other) could together reveal what neither does alone.
     with (out / ".publish.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _publish(warehouse, period, out, threshold, ref_dir, published_at)
+        return _publish(warehouse, period, out, threshold, ref_dir, published_at, lake_snapshot)
 
 
 def _publish(
-    warehouse: Path, period: Period, out: Path, threshold: int, ref_dir: Path, published_at: dt.datetime
+    warehouse: Path,
+    period: Period,
+    out: Path,
+    threshold: int,
+    ref_dir: Path,
+    published_at: dt.datetime,
+    lake_snapshot: int | None,
 ) -> Published:
     frozen, legacy = frozen_versions(out, period.label)
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -568,6 +577,7 @@ def _publish(
             "threshold": threshold,
             "warehouse_version": int(version),
             "warehouse_built_at": pd.Timestamp(built_at).isoformat(),
+            **({"lake_snapshot": int(lake_snapshot)} if lake_snapshot is not None else {}),
             "snapshot_schema": SNAPSHOT_SCHEMA,
             "suppressed_note_ar": t("ar", "snapshot_suppressed_note", threshold=threshold - 1),
             "suppressed_note_en": t("en", "snapshot_suppressed_note", threshold=threshold - 1),

@@ -193,3 +193,23 @@ def test_identifiers_are_quoted_by_sql_rules() -> None:
     con.close()
     with pytest.raises(ValueError):
         quote_identifier("")
+
+
+def test_a_lake_url_never_echoes_a_password_and_needs_its_extensions(monkeypatch, capsys, tmp_path) -> None:
+    from core.warehouse import lake_available
+    from etl.cli import main as etl_main
+
+    monkeypatch.setenv("WAREHOUSE_URL", "ducklake:postgres:dbname=lake host=db password=hunter2-secret")
+    assert settings.main([]) == 2
+    err = capsys.readouterr().err
+    assert "WAREHOUSE_URL" in err and "hunter2" not in err and "PGPASSWORD" in err
+    monkeypatch.setenv("WAREHOUSE_URL", "postgres://etl:hunter2-secret@db/lake")
+    assert settings.main([]) == 2
+    assert "hunter2" not in capsys.readouterr().err
+
+    if lake_available():
+        return  # tests/test_lake.py drives the lake in this environment
+    monkeypatch.setenv("WAREHOUSE_URL", f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}")
+    assert etl_main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "make lake" in err and err.count("\n") == 1

@@ -1,0 +1,248 @@
+"""The ETL on a DuckLake (``WAREHOUSE_URL=ducklake:...``): every command works as it does on a file.
+
+A command checks the lake's latest snapshot out into a private DuckDB file (``checkout``) and runs
+on it exactly as on the file kind: plan, build or append or reclassify, checks. A command that
+changed it then commits every table back in **one DuckLake transaction** (``commit``), which is the
+file kind's swap: readers see the previous snapshot until it commits, and a run that fails, is
+killed or stopped before the commit leaves the lake at its previous snapshot (its Parquet files are
+orphans, which ``python -m etl maintain`` deletes).
+
+Several writers: when another writer committed since the checkout, the commit is a conflict
+(DuckLake's own detection: both replaced the same tables), and the command runs again from the new
+snapshot, so both writers' rows are in the lake and each run's bookkeeping accounts for them. A lake
+whose catalog is a file (SQLite, DuckDB) takes one writer at a time, as the file kind does: a lock
+beside the catalog.
+
+The checkout holds the warehouse's redacted tables only (raw rows stay in the build, as on the
+file kind), in a private temporary folder deleted at the end, however the command ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from core.sqlfiles import quote_identifier, quote_literal
+from core.warehouse import Warehouse, WarehouseUnavailable, attach, one_line, snapshot, tables
+from etl.errors import EtlError
+from etl.lifeline import alive
+from etl.pipeline import NEWEST_STORAGE
+
+ATTEMPTS = 5  # runs of one command before it gives up on a lake that other writers keep changing
+WRITES = ("run", "reclassify")  # the commands whose result is committed; the others only read
+
+
+class Conflict(EtlError):
+    """Another writer committed to the lake since this command's checkout."""
+
+
+@dataclass
+class Checkout:
+    """The lake's snapshot ``base`` as a private DuckDB file (``local``; absent for an empty lake)."""
+
+    local: Path
+    base: int
+    names: list[str] = field(default_factory=list)
+    stamp: tuple | None = None
+
+    def changed(self) -> bool:
+        """Whether the command swapped a new warehouse in (a new file at ``local``)."""
+        return _stamp(self.local) != self.stamp
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        s = path.stat()
+    except FileNotFoundError:
+        return None
+    return (s.st_ino, s.st_size, s.st_mtime_ns)
+
+
+def _connect(wh: Warehouse, read_only: bool, at: int | None = None) -> duckdb.DuckDBPyConnection:
+    for attempt in range(5):
+        con = duckdb.connect(config=NEWEST_STORAGE)  # the checkout's file in the newest storage format
+        try:
+            attach(con, wh, "lake", read_only=read_only, snapshot=at)
+            return con
+        except WarehouseUnavailable as exc:
+            con.close()
+            # two writers creating a new lake at once: the second finds the first's catalog tables
+            if "already exists" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _writer_lock(wh: Warehouse) -> Iterator[None]:
+    """A catalog in a file takes one writer at a time (PostgreSQL's takes many: no lock)."""
+    if wh.catalog == "postgres":
+        yield
+        return
+    catalog = Path((wh.url or "").removeprefix("ducklake:").removeprefix("sqlite:"))
+    lock = catalog.with_name(f".{catalog.name}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # waits for the other writer, as a second commit would
+        yield
+
+
+@contextmanager
+def checkout(wh: Warehouse, *, create: bool, at: int | None = None) -> Iterator[Checkout]:
+    """The lake's latest snapshot (or snapshot ``at``) as a DuckDB file in a private temporary
+    folder. ``create``: a lake that does not exist yet is created (its first snapshot holds no table)."""
+    _remove_stale()
+    work = Path(tempfile.mkdtemp(prefix=f"etl-lake-{os.getpid()}-"))
+    try:
+        con = _connect(wh, read_only=not create or at is not None, at=at)
+        try:
+            base = snapshot(con, "lake") if at is None else at
+            names = tables(con, "lake")
+            local = work / "warehouse.duckdb"
+            if names:
+                con.execute(f"attach {quote_literal(str(local))} as local")
+                for name in names:
+                    t = quote_identifier(name)
+                    con.execute(f"create table local.{t} as select * from lake.{t} at (version => {base})")
+                con.execute("detach local")
+        finally:
+            con.close()
+        yield Checkout(local, base, names, _stamp(local))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_stale() -> None:
+    """Checkouts left by commands that were killed (SIGKILL, power loss): their process is gone."""
+    for old in Path(tempfile.gettempdir()).glob("etl-lake-*-*"):
+        pid = old.name.split("-")[2]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def commit(wh: Warehouse, co: Checkout) -> int:
+    """Every table of the checkout's new warehouse replaces the lake's, in one transaction; returns
+    the new snapshot. ``Conflict`` when another writer committed since the checkout."""
+    con = _connect(wh, read_only=False)
+    try:
+        con.execute(f"attach {quote_literal(str(co.local))} as local (read_only)")
+        con.execute("begin")
+        now = snapshot(con, "lake")
+        if now != co.base:
+            raise Conflict(f"{wh}: snapshot {now} was committed by another writer since this run read {co.base}")
+        new = tables(con, "local")
+        for name in new:
+            t = quote_identifier(name)
+            con.execute(f"create or replace table lake.{t} as select * from local.{t}")
+        for name in sorted(set(co.names) - set(new)):
+            con.execute(f"drop table lake.{quote_identifier(name)}")
+        try:
+            con.execute("commit")
+        except duckdb.TransactionException as exc:
+            if "conflict" in str(exc).lower():
+                raise Conflict(f"{wh}: another writer committed first ({one_line(exc)})") from None
+            raise
+        return snapshot(con, "lake")
+    finally:
+        con.close()
+
+
+def around(wh: Warehouse, args: argparse.Namespace, command: Callable[[argparse.Namespace], int]) -> int:
+    """Run ``command`` on a checkout of the lake, and commit what it changed; again from the new
+    snapshot when another writer committed first."""
+    writes = args.command in WRITES
+    for attempt in range(1, ATTEMPTS + 1):
+        at = getattr(args, "at_snapshot", None)
+        with _writer_lock(wh) if writes else _no_lock(), checkout(wh, create=writes, at=at) as co:
+            if not co.names and not writes:
+                raise EtlError(f"{wh}: the lake holds no warehouse yet; build one with `python -m etl run INPUT_DIR`")
+            args.warehouse, args.lake = str(co.local), str(wh)
+            args.lake_snapshot = co.base
+            done = command(args)
+            if not writes or done != 0 or not co.changed():
+                return done
+            t0 = time.perf_counter()
+            try:
+                new = commit(wh, co)
+            except Conflict as exc:
+                if attempt == ATTEMPTS:
+                    raise EtlError(f"{exc}; gave up after {ATTEMPTS} runs: run again later") from None
+                print(f"{exc}: running again on the new snapshot", file=sys.stderr)
+                time.sleep(0.2 * attempt)
+                continue
+            print(f"committed snapshot {new} to {wh} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+            return done
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _no_lock() -> Iterator[None]:
+    yield
+
+
+@dataclass
+class Maintenance:
+    """What ``maintain`` expired (or would), what it kept and why, and the files it deleted."""
+
+    expired: list[int]
+    kept: dict[int, str]
+    files_deleted: int = 0
+
+
+def published_snapshots(out: Path) -> set[int]:
+    """The lake snapshots that publications under ``out`` were built from (``lake_snapshot`` in
+    their metadata): kept, so that each publication can be rebuilt from its own data."""
+    found = set()
+    for path in out.glob("*/v*/data.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            snap = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("lake_snapshot")
+            if snap is not None:
+                found.add(int(snap))
+    return found
+
+
+def maintain(wh: Warehouse, keep_days: int, published: Path, apply: bool) -> Maintenance:
+    """Expire the snapshots older than ``keep_days`` that no publication names (never the latest),
+    then merge small files and delete the files no snapshot reads any more (the old snapshots', and
+    the orphans of runs killed before their commit). ``apply=False``: only say what would go."""
+    con = _connect(wh, read_only=not apply)
+    try:
+        rows = con.execute(
+            "select snapshot_id, snapshot_time < now() - to_days(cast(? as integer)) from lake.snapshots() order by 1",
+            [keep_days],
+        ).fetchall()
+        named = published_snapshots(published)
+        kept: dict[int, str] = {}
+        expired = []
+        for snap, old in rows:
+            if snap == rows[-1][0]:
+                kept[snap] = "the latest"
+            elif snap in named:
+                kept[snap] = "a publication was built from it"
+            elif not old:
+                kept[snap] = f"younger than {keep_days} days"
+            else:
+                expired.append(snap)
+        deleted = 0
+        if apply:
+            if expired:
+                con.execute(f"call ducklake_expire_snapshots('lake', versions => {[int(s) for s in expired]})")
+            con.execute("call ducklake_merge_adjacent_files('lake')")
+            for fn in ("ducklake_cleanup_old_files", "ducklake_delete_orphaned_files"):
+                deleted += len(con.execute(f"call {fn}('lake', cleanup_all => true)").fetchall())
+        return Maintenance(expired, kept, deleted)
+    finally:
+        con.close()

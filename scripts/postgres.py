@@ -1,0 +1,129 @@
+"""The one place that starts Debian's PostgreSQL, as the DuckLake catalog of the lake tests and the
+lake benchmark (issue: several machines, proved on one).
+
+``serve()`` creates a cluster in a temporary folder of its own (``initdb``, trust on loopback only),
+runs the postmaster in the foreground on a free loopback port, in its own session, tied to this
+process (it gets SIGTERM if this process dies, even by SIGKILL), and yields a libpq DSN with no
+password. The whole process group is stopped and the folder deleted when the ``with`` block ends.
+As root (CI), the cluster belongs to the ``postgres`` user, which Debian's package creates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from scripts.browser import free_port
+
+_PR_SET_PDEATHSIG = 1
+
+
+def postgres_bin() -> Path | None:
+    """The newest installed server's bin folder (Debian: /usr/lib/postgresql/<major>/bin)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+    if found:
+        return found[-1].parent
+    which = shutil.which("postgres")
+    return Path(which).parent if which else None
+
+
+def _as_owner(uid: int | None, gid: int | None):
+    """The child's first steps: drop to the cluster's owner, then die with this process."""
+
+    def first() -> None:
+        if uid is not None and gid is not None:
+            os.setgid(gid)
+            os.setuid(uid)
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+    return first
+
+
+@contextmanager
+def serve(database: str = "lake") -> Iterator[str]:
+    """A PostgreSQL server with ``database`` created; yields its DSN (``dbname=... host=127.0.0.1
+    port=... user=...``)."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        raise FileNotFoundError("PostgreSQL is not installed (apt-get install postgresql)")
+    uid = gid = None
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    if os.geteuid() == 0:  # initdb refuses root: the cluster is the postgres user's
+        owner = pwd.getpwnam("postgres")
+        uid, gid, user = owner.pw_uid, owner.pw_gid, "postgres"
+    with tempfile.TemporaryDirectory(prefix="postgres-") as tmp:
+        root = Path(tmp)
+        data, sock = root / "data", root / "sock"
+        sock.mkdir()
+        if uid is not None:
+            os.chown(root, uid, gid)
+            os.chown(sock, uid, gid)
+        subprocess.run(  # noqa: S603 (our own server on loopback)
+            [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+            preexec_fn=_as_owner(uid, gid),
+        )
+        port = free_port()
+        options = ["-p", str(port), "-k", str(sock), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
+        proc = subprocess.Popen(  # noqa: S603
+            [str(bin_dir / "postgres"), "-D", str(data), *options],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_as_owner(uid, gid),
+        )
+        try:
+            for _ in range(400):
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"PostgreSQL did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
+                    )
+                time.sleep(0.05)
+            dsn = f"dbname={database} host=127.0.0.1 port={port} user={user}"
+            for attempt in range(100):  # accepting connections a moment after the port opens
+                try:
+                    dsn = create_database(dsn, database)
+                    break
+                except RuntimeError:
+                    if attempt == 99:
+                        raise
+                    time.sleep(0.1)
+            yield dsn
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def create_database(dsn: str, name: str) -> str:
+    """A new, empty database ``name`` on the server of ``dsn`` (dropped first if it was there);
+    returns its DSN."""
+    parts = dict(p.split("=", 1) for p in dsn.split())
+    bin_dir = postgres_bin()
+    where = ["-h", parts["host"], "-p", parts["port"], "-U", parts["user"]]
+    for tool in ("dropdb", "createdb"):
+        args = [str(bin_dir / tool), *where, *(["--if-exists"] if tool == "dropdb" else []), name]
+        done = subprocess.run(args, capture_output=True, text=True)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError(f"PostgreSQL: {tool} {name}: {done.stderr.strip()}")
+    return " ".join(f"{k}={name if k == 'dbname' else v}" for k, v in parts.items())

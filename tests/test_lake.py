@@ -1,0 +1,357 @@
+"""The warehouse as a DuckLake (WAREHOUSE_URL, core/warehouse.py, etl/lake.py): the ETL builds and
+appends to it in one transaction per run, the app reads it and follows its snapshots, two writers
+at once both land, and a catalog that does not answer is one line.
+
+DuckLake's extensions exist for DuckDB 1.5.5 only: ``make test`` runs this file again in
+``.venv-lake`` (requirements-lake.txt), where they are installed; in the default environment
+(DuckDB 2.0.1) it skips. The PostgreSQL catalog needs Debian's PostgreSQL (scripts/postgres.py
+starts one of its own); without it, those cases skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from core.sqlfiles import quote_literal
+from core.warehouse import Warehouse, attach, lake_available, snapshot
+from etl.cli import main
+from tests.conftest import REFERENCE, ROOT, SALT
+from tests.test_delta import BOOKKEEPING, PER_RUN, _canonical
+
+pytestmark = pytest.mark.skipif(
+    not lake_available(),
+    reason=f"DuckLake needs DuckDB 1.5.5 and its extension packages, not {duckdb.__version__}: "
+    "`make test` runs this file in .venv-lake (requirements-lake.txt)",
+)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    from scripts.postgres import postgres_bin, serve
+
+    if postgres_bin() is None:
+        pytest.skip("Debian's PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
+    with serve("lake") as dsn:
+        yield dsn
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def lake(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+    """A new, empty lake of each catalog kind, configured as the warehouse (with the test salt)."""
+    if request.param == "postgres":
+        from scripts.postgres import create_database
+
+        name = "lake_" + "".join(c for c in request.node.name.lower() if c.isalnum())[-40:]
+        url = f"ducklake:postgres:{create_database(request.getfixturevalue('postgres'), name)}"
+    else:
+        url = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}"
+    salt = tmp_path / "salt"
+    salt.write_text(SALT)
+    env = {
+        "WAREHOUSE_URL": url,
+        "WAREHOUSE_DATA_PATH": str(tmp_path / "lake-data"),
+        "SALT_PATH": str(salt),
+        "REFERENCE_DIR": str(REFERENCE),
+        "CORRECTIONS_PATH": str(tmp_path / "corrections.sqlite"),
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return Warehouse(url=url, data_path=tmp_path / "lake-data")
+
+
+def _latest(wh: Warehouse) -> int:
+    con = duckdb.connect()
+    try:
+        attach(con, wh, "lake")
+        return snapshot(con, "lake")
+    finally:
+        con.close()
+
+
+def _differences(wh: Warehouse, file: Path) -> dict[str, tuple[int, int]]:
+    """Rows only in the lake, and only in the file, per table (run bookkeeping aside)."""
+    con = duckdb.connect()
+    try:
+        attach(con, wh, "a")
+        con.execute(f"attach {quote_literal(str(file))} as b (read_only)")
+        names = {
+            db: {
+                r[0]
+                for r in con.execute("select table_name from duckdb_tables() where database_name = ?", [db]).fetchall()
+            }
+            for db in ("a", "b")
+        }
+        assert names["a"] == names["b"]
+        out = {}
+        for t in sorted(names["a"] - set(BOOKKEEPING)):
+            cols = "* exclude (run_id)" if t in PER_RUN else "*"
+            only = [
+                con.execute(
+                    f"select count(*) from (select {cols} from {x}.{t} except all select {cols} from {y}.{t})"
+                ).fetchone()[0]
+                for x, y in (("a", "b"), ("b", "a"))
+            ]
+            if any(only):
+                out[t] = tuple(only)
+        return out
+    finally:
+        con.close()
+
+
+def _day2(folder: Path) -> None:
+    at = "2026-11-26 10:00:00"
+    _canonical(
+        folder / "canonical" / "day2.csv",
+        [(f"n{i}", at, f"new{i}@example.sa", f"الرجاء تحسين خدمة المواعيد في الفرع رقم {i}") for i in range(40)],
+    )
+
+
+def test_the_etl_builds_and_appends_a_lake_that_holds_what_a_file_holds(
+    lake: Warehouse, landing: Path, tmp_path: Path, capsys
+) -> None:
+    assert main(["run", str(landing), "--quiet"]) == 0
+    assert "committed snapshot" in capsys.readouterr().err
+    first = _latest(lake)
+    file = tmp_path / "file.duckdb"
+    assert main(["run", str(landing), "--warehouse", str(file), "--quiet"]) == 0
+    assert _differences(lake, file) == {}
+
+    # nothing new: no commit, no new snapshot
+    assert main(["run", str(landing)]) == 0
+    assert "up to date" in capsys.readouterr().err and _latest(lake) == first
+
+    # a new export: appended, in one new snapshot, as the file appends it
+    _day2(landing)
+    assert main(["run", str(landing)]) == 0
+    err = capsys.readouterr().err
+    assert "adding the new and changed exports only" in err and "committed snapshot" in err
+    assert _latest(lake) == first + 1
+    assert main(["run", str(landing), "--warehouse", str(file), "--quiet"]) == 0
+    assert _differences(lake, file) == {}
+
+    # the same checks pass on the lake; the previous snapshot is still there to read
+    assert main(["check"]) == 0
+    con = duckdb.connect()
+    attach(con, lake, "old", snapshot=first)
+    assert con.execute("select count(*) from old.participation where source = 'day2'").fetchone()[0] == 0
+    con.close()
+
+
+def test_the_app_reads_the_lake_and_follows_its_new_snapshots(
+    lake: Warehouse, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import access, db, queries
+    from tests.conftest import open_page
+
+    assert main(["run", str(landing), "--quiet"]) == 0
+    monkeypatch.setattr(db, "LAKE_POLL_SECONDS", 0.001)  # ask the catalog at every query
+    for page in access.PAGES:
+        at = open_page(page.path, lang="en")
+        assert not at.exception
+    before = db.warehouse_version()
+    total = queries.query("select count(*) as n from participation").at[0, "n"]
+    _day2(landing)
+    assert main(["run", str(landing), "--quiet"]) == 0
+    time.sleep(0.01)
+    assert db.warehouse_version() != before
+    assert queries.query("select count(*) as n from participation").at[0, "n"] == total + 40
+
+
+def _etl(landing: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "etl", "run", str(landing), "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def test_two_writers_at_once_both_land(lake: Warehouse, demo_dir: Path, tmp_path: Path) -> None:
+    """Two ETLs on two sources' landing folders, started together on an empty lake: the one that
+    commits second finds the other's snapshot and runs again on it, so both sources' rows are there."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(demo_dir / "website", a / "website")
+    _day2(b)
+    procs = [_etl(a), _etl(b)]
+    try:
+        outs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    con = duckdb.connect()
+    attach(con, lake, "lake")
+    sources = dict(con.execute("select source, count(*) from lake.participation group by source").fetchall())
+    runs = con.execute("select count(*) from lake.etl_run where status = 'success'").fetchone()[0]
+    loaded = con.execute("select sum(rows_loaded) from lake.etl_run_source").fetchone()[0]
+    con.close()
+    assert sources.get("day2") == 40 and sources.get("website_comments", 0) > 0
+    assert runs == 2  # each writer's run, the second on top of the first
+    assert loaded >= sum(sources.values())
+
+
+def test_a_run_killed_before_it_commits_leaves_the_lake_as_it_was(lake: Warehouse, landing: Path) -> None:
+    assert main(["run", str(landing), "--quiet"]) == 0
+    first = _latest(lake)
+    _day2(landing)
+    (landing / "canonical" / "day2.csv").touch()
+    proc = _etl(landing)
+    time.sleep(1.0)  # the run has read the lake and is appending on its checkout
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _latest(lake) in (first, first + 1)  # never half a run: the commit is one transaction
+    assert main(["run", str(landing), "--quiet"]) == 0
+    import tempfile
+
+    assert not list(Path(tempfile.gettempdir()).glob(f"etl-lake-{proc.pid}-*"))  # the killed run's checkout went
+    assert main(["check"]) == 0
+    con = duckdb.connect()
+    attach(con, lake, "lake")
+    assert con.execute("select count(*) from lake.participation where source = 'day2'").fetchone()[0] == 40
+    con.close()
+
+
+def test_a_catalog_that_does_not_answer_is_one_line_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from scripts.browser import free_port
+
+    monkeypatch.setenv("WAREHOUSE_URL", f"ducklake:postgres:dbname=lake host=127.0.0.1 port={free_port()} user=etl")
+    monkeypatch.setenv("PGPASSWORD", "s3cret-never-shown")
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "2")
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: WAREHOUSE_URL=ducklake:postgres:") and err.count("\n") == 1
+    assert "s3cret" not in err
+
+    from tests.conftest import open_page
+
+    at = open_page("app_pages/overview.py", lang="en")
+    assert any("warehouse is unavailable" in w.value for w in at.warning)
+
+    monkeypatch.setenv("WAREHOUSE_URL", "ducklake:postgres:dbname=lake host=h password=s3cret-never-shown")
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "WAREHOUSE_URL" in err and "s3cret" not in err
+
+
+def test_publications_name_their_snapshot_which_maintenance_keeps(
+    lake: Warehouse, landing: Path, tmp_path: Path, capsys
+) -> None:
+    import json
+
+    out = tmp_path / "public"
+    assert main(["run", str(landing), "--quiet"]) == 0
+    built = _latest(lake)
+    assert main(["publish", "--period", "2026", "--out", str(out)]) == 0
+    first = json.loads((out / "2026" / "v1" / "data.json").read_text(encoding="utf-8"))
+    assert first["metadata"]["lake_snapshot"] == built
+    _day2(landing)
+    assert main(["run", str(landing), "--quiet"]) == 0
+    (landing / "canonical" / "day3.csv").write_bytes((landing / "canonical" / "day2.csv").read_bytes())
+    assert main(["run", str(landing), "--quiet"]) == 0
+    latest = _latest(lake)
+    assert latest >= built + 2
+    capsys.readouterr()
+
+    assert main(["maintain", "--keep-days", "0", "--out", str(out)]) == 0  # a dry run changes nothing
+    assert f"keep    snapshot {built}: a publication was built from it" in capsys.readouterr().out
+    assert main(["maintain", "--keep-days", "0", "--out", str(out), "--yes"]) == 0
+    said = capsys.readouterr().out
+    assert f"expired snapshot {built + 1}" in said and f"keep    snapshot {latest}: the latest" in said
+
+    # the publication can be built again from its own snapshot, after the maintenance
+    assert main(["publish", "--period", "2026", "--out", str(out), "--at-snapshot", str(built)]) == 0
+    again = json.loads((out / "2026" / "v2" / "data.json").read_text(encoding="utf-8"))
+    drop = ("published_at", "version")
+    assert {k: v for k, v in again["metadata"].items() if k not in drop} == {
+        k: v for k, v in first["metadata"].items() if k not in drop
+    }
+    assert again["headline"] == first["headline"]
+    assert main(["publish", "--period", "2026", "--out", str(out), "--at-snapshot", str(built + 1)]) == 2
+
+
+def test_two_app_servers_follow_the_lake_while_a_third_process_writes(
+    postgres: str, landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ``streamlit run`` servers on two ports read one lake (PostgreSQL's catalog) while the
+    ETL, a third process, appends to it twice: sessions on both keep reloading every page without an
+    error, and once a run has committed, each shows that run."""
+    from scripts.browser import CHROMIUM_ARGS, chromium_path, wait_until_ready
+    from scripts.browser import serve as start_app
+    from scripts.postgres import create_database
+
+    if chromium_path() is None:
+        pytest.skip("no chromium on this machine: `apt-get install chromium` (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    url = f"ducklake:postgres:{create_database(postgres, 'lake_two_servers')}"
+    salt = tmp_path / "salt"
+    salt.write_text(SALT)
+    env = {
+        "WAREHOUSE_URL": url,
+        "WAREHOUSE_DATA_PATH": str(tmp_path / "lake-data"),
+        "SALT_PATH": str(salt),
+        "CORRECTIONS_PATH": str(tmp_path / "corrections.sqlite"),
+        "DASHBOARD_MODE": "internal",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert main(["run", str(landing), "--quiet"]) == 0
+    wh = Warehouse(url=url)
+    paths = ["", "channels", "moderation", "themes", "actions", "explorer", "data_quality"]
+    with (
+        start_app(env) as one,
+        start_app(env) as two,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        pages = [browser.new_context().new_page() for _ in range(4)]
+        servers = [one.url, two.url, one.url, two.url]
+        for day in (2, 3):
+            _canonical(
+                landing / "canonical" / f"day{day}.csv",
+                [
+                    (f"d{day}-{i}", "2026-11-26 10:00:00", f"s{day}-{i}@example.sa", f"نص جديد {day} رقم {i}")
+                    for i in range(5)
+                ],
+            )
+            proc = _etl(landing)
+            reloads = 0
+            try:
+                while proc.poll() is None or reloads < len(paths):
+                    page = pages[reloads % len(pages)]
+                    page.goto(f"{servers[reloads % len(pages)]}/{paths[reloads % len(paths)]}?lang=en")
+                    wait_until_ready(page)
+                    assert page.locator("[data-testid='stException']").count() == 0
+                    assert page.locator("h1").count() == 1
+                    reloads += 1
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+            con = duckdb.connect()
+            attach(con, wh, "lake")
+            last = con.execute("select max(run_id) from lake.etl_run").fetchone()[0]
+            con.close()
+            time.sleep(2.5)  # the app asks the catalog for a newer snapshot at most every 2 s
+            for page, server in zip(pages, servers):
+                page.goto(f"{server}/data_quality?lang=en")
+                wait_until_ready(page)
+                captions = " | ".join(page.locator("[data-testid='stCaptionContainer']").all_inner_texts())
+                assert f"Warehouse version in use: {last}," in captions, captions
+        browser.close()
