@@ -102,6 +102,16 @@ def pages(kind: str, target: Path) -> dict:
     con = duckdb.connect()
     if kind == "file":
         con.execute(f"attach '{target}' as warehouse (read_only)")
+    elif kind.startswith("app-"):  # as the app opens a lake: the marts in memory (dashboard.db.open_warehouse)
+        from core.warehouse import Warehouse, attach, snapshot
+        from dashboard.db import open_warehouse
+
+        wh = Warehouse(url=_catalog(kind.removeprefix("app-"), target))
+        attach(con, wh, "probe")
+        t0 = time.perf_counter()
+        con = open_warehouse(wh, f"lake-{snapshot(con, 'probe')}")
+        opened = time.perf_counter() - t0
+        con.execute("set parquet_metadata_cache = true")
     else:
         _load_lake(con, kind)
         con.execute("set parquet_metadata_cache = true")
@@ -110,6 +120,8 @@ def pages(kind: str, target: Path) -> dict:
     through(con)
     rows = con.execute("select count(*) from participation").fetchone()[0]
     out: dict = {"duckdb": duckdb.__version__, "storage": kind, "rows": rows}
+    if kind.startswith("app-"):
+        out["open_snapshot_ms"] = round(opened * 1000)
     for view, filters in zip(("default", "other"), views(con)):
         for page, fns in page_sets("ar", filters).items():
             out[f"{page}/{view}"] = round(timed(fns), 1)
@@ -152,7 +164,12 @@ def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
         from scripts.postgres import create_database
 
         url = "ducklake:postgres:" + create_database(os.environ["LAKE_PG_DSN"], "bench_lake")
-    lake_env = {**base, "WAREHOUSE_URL": url, "WAREHOUSE_DATA_PATH": str(work / "lake" / "data")}
+    lake_env = {
+        **base,
+        "WAREHOUSE_URL": url,
+        "WAREHOUSE_DATA_PATH": str(work / "lake" / "data"),
+        "WAREHOUSE_PATH": str(work / "local" / "w.duckdb"),  # the ETL's copy of the snapshot it committed
+    }
     out: dict = {"duckdb": duckdb.__version__, "catalog": catalog}
     out["file_build_s"], _ = _run(landing, base, "--warehouse", str(work / "w.duckdb"), "--quiet")
     out["lake_build_s"], out["lake_build_commit_s"] = _run(landing, lake_env, "--quiet")
@@ -197,7 +214,9 @@ def main() -> None:
     b.add_argument("lake", type=Path)
     b.add_argument("catalog", choices=["sqlite", "duckdb", "postgres"])
     p = sub.add_parser("pages")
-    p.add_argument("storage", choices=["file", "sqlite", "duckdb", "postgres"])
+    p.add_argument(
+        "storage", choices=["file", "sqlite", "duckdb", "postgres", "app-sqlite", "app-duckdb", "app-postgres"]
+    )
     p.add_argument("target", type=Path)
     r = sub.add_parser("etl")
     r.add_argument("history", type=Path, help="a folder of exports (the history)")

@@ -63,6 +63,7 @@ def lake(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
         "SALT_PATH": str(salt),
         "REFERENCE_DIR": str(REFERENCE),
         "CORRECTIONS_PATH": str(tmp_path / "corrections.sqlite"),
+        "WAREHOUSE_PATH": str(tmp_path / "local" / "w.duckdb"),  # where the ETL keeps its copy of a snapshot
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -122,6 +123,8 @@ def test_the_etl_builds_and_appends_a_lake_that_holds_what_a_file_holds(
     assert main(["run", str(landing), "--quiet"]) == 0
     assert "committed snapshot" in capsys.readouterr().err
     first = _latest(lake)
+    kept = list((tmp_path / "local").glob(f".lake-*-{first}.duckdb"))
+    assert len(kept) == 1  # the next run here starts from this copy of the snapshot, not from the lake
     file = tmp_path / "file.duckdb"
     assert main(["run", str(landing), "--warehouse", str(file), "--quiet"]) == 0
     assert _differences(lake, file) == {}
@@ -306,6 +309,7 @@ def test_two_app_servers_follow_the_lake_while_a_third_process_writes(
         "WAREHOUSE_DATA_PATH": str(tmp_path / "lake-data"),
         "SALT_PATH": str(salt),
         "CORRECTIONS_PATH": str(tmp_path / "corrections.sqlite"),
+        "WAREHOUSE_PATH": str(tmp_path / "local" / "w.duckdb"),
         "DASHBOARD_MODE": "internal",
     }
     for k, v in env.items():
