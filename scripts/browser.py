@@ -7,8 +7,10 @@ with ``make public-app``'s client settings) and waits until it answers its healt
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -93,3 +95,16 @@ def serve(env: dict[str, str], log: IO | None = None, port: int | None = None) -
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started in its own session: SIGTERM to its whole process group, then SIGKILL
+    if it is not gone within ``timeout`` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

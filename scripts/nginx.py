@@ -6,10 +6,8 @@ group is stopped when the ``with`` block ends, however it ends.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -18,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts.browser import ROOT, free_port
+from scripts.browser import ROOT, free_port, stop_group
 
 CONF = ROOT / "deploy" / "nginx" / "site.conf"
 
@@ -81,10 +79,4 @@ http {{
                 time.sleep(0.05)
             yield f"http://127.0.0.1:{port}"
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop_group(proc, 10)

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts.browser import free_port
+from scripts.browser import free_port, stop_group
 
 _PR_SET_PDEATHSIG = 1
 
@@ -106,13 +106,7 @@ def serve(database: str = "lake") -> Iterator[str]:
                     time.sleep(0.1)
             yield dsn
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop_group(proc, 20)
 
 
 def create_database(dsn: str, name: str) -> str:

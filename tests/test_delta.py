@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.sqlfiles import quote_literal
+from core.warehouse import Warehouse, attach
 from etl.cli import main
 from etl.sources import load_sources
 from tests.conftest import REFERENCE, SALT, SOURCES
@@ -101,11 +101,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CORRECTIONS_PATH", raising=False)
 
 
-def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
+def _differences(a: Path | Warehouse, b: Path | Warehouse) -> dict[str, tuple[int, int]]:
+    """Rows only in ``a``, and only in ``b``, per table but the runs' bookkeeping (each a warehouse
+    file, or a lake: tests/test_lake.py)."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach {quote_literal(str(a))} as a (read_only)")
-        con.execute(f"attach {quote_literal(str(b))} as b (read_only)")
+        for alias, wh in (("a", a), ("b", b)):
+            attach(con, wh if isinstance(wh, Warehouse) else Warehouse(path=wh), alias)
         tables = {
             db: {
                 r[0]

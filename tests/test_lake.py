@@ -22,11 +22,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.sqlfiles import quote_literal
 from core.warehouse import Warehouse, attach, lake_available, snapshot
 from etl.cli import main
 from tests.conftest import REFERENCE, ROOT, SALT
-from tests.test_delta import BOOKKEEPING, PER_RUN, _canonical
+from tests.test_delta import _canonical, _differences
 
 pytestmark = pytest.mark.skipif(
     not lake_available(),
@@ -55,19 +54,24 @@ def lake(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
         url = f"ducklake:postgres:{create_database(request.getfixturevalue('postgres'), name)}"
     else:
         url = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}"
+    for k, v in _lake_env(url, tmp_path).items():
+        monkeypatch.setenv(k, v)
+    return Warehouse(url=url, data_path=tmp_path / "lake-data")
+
+
+def _lake_env(url: str, tmp_path: Path) -> dict[str, str]:
+    """The settings of a lake at ``url`` with everything else in ``tmp_path`` (and the test salt)."""
     salt = tmp_path / "salt"
     salt.write_text(SALT)
-    env = {
+    return {
         "WAREHOUSE_URL": url,
         "WAREHOUSE_DATA_PATH": str(tmp_path / "lake-data"),
         "SALT_PATH": str(salt),
         "REFERENCE_DIR": str(REFERENCE),
         "CORRECTIONS_PATH": str(tmp_path / "corrections.sqlite"),
         "WAREHOUSE_PATH": str(tmp_path / "local" / "w.duckdb"),  # where the ETL keeps its copy of a snapshot
+        "DASHBOARD_MODE": "internal",
     }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    return Warehouse(url=url, data_path=tmp_path / "lake-data")
 
 
 def _latest(wh: Warehouse) -> int:
@@ -75,36 +79,6 @@ def _latest(wh: Warehouse) -> int:
     try:
         attach(con, wh, "lake")
         return snapshot(con, "lake")
-    finally:
-        con.close()
-
-
-def _differences(wh: Warehouse, file: Path) -> dict[str, tuple[int, int]]:
-    """Rows only in the lake, and only in the file, per table (run bookkeeping aside)."""
-    con = duckdb.connect()
-    try:
-        attach(con, wh, "a")
-        con.execute(f"attach {quote_literal(str(file))} as b (read_only)")
-        names = {
-            db: {
-                r[0]
-                for r in con.execute("select table_name from duckdb_tables() where database_name = ?", [db]).fetchall()
-            }
-            for db in ("a", "b")
-        }
-        assert names["a"] == names["b"]
-        out = {}
-        for t in sorted(names["a"] - set(BOOKKEEPING)):
-            cols = "* exclude (run_id)" if t in PER_RUN else "*"
-            only = [
-                con.execute(
-                    f"select count(*) from (select {cols} from {x}.{t} except all select {cols} from {y}.{t})"
-                ).fetchone()[0]
-                for x, y in (("a", "b"), ("b", "a"))
-            ]
-            if any(only):
-                out[t] = tuple(only)
-        return out
     finally:
         con.close()
 
@@ -302,16 +276,7 @@ def test_two_app_servers_follow_the_lake_while_a_third_process_writes(
     from playwright.sync_api import sync_playwright
 
     url = f"ducklake:postgres:{create_database(postgres, 'lake_two_servers')}"
-    salt = tmp_path / "salt"
-    salt.write_text(SALT)
-    env = {
-        "WAREHOUSE_URL": url,
-        "WAREHOUSE_DATA_PATH": str(tmp_path / "lake-data"),
-        "SALT_PATH": str(salt),
-        "CORRECTIONS_PATH": str(tmp_path / "corrections.sqlite"),
-        "WAREHOUSE_PATH": str(tmp_path / "local" / "w.duckdb"),
-        "DASHBOARD_MODE": "internal",
-    }
+    env = _lake_env(url, tmp_path)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     assert main(["run", str(landing), "--quiet"]) == 0
