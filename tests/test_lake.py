@@ -137,6 +137,17 @@ def test_the_app_reads_the_lake_and_follows_its_new_snapshots(
         assert not at.exception
     before = db.warehouse_version()
     total = queries.query("select count(*) as n from participation").at[0, "n"]
+
+    # an analyst's correction shows at once over the lake's snapshot, as over a file
+    from etl import corrections
+
+    pid, theme = queries.query(
+        "select participation_id, theme from participation where theme <> 'usability' limit 1"
+    ).iloc[0]
+    themes = [t for (t,) in duckdb.sql(f"select code from read_csv('{REFERENCE / 'themes.csv'}')").fetchall()]
+    corrections.record(db.corrections_path(), pid, "theme", theme, "usability", "analyst@x.sa", themes)
+    fixed = queries.query("select theme, theme_source from participation where participation_id = ?", (pid,))
+    assert tuple(fixed.iloc[0]) == ("usability", "analyst")
     _day2(landing)
     assert main(["run", str(landing), "--quiet"]) == 0
     time.sleep(0.01)
