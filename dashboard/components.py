@@ -7,6 +7,8 @@ shown only through ``st.dataframe``/``st.text``, never as Markdown or HTML.
 
 from __future__ import annotations
 
+import logging
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -205,7 +207,8 @@ def page_start(title_key: str) -> tuple[str, Filters]:
     except WarehouseMissing:
         st.info(t(lang, "warehouse_missing", path=warehouse_path()))
         st.stop()
-    except WarehouseUnavailable:  # a lake's catalog that does not answer: said, never a traceback
+    except WarehouseUnavailable as exc:  # a lake's catalog that does not answer: said, never a traceback
+        logging.getLogger(__name__).warning("%s", exc)  # the why, for the operator (no password in it)
         st.warning(t(lang, "warehouse_unavailable"))
         st.stop()
     return lang, filters

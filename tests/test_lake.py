@@ -213,7 +213,7 @@ def test_a_run_killed_before_it_commits_leaves_the_lake_as_it_was(lake: Warehous
 
 
 def test_a_catalog_that_does_not_answer_is_one_line_without_its_password(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, caplog
 ) -> None:
     from scripts.browser import free_port
 
@@ -227,8 +227,10 @@ def test_a_catalog_that_does_not_answer_is_one_line_without_its_password(
 
     from tests.conftest import open_page
 
-    at = open_page("app_pages/overview.py", lang="en")
+    with caplog.at_level("WARNING"):
+        at = open_page("app_pages/overview.py", lang="en")
     assert any("warehouse is unavailable" in w.value for w in at.warning)
+    assert "the lake's catalog cannot be opened" in caplog.text and "s3cret" not in caplog.text  # for the operator
 
     monkeypatch.setenv("WAREHOUSE_URL", "ducklake:postgres:dbname=lake host=h password=s3cret-never-shown")
     assert main(["check"]) == 2
