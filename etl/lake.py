@@ -14,7 +14,9 @@ whose catalog is a file (SQLite, DuckDB) takes one writer at a time, as the file
 beside the catalog.
 
 The checkout holds the warehouse's redacted tables only (raw rows stay in the build, as on the
-file kind), in a private temporary folder deleted at the end, however the command ends.
+file kind), in a private temporary folder deleted at the end (a killed command's, by the next
+command). After a commit it is kept instead, beside ``WAREHOUSE_PATH``, as this machine's copy of
+the new snapshot: the next command starts from it rather than copying the lake out again.
 """
 
 from __future__ import annotations
