@@ -45,26 +45,15 @@ from pathlib import Path
 
 import duckdb
 
+from core.warehouse import Warehouse, load_lake
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(con: duckdb.DuckDBPyConnection, *names: str) -> None:
-    site = Path(duckdb.__file__).resolve().parent.parent
-    for name in names:
-        found = sorted(site.glob(f"duckdb_extension_*/extensions/*/{name}.duckdb_extension"))
-        if not found:
-            raise SystemExit(f"no {name} extension beside DuckDB {duckdb.__version__}: pip install its package")
-        con.execute(f"load '{found[-1]}'")
 
 
 def _catalog(kind: str, lake: Path) -> str:
     if kind == "postgres":
         return "ducklake:postgres:" + os.environ["LAKE_PG_DSN"]
     return f"ducklake:sqlite:{lake}/meta.sqlite" if kind == "sqlite" else f"ducklake:{lake}/meta.ducklake"
-
-
-def _load_lake(con: duckdb.DuckDBPyConnection, kind: str) -> None:
-    _load(con, "ducklake", *(["postgres_scanner"] if kind == "postgres" else ["sqlite_scanner"]))
 
 
 def export(warehouse: Path, out: Path) -> None:
@@ -85,7 +74,7 @@ def build(parquet: Path, file: Path, lake: Path, kind: str) -> None:
     print(f"file: {time.perf_counter() - t0:.1f} s")
     shutil.rmtree(lake, ignore_errors=True)
     (lake / "data").mkdir(parents=True)
-    _load_lake(con, kind)
+    load_lake(con, Warehouse(url=_catalog(kind, lake)))
     t0 = time.perf_counter()
     con.execute(f"attach '{_catalog(kind, lake)}' as lake (data_path '{lake}/data/')")
     con.execute("begin")
@@ -103,17 +92,17 @@ def pages(kind: str, target: Path) -> dict:
     if kind == "file":
         con.execute(f"attach '{target}' as warehouse (read_only)")
     elif kind.startswith("app-"):  # as the app opens a lake: the marts in memory (dashboard.db.open_warehouse)
-        from core.warehouse import Warehouse, attach, snapshot
-        from dashboard.db import open_warehouse
+        from core.warehouse import attach, snapshot
+        from dashboard.db import LAKE_VERSION, open_warehouse
 
         wh = Warehouse(url=_catalog(kind.removeprefix("app-"), target))
         attach(con, wh, "probe")
         t0 = time.perf_counter()
-        con = open_warehouse(wh, f"lake-{snapshot(con, 'probe')}")
+        con = open_warehouse(wh, f"{LAKE_VERSION}{snapshot(con, 'probe')}")
         opened = time.perf_counter() - t0
         con.execute("set parquet_metadata_cache = true")
     else:
-        _load_lake(con, kind)
+        load_lake(con, Warehouse(url=_catalog(kind, target)))
         con.execute("set parquet_metadata_cache = true")
         con.execute(f"attach '{_catalog(kind, target)}' as warehouse (data_path '{target}/data/', read_only)")
     con.execute("use warehouse")
@@ -150,7 +139,7 @@ def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
     """The ETL into a DuckDB file against into a lake, with the same exports: a build of the history,
     then the day's export appended; and how long after the append's commit a reader that polls the
     catalog (as the app does) sees the new snapshot."""
-    from core.warehouse import Warehouse, attach, snapshot
+    from core.warehouse import attach, snapshot
 
     shutil.rmtree(work, ignore_errors=True)
     landing = work / "in"

@@ -25,6 +25,15 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def reading(sql: str, table: str, instead: str, name: str) -> str:
+    """``sql`` (the file ``name``) reading ``instead`` where it reads ``table``: its one ``from
+    <table>`` line, replaced; an error if the file no longer has exactly one."""
+    line = f"from {table}\n"
+    if sql.count(line) != 1:
+        raise RuntimeError(f"{name}: expected one `from {table}` to read {instead} in its place")
+    return sql.replace(line, f"from {instead}\n")
+
+
 def quote_literal(value: str) -> str:
     """``value`` as a SQL string literal, single-quoted with its own quotes doubled. Only where a
     statement takes no bound parameter: DuckDB 1.5 does not bind ATTACH's path (2.0 does)."""

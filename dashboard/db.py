@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core.sqlfiles import load_sql, quote_identifier
+from core.sqlfiles import load_sql, quote_identifier, reading
 from core.warehouse import Warehouse, WarehouseUnavailable, attach, configured, one_line, snapshot, tables
 from etl import corrections
 from etl.checks import DAILY_KEYS
@@ -33,7 +33,9 @@ SQL_DIR = Path(__file__).parent / "sql"
 LABELLED = re.compile(r"theme|sentiment", re.IGNORECASE)  # the columns a correction changes, by name
 # mart_daily's keys; every other column of it is a count, which a correction moves between keys
 MART_KEYS = ("day", *DAILY_KEYS)
+MART_SQL = "etl/sql/mart_daily.sql"  # the overlay reads it over the corrected records
 LAKE_POLL_SECONDS = 2  # how often the app asks a lake's catalog for a newer snapshot
+LAKE_VERSION = "lake-"  # a lake's version: this, then its snapshot (a file's is its inode, size and mtime)
 # a lake's tables of one row per record (or more): read from the lake, never copied into memory
 RECORD_LEVEL = frozenset(
     (
@@ -86,7 +88,7 @@ def warehouse_version() -> str:
 def _catalog(url: str) -> duckdb.DuckDBPyConnection:
     """A connection that reads the lake's catalog only: which snapshot is the latest."""
     con = duckdb.connect()
-    attach(con, configured(), "lake")
+    attach(con, Warehouse(url=url), "lake")
     return con
 
 
@@ -98,17 +100,17 @@ def _lake_version(url: str, tick: int) -> str:
     cur = _catalog(url).cursor()
     try:
         if not tables(cur, "lake"):
-            raise WarehouseMissing(str(configured()))
-        return f"lake-{snapshot(cur, 'lake')}"
+            raise WarehouseMissing(str(Warehouse(url=url)))
+        return f"{LAKE_VERSION}{snapshot(cur, 'lake')}"
     except duckdb.Error as exc:
         _catalog.clear()  # a catalog that went away: the next query connects again
-        raise WarehouseUnavailable(f"{configured()}: {one_line(exc)}") from None
+        raise WarehouseUnavailable(f"{Warehouse(url=url)}: {one_line(exc)}") from None
     finally:
         cur.close()
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
+def _connection(where: str, version: str) -> duckdb.DuckDBPyConnection:
     """A private in-memory database with the warehouse attached read-only. Not
     ``duckdb.connect(path)``: DuckDB caches database instances by path within a process, so after
     a swap that would hand back the old file while any connection to it lives. A lake is attached
@@ -117,8 +119,8 @@ def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
     Never closed by the cache: when a third warehouse version evicts it, a session that is still
     rendering may hold it, and a close would fail that session's next query. The garbage collector
     closes it once no session refers to it any more (a DuckDB connection closes when collected)."""
-    wh = configured()
-    return open_warehouse(wh if wh.is_lake else Warehouse(path=Path(path)), version)
+    lake = version.startswith(LAKE_VERSION)
+    return open_warehouse(Warehouse(url=where) if lake else Warehouse(path=Path(where)), version)
 
 
 def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:
@@ -131,7 +133,7 @@ def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:
     if not wh.is_lake:
         attach(con, wh, "warehouse")
         return con
-    attach(con, wh, "lake", snapshot=int(version.removeprefix("lake-")))
+    attach(con, wh, "lake", snapshot=int(version.removeprefix(LAKE_VERSION)))
     con.execute("attach ':memory:' as warehouse")
     for name in tables(con, "lake"):
         t = quote_identifier(name)
@@ -173,8 +175,6 @@ def build_overlay(con: duckdb.DuckDBPyConnection, fixes: list[tuple]) -> Overlay
         cur.execute(load_sql(SQL_DIR, "overlay_participation"))
         cur.execute(load_sql(SQL_DIR, "overlay_rows"))
         mart = load_sql(Path(corrections.__file__).parent / "sql", "mart_daily")
-        if mart.count("from participation\n") != 1:
-            raise RuntimeError("etl/sql/mart_daily.sql: expected one `from participation` to overlay")
         counts = [
             r[0]
             for r in cur.execute(
@@ -185,10 +185,8 @@ def build_overlay(con: duckdb.DuckDBPyConnection, fixes: list[tuple]) -> Overlay
         ]
         minus = ", ".join([*MART_KEYS, *(f"-{c} as {c}" for c in counts)])
         delta = cur.sql(
-            "select * from (" + mart.replace("from participation\n", "from corrected_rows\n") + ") "
-            f"union all by name select {minus} from ("
-            + mart.replace("from participation\n", "from stored_rows\n")
-            + ")"
+            "select * from (" + reading(mart, "participation", "corrected_rows", MART_SQL) + ") "
+            f"union all by name select {minus} from (" + reading(mart, "participation", "stored_rows", MART_SQL) + ")"
         ).to_arrow_table()
     finally:
         cur.close()
@@ -208,7 +206,7 @@ def overlay(cur: duckdb.DuckDBPyConnection, over: Overlay) -> None:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _overlay(path: str, version: str, store: str, corrected: int) -> Overlay | None:
+def _overlay(where: str, version: str, store: str, corrected: int) -> Overlay | None:
     """The overlay of this warehouse and corrections version (None: none, or a warehouse from
     before the labels' sources, to which the corrections apply at its next run)."""
     del corrected  # part of the cache key only
@@ -216,20 +214,21 @@ def _overlay(path: str, version: str, store: str, corrected: int) -> Overlay | N
     if not fixes:
         return None
     try:
-        return build_overlay(_connection(path, version), fixes)
+        return build_overlay(_connection(where, version), fixes)
     except (duckdb.BinderException, duckdb.CatalogException):
         return None
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _query(sql: str, params: tuple, version: str, corrected: int = 0) -> pd.DataFrame:
-    path = str(warehouse_path())
-    con = _connection(path, version)
+    wh = target()
+    where = wh.url or str(wh.path)  # what _connection opens: the lake's URL, or the file
+    con = _connection(where, version)
     # A query that reads no label (theme or sentiment, nor their confidence or source, nor a filter
     # on them) gives the same answer with the corrections and without: a correction only moves a
     # record between labels, and its mart rows sum to zero over any other grouping. Those skip it.
     labelled = corrected and LABELLED.search(sql)
-    over = _overlay(path, version, str(corrections_path()), corrected) if labelled else None
+    over = _overlay(where, version, str(corrections_path()), corrected) if labelled else None
     cur = con.cursor()
     try:
         cur.execute("use warehouse")

@@ -86,8 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         decision = _plan(warehouse, input_dir, sources_path, salt, args.full)
         if decision.action == "up to date":
             print(
-                f"{getattr(args, 'lake', None) or warehouse}: up to date, nothing to load ({decision.why}); "
-                "--full builds it again",
+                f"{_named(args, warehouse)}: up to date, nothing to load ({decision.why}); --full builds it again",
                 file=sys.stderr,
             )
             return 0
@@ -121,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
             append=append,
         )
-    where = getattr(args, "lake", None) or result.warehouse  # a lake's run: the lake, not its checkout
+    where = _named(args, result.warehouse)
     table = Table(title=f"ETL run {result.run_id} -> {where}")
     table.add_column("source", no_wrap=True)
     # Visual-order Arabic must never wrap: a wrapped line would read in the wrong order.
@@ -174,6 +173,12 @@ def _plan(warehouse: Path, input_dir: Path, sources_path: Path, salt: str, full:
 def _warehouse(args: argparse.Namespace) -> Path:
     """--warehouse, or the WAREHOUSE_PATH setting."""
     return Path(args.warehouse) if args.warehouse else settings.path("WAREHOUSE_PATH")
+
+
+def _named(args: argparse.Namespace, warehouse: Path) -> str:
+    """The warehouse as the user knows it: on a lake, the lake (etl/lake.py sets ``args.lake``), not
+    the checkout the command works on."""
+    return getattr(args, "lake", None) or str(warehouse)
 
 
 def _out(args: argparse.Namespace) -> Path:
@@ -230,7 +235,7 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
     print(
         f"reclassified {result.participations:,} participations in {result.seconds:.1f} s "
         f"(run {result.run_id}): {result.themes_changed:,} themes and {result.sentiments_changed:,} "
-        f"sentiments changed -> {getattr(args, 'lake', None) or result.warehouse}",
+        f"sentiments changed -> {_named(args, result.warehouse)}",
         file=sys.stderr,
     )
     for warning in result.warnings:

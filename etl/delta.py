@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from core.settings import get as setting
-from core.sqlfiles import in_order, load_sql
+from core.sqlfiles import in_order, load_sql, reading
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -146,10 +146,8 @@ def marts(con: duckdb.DuckDBPyConnection) -> None:
         "and submitted_at < ? and cast(submitted_at as date) in (select day from touched)",
         [first, last + dt.timedelta(days=1)],
     )
-    mart = load_sql(SQL_DIR, "mart_daily")
-    if mart.count("from participation\n") != 1:
-        raise RuntimeError("etl/sql/mart_daily.sql: expected one `from participation` to read the touched days from")
-    con.execute("insert into mart_daily " + mart.replace("from participation\n", "from touched_rows\n"))
+    mart = reading(load_sql(SQL_DIR, "mart_daily"), "participation", "touched_rows", "etl/sql/mart_daily.sql")
+    con.execute("insert into mart_daily " + mart)
     con.execute("drop table touched_rows")
 
 

@@ -97,6 +97,18 @@ def serve(env: dict[str, str], log: IO | None = None, port: int | None = None) -
         proc.wait(10)
 
 
+def wait_for_port(proc: subprocess.Popen, port: int, name: str, seconds: float) -> None:
+    """Wait until a server started as ``proc`` accepts connections on loopback ``port`` (at most
+    ``seconds``); one that exits first is an error with its stderr."""
+    for _ in range(int(seconds / 0.05)):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+        time.sleep(0.05)
+
+
 def stop_group(proc: subprocess.Popen, timeout: float = 10) -> None:
     """Stop a server started in its own session: SIGTERM to its whole process group, then SIGKILL
     if it is not gone within ``timeout`` seconds."""

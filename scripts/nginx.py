@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts.browser import ROOT, free_port, stop_group
+from scripts.browser import ROOT, free_port, stop_group, wait_for_port
 
 CONF = ROOT / "deploy" / "nginx" / "site.conf"
 
@@ -70,13 +68,7 @@ http {{
             stderr=subprocess.PIPE,
         )
         try:
-            for _ in range(200):
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                if proc.poll() is not None:
-                    raise RuntimeError(f"nginx did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-                time.sleep(0.05)
+            wait_for_port(proc, port, "nginx", 10)
             yield f"http://127.0.0.1:{port}"
         finally:
             stop_group(proc, 10)

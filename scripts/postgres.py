@@ -16,7 +16,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts.browser import free_port, stop_group
+from scripts.browser import free_port, stop_group, wait_for_port
 
 _PR_SET_PDEATHSIG = 1
 
@@ -86,15 +85,7 @@ def serve(database: str = "lake") -> Iterator[str]:
             preexec_fn=_as_owner(uid, gid),
         )
         try:
-            for _ in range(400):
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"PostgreSQL did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
-                    )
-                time.sleep(0.05)
+            wait_for_port(proc, port, "PostgreSQL", 20)
             dsn = f"dbname={database} host=127.0.0.1 port={port} user={user}"
             for attempt in range(100):  # accepting connections a moment after the port opens
                 try:
