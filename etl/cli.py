@@ -274,6 +274,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     threshold = args.threshold if args.threshold is not None else settings.get("PUBLISH_THRESHOLD")
     t0 = time.perf_counter()
     lake = getattr(args, "lake_snapshot", None)
+    if args.at_snapshot is not None and getattr(args, "lake", None) is None:
+        raise EtlError("--at-snapshot reads a snapshot of a DuckLake, and WAREHOUSE_URL names none: a file has none")
     result = publish(warehouse, args.period, out, threshold, settings.path("REFERENCE_DIR"), lake_snapshot=lake)
     print(result.path)
     print(

@@ -622,3 +622,11 @@ def test_publications_at_once_are_solved_one_after_the_other(planted: Path, tmp_
         th.join(timeout=600)
     assert errors == []
     assert sorted(seen) == [0, 1]  # the second saw the first's frozen version
+
+
+def test_a_snapshot_is_asked_of_a_lake_only(built, tmp_path: Path, capsys) -> None:
+    """``--at-snapshot`` on a DuckDB file would publish the file's data as if it were that snapshot."""
+    wh, _ = built
+    out = tmp_path / "public"
+    assert main(["publish", "--period", "2026", "--warehouse", str(wh), "--out", str(out), "--at-snapshot", "3"]) == 2
+    assert "--at-snapshot" in capsys.readouterr().err and not out.exists()
