@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -504,11 +504,14 @@ def theme_of(
 
 
 def theme_and_sentiment(text: str, rating: int | None, reference_dir: Path) -> tuple[str, float, str]:
-    """Theme, confidence and sentiment of one normalised text."""
+    """Theme, confidence and sentiment of one normalised text by the rules and the rating alone
+    (``features`` adds the model); a text that names no subject is praise when it is positive, as
+    in ``_themes``."""
     theme_rules, sentiment_rules = rules(reference_dir)
     words = sentiment_rules.words_label(text)
-    theme, confidence = theme_of(text, words, theme_rules)
-    return theme, confidence, words or rating_label(rating)
+    sentiment = words or rating_label(rating)
+    theme, confidence = theme_of(text, sentiment if text else words, theme_rules)
+    return theme, confidence, sentiment
 
 
 ARABIC_LETTER, LATIN_LETTER = "[\u0621-\u064a\u066e-\u06d3]", "[A-Za-z]"
@@ -623,6 +626,25 @@ def _sentiments(
     )
 
 
+def _themes(
+    theme: Sequence[str], confidence: Sequence[float], distinct: pa.Array, idx: pa.Array, sentiment: pa.DictionaryArray
+) -> tuple[pa.DictionaryArray, pa.Array]:
+    """Each record's theme and confidence: its text's (``theme_of``), except that a text naming no
+    subject is thanks and praise when its record is positive by any source, not only by the words
+    (``_sentiments``): misspelt or unlisted praise ("متتازين", "تطبيق 10/10") says nothing the
+    lexicon knows, while its rating or the model does. A record with no text stays "other"."""
+    ix = idx.to_numpy(zero_copy_only=False)
+    nameless = np.array([t == "other" for t in theme], dtype=bool) & pc.not_equal(distinct, "").to_numpy(
+        zero_copy_only=False
+    )
+    praise = nameless[ix] & (sentiment.indices.to_numpy(zero_copy_only=False) == SENTIMENTS.index("positive"))
+    themes = pa.DictionaryArray.from_arrays(
+        pa.array(np.where(praise, len(theme), ix).astype(ix.dtype)), pa.array([*theme, PRAISE], pa.string())
+    )
+    scores = np.where(praise, PRAISE_CONFIDENCE, np.asarray(confidence, dtype=np.float64)[ix])
+    return themes, pa.array(scores, pa.float64())
+
+
 FEATURES = (
     "theme",
     "theme_confidence",
@@ -730,8 +752,6 @@ def features(
         return pa.DictionaryArray.from_arrays(idx, pa.array(values, pa.string()))
 
     out = {
-        "theme": per_record(theme),
-        "theme_confidence": pa.array(confidence, pa.float64()).take(idx),
         "offensive_term": per_record(offensive),
         "security_rule": per_record(security),
         **({"cluster": pa.DictionaryArray.from_arrays(idx, cluster)} if clusters else {}),
@@ -740,6 +760,7 @@ def features(
     out["sentiment"], out["sentiment_source"], out["sentiment_confidence"] = _sentiments(
         words, by_model, model_p, idx, ratings
     )
+    out["theme"], out["theme_confidence"] = _themes(theme, confidence, distinct, idx, out["sentiment"])
     ids = pc.cast(idx, pa.int32())
     empty = pc.index(distinct, "").as_py()
     if empty >= 0:  # an empty text is no text: it repeats nothing
