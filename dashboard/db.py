@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core.sqlfiles import load_sql, quote_identifier, reading
+from core.sqlfiles import load_sql, quote_identifier, quote_literal, reading
 from core.warehouse import Warehouse, WarehouseUnavailable, attach, configured, one_line, snapshot, tables
 from etl import corrections
 from etl.checks import DAILY_KEYS
@@ -125,21 +125,50 @@ def _connection(where: str, version: str) -> duckdb.DuckDBPyConnection:
 
 def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:
     """A private in-memory database with the warehouse as ``warehouse``. A lake's snapshot
-    (``version``) is read this way: its record-level tables (``RECORD_LEVEL``) as views over the
-    lake, every other table (the marts, the reference tables, the runs) copied into memory once
-    per snapshot, because each query on a lake first asks the catalog for its files, which cost the
-    pages 2-8x their time on a file, and the marts are what the pages read most."""
+    (``version``) is read this way: its record-level tables (``RECORD_LEVEL``) as views over their
+    Parquet files, every other table (the marts, the reference tables, the runs) copied into memory
+    once per snapshot (``_reading``). Then the lake is detached: while it is attached, each query
+    first asks its catalog for the snapshot and its files, which cost the pages 2-8x their time on
+    a file. A snapshot's files never change, so reading them directly reads that snapshot."""
     con = duckdb.connect()
     if not wh.is_lake:
         attach(con, wh, "warehouse")
         return con
     attach(con, wh, "lake", snapshot=int(version.removeprefix(LAKE_VERSION)))
     con.execute("attach ':memory:' as warehouse")
+    through_lake = False
     for name in tables(con, "lake"):
-        t = quote_identifier(name)
-        kind = "view" if name in RECORD_LEVEL else "table"
-        con.execute(f"create {kind} warehouse.main.{t} as select * from lake.main.{t}")
+        kind, query = _reading(con, name)
+        through_lake |= kind == "view" and "lake.main." in query
+        con.execute(f"create {kind} warehouse.main.{quote_identifier(name)} as {query}")
+    con.execute("set parquet_metadata_cache = true")
+    if not through_lake:  # while a lake is attached, each query asks its catalog first
+        con.execute("detach lake")
     return con
+
+
+def _reading(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str]:
+    """How ``open_warehouse`` reads the lake table ``name`` at the attached snapshot: ("table",
+    query) to copy it into memory (every table but the record-level ones, and those when empty), or
+    ("view", query), straight over its Parquet files where they are all it takes, else through the
+    lake (deleted rows, encryption, or files whose columns are not the table's)."""
+    table = f"select * from lake.main.{quote_identifier(name)}"
+    if name not in RECORD_LEVEL:
+        return "table", table
+    files = con.execute(
+        "select data_file, delete_file is not null or data_file_encryption_key is not null "
+        "from ducklake_list_files('lake', ?)",
+        [name],
+    ).fetchall()
+    if not files:
+        return "table", table
+    if any(special for _, special in files):
+        return "view", table
+    direct = f"select * from read_parquet([{', '.join(quote_literal(f) for f, _ in files)}])"
+    columns = "select column_name, column_type from (describe {})"
+    if con.execute(columns.format(direct)).fetchall() != con.execute(columns.format(table)).fetchall():
+        return "view", table
+    return "view", direct
 
 
 def corrections_path() -> Path:

@@ -155,6 +155,46 @@ def test_the_app_reads_the_lake_and_follows_its_new_snapshots(
     assert queries.query("select count(*) as n from participation").at[0, "n"] == total + 40
 
 
+def test_the_app_reads_each_snapshot_straight_from_its_parquet_files(lake: Warehouse, landing: Path) -> None:
+    """Without the catalog once the snapshot is open (each query would ask it first): the record-level
+    tables are views over that snapshot's files, an older snapshot reads its own, and a table with
+    deleted rows, which its files alone do not show, is read through the lake."""
+    from dashboard.db import LAKE_VERSION, open_warehouse
+
+    assert main(["run", str(landing), "--quiet"]) == 0
+    first = _latest(lake)
+    _day2(landing)
+    assert main(["run", str(landing), "--quiet"]) == 0
+    second = _latest(lake)
+
+    def counts(at: int) -> tuple[int, int]:
+        con = duckdb.connect()
+        attach(con, lake, "lake", snapshot=at)
+        return con.execute("select count(*), count(*) filter (source = 'day2') from lake.participation").fetchone()
+
+    for at in (first, second):
+        con = open_warehouse(lake, f"{LAKE_VERSION}{at}")
+        assert con.execute("select count(*) from duckdb_databases() where type = 'ducklake'").fetchone()[0] == 0
+        view = con.execute("select sql from duckdb_views() where view_name = 'participation'").fetchone()[0]
+        assert "read_parquet" in view
+        got = con.execute("select count(*), count(*) filter (source = 'day2') from warehouse.participation").fetchone()
+        assert got == counts(at)
+    assert counts(first)[1] == 0 and counts(second)[1] == 40
+    files = duckdb.connect()
+    attach(files, lake, "lake")
+    (path,) = files.execute("select data_file from ducklake_list_files('lake', 'participation') limit 1").fetchone()
+    assert files.execute(f"select any_value(compression) from parquet_metadata('{path}')").fetchone()[0] == "ZSTD"
+    files.close()
+
+    writer = duckdb.connect()
+    attach(writer, lake, "lake", read_only=False)
+    writer.execute("delete from lake.participation where source = 'day2'")
+    deleted = snapshot(writer, "lake")
+    writer.close()
+    con = open_warehouse(lake, f"{LAKE_VERSION}{deleted}")
+    assert con.execute("select count(*) from warehouse.participation").fetchone()[0] == counts(second)[0] - 40
+
+
 def _etl(landing: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "etl", "run", str(landing), "--quiet"],
