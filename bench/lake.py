@@ -46,6 +46,7 @@ from pathlib import Path
 import duckdb
 
 from core.warehouse import Warehouse, load_lake
+from etl.lake import PARQUET_OPTIONS, WRITE_ORDER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,9 +78,12 @@ def build(parquet: Path, file: Path, lake: Path, kind: str) -> None:
     load_lake(con, Warehouse(url=_catalog(kind, lake)))
     t0 = time.perf_counter()
     con.execute(f"attach '{_catalog(kind, lake)}' as lake (data_path '{lake}/data/')")
+    for option, value in PARQUET_OPTIONS.items():  # as etl/lake.py writes a lake
+        con.execute("call lake.set_option(?, ?)", [option, value])
     con.execute("begin")
     for table in tables:
-        con.execute(f"create table lake.{table} as select * from main.{table}")
+        order = f" order by {WRITE_ORDER[table]}" if table in WRITE_ORDER else ""
+        con.execute(f"create table lake.{table} as select * from main.{table}{order}")
     con.execute("commit")
     size = sum(p.stat().st_size for p in (lake / "data").rglob("*") if p.is_file())
     print(f"lake ({kind} catalog): {time.perf_counter() - t0:.1f} s, {size / 1e6:.0f} MB of Parquet")

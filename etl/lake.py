@@ -52,6 +52,12 @@ WRITES = ("run", "reclassify")  # the commands whose result is committed; the ot
 # files (173 -> 98 MB) and row groups of 20,480 rows let a date filter skip more; together they took
 # the explorer's queries from 2.0x to 1.5x the DuckDB file's time.
 PARQUET_OPTIONS = {"parquet_compression": "zstd", "parquet_version": "2", "parquet_row_group_size": "20480"}
+# The order a table's rows are written in, where it is not the checkout's. The pages read the newest
+# participations first (the explorer, a theme's samples: order by submitted_at desc limit N); from a
+# file written oldest first, DuckDB's Parquet reader reads nearly every row group before it has them
+# (a theme's samples at 10M records: 117 ms, against 8 ms newest first). Nothing reads the stored
+# order: every query that needs one says it. Costs the commit 0.2 s at 1M records, 3.8 s at 10M.
+WRITE_ORDER = {"participation": "submitted_at desc, participation_id desc"}
 
 
 class Conflict(EtlError):
@@ -169,7 +175,8 @@ def commit(wh: Warehouse, co: Checkout) -> int:
         new = tables(con, "local")
         for name in new:
             t = quote_identifier(name)
-            con.execute(f"create or replace table lake.{t} as select * from local.{t}")
+            order = f" order by {WRITE_ORDER[name]}" if name in WRITE_ORDER else ""
+            con.execute(f"create or replace table lake.{t} as select * from local.{t}{order}")
         for name in sorted(set(co.names) - set(new)):
             con.execute(f"drop table lake.{quote_identifier(name)}")
         try:

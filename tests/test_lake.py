@@ -184,6 +184,12 @@ def test_the_app_reads_each_snapshot_straight_from_its_parquet_files(lake: Wareh
     attach(files, lake, "lake")
     (path,) = files.execute("select data_file from ducklake_list_files('lake', 'participation') limit 1").fetchone()
     assert files.execute(f"select any_value(compression) from parquet_metadata('{path}')").fetchone()[0] == "ZSTD"
+    # newest first (etl.lake.WRITE_ORDER), as the pages read them
+    first, newest = files.execute(
+        f"select max(submitted_at) filter (file_row_number = 0), max(submitted_at) "
+        f"from read_parquet('{path}', file_row_number = true)"
+    ).fetchone()
+    assert first == newest
     files.close()
 
     writer = duckdb.connect()
