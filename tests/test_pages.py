@@ -428,6 +428,25 @@ def test_pending_backlog_bars_run_from_the_youngest_age_band(wh: Path) -> None:
     assert len(bands) > 2 and bands == [b for b in ["0-1", "1-3", "3-7", "7-30", "30+"] if b in bands]
 
 
+def test_pending_backlog_ages_count_from_the_newest_submission(wh: Path) -> None:
+    """The ages are days before the newest submission in the warehouse (stored in mart_summary),
+    counted here again from the rows."""
+    from dashboard.db import query
+    from dashboard.filters import Filters
+
+    filters = Filters(start=dt.date(2024, 1, 1), end=dt.date(2026, 11, 27))
+    got = queries.pending_backlog(filters)
+    rows = query(
+        "select date_diff('day', submitted_at, (select max(submitted_at) from participation)) as age "
+        "from participation where moderation_status = 'pending' "
+        "and submitted_at >= ? and submitted_at < ?",
+        (filters.start, filters.end + dt.timedelta(days=1)),
+    )["age"]
+    bands = {"0-1": (0, 1), "1-3": (1, 3), "3-7": (3, 7), "7-30": (7, 30), "30+": (30, 10**9)}
+    expected = {b: int(((rows >= lo) & (rows < hi)).sum()) for b, (lo, hi) in bands.items()}
+    assert dict(zip(got["age"], got["pending"])) == {b: n for b, n in expected.items() if n}
+
+
 def test_a_warehouse_from_before_source_names_shows_its_keys(wh: Path, tmp_path: Path, monkeypatch) -> None:
     old = older_warehouse(wh, tmp_path, "etl_run_source", "name_ar", "name_en")
     monkeypatch.setenv("WAREHOUSE_PATH", str(old))

@@ -1,6 +1,6 @@
 -- Participations still pending, by age on the newest day in the data.
-with newest as (
-    select max(submitted_at) as newest from participation
+with newest as (  -- the newest submission in the warehouse, stored by the ETL (a scan of every row on a lake)
+    select last_at as newest from mart_summary
 ),
 
 ages as (
