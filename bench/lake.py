@@ -45,6 +45,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.sqlfiles import quote_literal
 from core.warehouse import Warehouse, load_lake
 from etl.lake import PARQUET_OPTIONS, WRITE_ORDER
 
@@ -76,17 +77,24 @@ def build(parquet: Path, file: Path, lake: Path, kind: str) -> None:
     shutil.rmtree(lake, ignore_errors=True)
     (lake / "data").mkdir(parents=True)
     load_lake(con, Warehouse(url=_catalog(kind, lake)))
-    t0 = time.perf_counter()
     con.execute(f"attach '{_catalog(kind, lake)}' as lake (data_path '{lake}/data/')")
-    for option, value in PARQUET_OPTIONS.items():  # as etl/lake.py writes a lake
+    seconds = _fill(con, "main", tables)
+    size = sum(p.stat().st_size for p in (lake / "data").rglob("*") if p.is_file())
+    print(f"lake ({kind} catalog): {seconds:.1f} s, {size / 1e6:.0f} MB of Parquet")
+
+
+def _fill(con: duckdb.DuckDBPyConnection, source: str, tables: list[str]) -> float:
+    """The ``tables`` of the database ``source`` written to the lake attached as ``lake`` in one
+    transaction, as etl/lake.py commits (its Parquet options and order); the seconds it took."""
+    for option, value in PARQUET_OPTIONS.items():
         con.execute("call lake.set_option(?, ?)", [option, value])
+    t0 = time.perf_counter()
     con.execute("begin")
     for table in tables:
         order = f" order by {WRITE_ORDER[table]}" if table in WRITE_ORDER else ""
-        con.execute(f"create table lake.{table} as select * from main.{table}{order}")
+        con.execute(f"create table lake.{table} as select * from {source}.{table}{order}")
     con.execute("commit")
-    size = sum(p.stat().st_size for p in (lake / "data").rglob("*") if p.is_file())
-    print(f"lake ({kind} catalog): {time.perf_counter() - t0:.1f} s, {size / 1e6:.0f} MB of Parquet")
+    return time.perf_counter() - t0
 
 
 def pages(kind: str, target: Path) -> dict:
@@ -143,8 +151,6 @@ def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
     """The ETL into a DuckDB file against into a lake, with the same exports: a build of the history,
     then the day's export appended; and how long after the append's commit a reader that polls the
     catalog (as the app does) sees the new snapshot."""
-    from core.warehouse import attach, snapshot
-
     shutil.rmtree(work, ignore_errors=True)
     landing = work / "in"
     shutil.copytree(history, landing)
@@ -168,30 +174,97 @@ def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
     out["lake_build_s"], out["lake_build_commit_s"] = _run(landing, lake_env, "--quiet")
     shutil.copyfile(day, landing / into / day.name)
     out["file_append_s"], _ = _run(landing, base, "--warehouse", str(work / "w.duckdb"), "--quiet")
+    out.update(_watched_append(landing, lake_env, url))
+    for k in ("lake_build_s", "lake_append_s"):
+        out[k.replace("lake", "ratio")] = round(out[k] / out[k.replace("lake", "file")], 2)
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def _watched_append(landing: Path, lake_env: dict[str, str], url: str) -> dict:
+    """``python -m etl run`` on the lake at ``url`` (an append), with a reader on its own connection
+    polling the catalog every 10 ms, as the app does: the run's and its commit's seconds, and when the
+    reader saw the new snapshot."""
+    import threading
+
+    from core.warehouse import attach, snapshot
+
     reader = duckdb.connect()
-    wh = Warehouse(url=url)
-    attach(reader, wh, "lake")
+    attach(reader, Warehouse(url=url), "lake")
     before = snapshot(reader, "lake")
     seen: list[float] = []
 
-    def poll() -> None:  # a reader on its own connection, polling the catalog every 10 ms
+    def poll() -> None:
         while not seen:
             if snapshot(reader, "lake") > before:
                 seen.append(time.perf_counter())
             time.sleep(0.01)
 
-    import threading
-
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
     t0 = time.perf_counter()
-    out["lake_append_s"], out["lake_append_commit_s"] = _run(landing, lake_env, "--quiet")
+    secs, commit = _run(landing, lake_env, "--quiet")
     ended = time.perf_counter()
     watcher.join(timeout=30)
-    out["reader_sees_it_s_after_the_run_ends"] = round(seen[0] - ended, 3) if seen else None
-    out["reader_sees_it_s_after_the_run_starts"] = round(seen[0] - t0, 2) if seen else None
-    for k in ("lake_build_s", "lake_append_s"):
-        out[k.replace("lake", "ratio")] = round(out[k] / out[k.replace("lake", "file")], 2)
+    reader.close()
+    return {
+        "lake_append_s": secs,
+        "lake_append_commit_s": commit,
+        "reader_sees_it_s_after_the_run_ends": round(seen[0] - ended, 3) if seen else None,
+        "reader_sees_it_s_after_the_run_starts": round(seen[0] - t0, 2) if seen else None,
+    }
+
+
+def _day_after(day: Path, out: Path, n: int) -> None:
+    """``day``'s export again as day ``n`` after it: new record ids, every time moved ``n`` days on."""
+    shift = f"interval {int(n)} day"
+    duckdb.sql(
+        f"copy (select * replace ('d{int(n)}-' || source_record_id as source_record_id, "
+        f"strftime(cast(submitted_at as timestamp) + {shift}, '%Y-%m-%d %H:%M:%S') as submitted_at, "
+        f"strftime(cast(moderated_at as timestamp) + {shift}, '%Y-%m-%d %H:%M:%S') as moderated_at, "
+        f"strftime(cast(responded_at as timestamp) + {shift}, '%Y-%m-%d %H:%M:%S') as responded_at) "
+        f"from read_csv({quote_literal(str(day))}, all_varchar = true)) to {quote_literal(str(out))} (header)"
+    )
+
+
+def append(file: Path, landing: Path, day: Path, salt: Path, catalog: str, work: Path, into: str) -> dict:
+    """Daily appends on a large warehouse: ``file`` (built by the ETL from ``landing``, or
+    ``bench.pages.scaled`` from such a one) written to a new lake in one transaction, then two days'
+    exports (``day`` moved one and two days on) appended to each, the file and the lake, by
+    ``python -m etl run``. The first append on the lake copies its snapshot out (no run on this
+    machine committed it); the second starts from the copy the first kept, as a daily run does."""
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "lake" / "data").mkdir(parents=True)
+    shutil.copytree(landing, work / "in", copy_function=os.link)
+    shutil.copyfile(file, work / "w.duckdb")
+    base = {**os.environ, "SALT_PATH": str(salt), "PYTHONPATH": str(ROOT)}
+    base.pop("WAREHOUSE_URL", None)
+    url = _catalog(catalog, work / "lake")
+    if catalog == "postgres":
+        from scripts.postgres import create_database
+
+        url = "ducklake:postgres:" + create_database(os.environ["LAKE_PG_DSN"], "bench_lake_append")
+    con = duckdb.connect()
+    con.execute(f"attach {quote_literal(str(file))} as src (read_only)")
+    load_lake(con, Warehouse(url=url))
+    data = quote_literal(str(work / "lake" / "data") + os.sep)
+    con.execute(f"attach {quote_literal(url)} as lake (data_path {data})")
+    names = [n for (n,) in con.execute("select table_name from duckdb_tables() where database_name = 'src'").fetchall()]
+    out: dict = {"duckdb": duckdb.__version__, "catalog": catalog}
+    out["lake_written_s"] = _fill(con, "src", names)
+    (out["rows"],) = con.execute("select count(*) from src.participation").fetchone()
+    con.close()
+    lake_env = {
+        **base,
+        "WAREHOUSE_URL": url,
+        "WAREHOUSE_DATA_PATH": str(work / "lake" / "data"),
+        "WAREHOUSE_PATH": str(work / "local" / "w.duckdb"),
+    }
+    for n in (1, 2):
+        _day_after(day, work / "in" / into / f"day-after-{n}.csv", n)
+        out[f"file_append{n}_s"], _ = _run(work / "in", base, "--warehouse", str(work / "w.duckdb"), "--quiet")
+        lake = _watched_append(work / "in", lake_env, url)
+        out.update({k.replace("append", f"append{n}"): v for k, v in lake.items()})
+        out[f"ratio_append{n}"] = out[f"lake_append{n}_s"] / out[f"file_append{n}_s"]
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
 
 
@@ -217,8 +290,18 @@ def main() -> None:
     r.add_argument("catalog", choices=["sqlite", "duckdb", "postgres"])
     r.add_argument("--into", default="canonical", help="the folder under the history the day's export goes to")
     r.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-lake-etl")
+    a = sub.add_parser("append")
+    a.add_argument("file", type=Path, help="a warehouse built by the ETL (or bench.pages.scaled from one)")
+    a.add_argument("landing", type=Path, help="the exports it was built from")
+    a.add_argument("day", type=Path, help="a day's export: appended as the next day, then the day after")
+    a.add_argument("salt", type=Path, help="the salt it was built with")
+    a.add_argument("catalog", choices=["sqlite", "duckdb", "postgres"])
+    a.add_argument("--into", default="canonical", help="the folder under the landing the days' exports go to")
+    a.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-lake-append")
     args = ap.parse_args()
-    if args.what == "export":
+    if args.what == "append":
+        print(json.dumps(append(args.file, args.landing, args.day, args.salt, args.catalog, args.work, args.into)))
+    elif args.what == "export":
         export(args.warehouse, args.out)
     elif args.what == "build":
         build(args.parquet, args.file, args.lake, args.catalog)

@@ -48,25 +48,53 @@ DAYS = int(setting("DEFAULT_PERIOD_DAYS"))
 
 
 def scaled(src: Path, k: int) -> Path:
+    """W1M made ``k`` times larger beside it, as a warehouse the ETL's checks pass (an append can run
+    on it): each participation copied ``k`` times (the first copy keeps its id, the others add
+    "-1", "-2", ...), with its duplicate_of and the manifest's record rows; the copies counted as
+    read and loaded by the last run that loaded their source; the marts and campaigns rebuilt from
+    the copies by the ETL's SQL."""
     dst = src.with_name(f"{src.stem}_x{k}.duckdb")
     if dst.exists():
         return dst
     con = duckdb.connect(str(dst))
     con.execute(f"attach {quote_literal(str(src))} as src (read_only)")
+
+    def copy(column: str) -> str:  # the id ``column`` in copy r.k
+        return f"case when r.k = 0 or {column} is null then {column} else {column} || '-' || r.k end"
+
+    rebuilt = ("mart_summary", "mart_daily", "mart_window", "campaign")
     for (name,) in con.execute(
         "select table_name from information_schema.tables where table_catalog = 'src'"
     ).fetchall():
         if name == "participation":
             con.execute(
-                f"create table participation as select * replace (participation_id || '-' || k as "
-                f"participation_id) from src.participation, range({k}) r(k) order by submitted_at"
+                f"create table participation as select * replace ({copy('participation_id')} as participation_id, "
+                f"{copy('duplicate_of')} as duplicate_of) from src.participation, range({k}) r(k) order by submitted_at"
             )
-        elif not name.startswith("mart_"):
+        elif name == "record_file":
+            con.execute(
+                f"create table record_file as select * replace ({copy('record_id')} as record_id) "
+                f"from src.record_file, range({k}) r(k) where r.k = 0 or kind = 'participation'"
+            )
+        elif name in ("etl_run", "etl_run_source"):
+            # each source's new copies counted as loaded (and read) by the last run that loaded it
+            added = (
+                f"select s.run_id, s.source, {k - 1} * count(*) as n from src.participation as p "
+                "join (select source, max(run_id) as run_id from src.etl_run_source group by source) as s "
+                "using (source) group by all"
+            )
+            key = "run_id, source" if name == "etl_run_source" else "run_id"
+            con.execute(
+                f"create table {name} as select t.* replace (t.rows_read + coalesce(a.n, 0) as rows_read, "
+                f"t.rows_loaded + coalesce(a.n, 0) as rows_loaded) from src.{name} as t "
+                f"left join (select {key}, sum(n) as n from ({added}) group by all) as a using ({key}) "
+                "order by t.run_id"
+            )
+        elif name not in rebuilt:
             con.execute(f"create table {name} as select * from src.{name}")
-    # the marts, rebuilt from the scaled rows by the ETL's SQL
-    for mart in ("mart_summary", "mart_daily", "mart_window"):
-        sql = load_sql(ETL_SQL, mart)
-        con.execute(f"create table {mart} as " + sql, {"days": DAYS} if "$days" in sql else {})
+    for table in rebuilt:  # from the scaled rows, by the ETL's SQL
+        sql = load_sql(ETL_SQL, table)
+        con.execute(f"create table {table} as " + sql, {"days": DAYS} if "$days" in sql else {})
     con.close()
     return dst
 

@@ -26,3 +26,25 @@ def test_the_ratio_is_median_against_median_with_its_spread() -> None:
 
 def test_varied_input_is_named() -> None:
     assert "1,000 canonical, varied texts (900 distinct texts)" in canonical_line(1000, True, 900, [_run(5)], [1.0])
+
+
+def test_a_scaled_warehouse_holds_k_copies_and_passes_the_etls_checks(built, tmp_path) -> None:
+    """bench.pages.scaled (the 10M warehouse of the page and lake benchmarks) keeps every relation
+    and count the checks know, so that an ETL append can run on it."""
+    import shutil
+
+    import duckdb
+
+    from bench.pages import scaled
+    from etl.cli import main
+
+    src = tmp_path / "w.duckdb"
+    shutil.copyfile(built[0], src)
+    big = scaled(src, 3)
+    con = duckdb.connect(str(big), read_only=True)
+    small = duckdb.connect(str(src), read_only=True)
+    for sql in ("select count(*) from participation", "select count(duplicate_of) from participation"):
+        assert con.execute(sql).fetchone()[0] == 3 * small.execute(sql).fetchone()[0] > 0
+    con.close()
+    small.close()
+    assert main(["check", "--warehouse", str(big)]) == 0
