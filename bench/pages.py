@@ -68,13 +68,14 @@ def scaled(src: Path, k: int) -> Path:
     ).fetchall():
         if name == "participation":
             con.execute(
-                f"create table participation as select * replace ({copy('participation_id')} as participation_id, "
-                f"{copy('duplicate_of')} as duplicate_of) from src.participation, range({k}) r(k) order by submitted_at"
+                f"create table participation as select p.* replace ({copy('participation_id')} as participation_id, "
+                f"{copy('duplicate_of')} as duplicate_of) from src.participation as p, range({k}) r(k) "
+                "order by submitted_at"
             )
         elif name == "record_file":
             con.execute(
-                f"create table record_file as select * replace ({copy('record_id')} as record_id) "
-                f"from src.record_file, range({k}) r(k) where r.k = 0 or kind = 'participation'"
+                f"create table record_file as select f.* replace ({copy('record_id')} as record_id) "
+                f"from src.record_file as f, range({k}) r(k) where r.k = 0 or kind = 'participation'"
             )
         elif name in ("etl_run", "etl_run_source"):
             # each source's new copies counted as loaded (and read) by the last run that loaded it
@@ -85,8 +86,9 @@ def scaled(src: Path, k: int) -> Path:
             )
             key = "run_id, source" if name == "etl_run_source" else "run_id"
             con.execute(
-                f"create table {name} as select t.* replace (t.rows_read + coalesce(a.n, 0) as rows_read, "
-                f"t.rows_loaded + coalesce(a.n, 0) as rows_loaded) from src.{name} as t "
+                f"create table {name} as select t.* replace (cast(t.rows_read + coalesce(a.n, 0) as bigint) "
+                "as rows_read, cast(t.rows_loaded + coalesce(a.n, 0) as bigint) as rows_loaded) "
+                f"from src.{name} as t "
                 f"left join (select {key}, sum(n) as n from ({added}) group by all) as a using ({key}) "
                 "order by t.run_id"
             )

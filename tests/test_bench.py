@@ -45,6 +45,9 @@ def test_a_scaled_warehouse_holds_k_copies_and_passes_the_etls_checks(built, tmp
     small = duckdb.connect(str(src), read_only=True)
     for sql in ("select count(*) from participation", "select count(duplicate_of) from participation"):
         assert con.execute(sql).fetchone()[0] == 3 * small.execute(sql).fetchone()[0] > 0
+    for table in ("participation", "record_file", "etl_run", "etl_run_source"):  # the same columns
+        columns = f"select column_name, data_type from information_schema.columns where table_name = '{table}'"
+        assert con.execute(columns).fetchall() == small.execute(columns).fetchall()
     con.close()
     small.close()
     assert main(["check", "--warehouse", str(big)]) == 0
