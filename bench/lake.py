@@ -263,7 +263,12 @@ def append(file: Path, landing: Path, day: Path, salt: Path, catalog: str, work:
         _day_after(day, work / "in" / into / f"day-after-{n}.csv", n)
         out[f"file_append{n}_s"], _ = _run(work / "in", base, "--warehouse", str(work / "w.duckdb"), "--quiet")
         lake = _watched_append(work / "in", lake_env, url)
-        out.update({k.replace("append", f"append{n}"): v for k, v in lake.items()})
+        out.update(
+            {
+                f"{k}_append{n}" if k.startswith("reader") else k.replace("append", f"append{n}"): v
+                for k, v in lake.items()
+            }
+        )
         out[f"ratio_append{n}"] = out[f"lake_append{n}_s"] / out[f"file_append{n}_s"]
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
 

@@ -51,6 +51,8 @@ def forget(con: duckdb.DuckDBPyConnection, replaced: tuple[str, ...]) -> int:
     quarantined and repeated rows. The days their records were on go into ``touched_day``.
     Returns how many records (participations and actions) went."""
     con.execute("create temp table touched_day (day date)")
+    # what the records that go were linked by (link_keys.sql: the groups and clusters they leave)
+    con.execute("create temp table gone_keys (sender_hash varchar, cluster varchar, text_hash ubigint, worded boolean)")
     if not replaced:
         return 0
     con.execute("create temp table replaced_file as select unnest(?::varchar[]) as file", [list(replaced)])
@@ -61,6 +63,10 @@ def forget(con: duckdb.DuckDBPyConnection, replaced: tuple[str, ...]) -> int:
     con.execute(
         "insert into touched_day select distinct cast(submitted_at as date) from participation "
         f"where participation_id in {gone_p}"
+    )
+    con.execute(
+        "insert into gone_keys select sender_hash, text_cluster, hash(coalesce(text_normalized, '')), "
+        f"coalesce(text_normalized, '') <> '' from participation where participation_id in {gone_p}"
     )
     n = con.execute("select count(*) from gone").fetchone()[0]
     con.execute(f"delete from participation where participation_id in {gone_p}")
@@ -91,11 +97,13 @@ def actions_against_history(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
-    """Every record's narrow keys, as record_links.sql reads them (the view ``records``), in the
-    temp table ``link_keys``: pos in time order over old and new records alike; the sender's hash
-    and a 64-bit hash of the normalised text stand for a build's numbers of them (the chance that two
-    of a million texts share a hash is about 1 in 10^7). The stored records' clusters are those
-    ``cluster_map`` (etl/sketch.py) gives their texts now."""
+    """The narrow keys, as record_links.sql reads them (the view ``records``), in the temp table
+    ``link_keys``, of the new records and of the stored records whose links they can change (those
+    in a cluster or a sender's exact-text group that a new record, a record whose cluster changed, or
+    a record a re-exported file took away is in; link_keys.sql): pos in time order over old and new
+    records alike; the sender's hash and a 64-bit hash of the normalised text stand for a build's
+    numbers of them (the chance that two of a million texts share a hash is about 1 in 10^7). The
+    stored records' clusters are those ``cluster_map`` (etl/sketch.py) gives their texts now."""
     con.register(
         "_new",
         records.select(["participation_id", "submitted_at", "sender_hash", "cluster", "text_normalized"]),
@@ -108,10 +116,10 @@ def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 
 
 def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> pa.Table:
-    """Find every record's links again (record_links.sql with ``params``), update the stored records
-    whose cluster, repeat or campaign changed (and their screens for control 7, placed where a build
-    puts them), note in ``touched_day`` the days whose mart_daily figures that changes, and return
-    the new records' links in their order (time order, as ``records``)."""
+    """Find the links of ``link_keys``' records again (record_links.sql with ``params``), update
+    the stored records whose cluster, repeat or campaign changed (and their screens for control 7,
+    placed where a build puts them), note in ``touched_day`` the days whose mart_daily figures that
+    changes, and return the new records' links in their order (time order, as ``records``)."""
     con.execute("create temp table links as " + load_sql(SQL_DIR, "record_links"), params)
     con.execute("drop view records")
     con.execute("create temp table relinked as " + load_sql(SQL_DIR, "relinked"))
