@@ -86,20 +86,29 @@ def _weighted(value: str) -> str:
 # hash times the stored figure. Any figure moved, lost or put under another key changes a sum
 # (a miss needs a 64-bit hash collision to cancel it exactly). One pass over each table, no join:
 # 0.09 s + 0.05 s on 300,000 records, where comparing the grouped rows took 1.4 s.
-MART_CHECK = (
-    "mart_daily agrees with participation (every figure, at its grain: day and every filter's value)",
-    f"""with live as (
+def mart_check(days: str | None = None) -> tuple[str, str]:
+    """The mart_daily check; ``days``: a query of the days to compare (an append's rewritten days),
+    else every day."""
+    live_rows, mart_rows = "participation", "mart_daily"
+    if days is not None:
+        live_rows = f"(select * from participation where cast(submitted_at as date) in ({days}))"
+        mart_rows = f"(select * from mart_daily where day in ({days}))"
+    return (
+        "mart_daily agrees with participation (every figure, at its grain: day and every filter's value)",
+        f"""with live as (
         select {", ".join(f"sum(h * {_weighted(sql)}) as {name}" for name, sql in _DAILY_FIGURES.items())}
-        from (select cast(hash(cast(submitted_at as date), {_KEYS}) as hugeint) as h, * from participation)
+        from (select cast(hash(cast(submitted_at as date), {_KEYS}) as hugeint) as h, * from {live_rows})
     ),
     mart as (
         select {", ".join(f"sum(h * {_weighted(name)}) as {name}" for name in _DAILY_FIGURES)}
-        from (select cast(hash(day, {_KEYS}) as hugeint) as h, * from mart_daily)
+        from (select cast(hash(day, {_KEYS}) as hugeint) as h, * from {mart_rows})
     )
     select count(*) from live cross join mart
     where ({", ".join(f"live.{n}" for n in _DAILY_FIGURES)}) is distinct from
         ({", ".join(f"mart.{n}" for n in _DAILY_FIGURES)})""",
-)
+    )
+
+
 SUMMARY_CHECK = (
     "mart_summary agrees with participation (participations, senders, channels, first and last)",
     """select count(*) from mart_summary as m
@@ -266,8 +275,8 @@ NOT_TEXT: tuple[tuple[str, str], ...] = tuple(
 )
 
 
-def queries(run_id: int) -> list[tuple[str, str, list]]:
-    """(name, SQL counting offending rows, parameters) for every check."""
+def queries(run_id: int, days: str | None = None) -> list[tuple[str, str, list]]:
+    """(name, SQL counting offending rows, parameters) for every check; ``days``: as ``mart_check``."""
     out: list[tuple[str, str, list]] = []
     for table, cols in NOT_NULL.items():
         for c in cols:
@@ -303,7 +312,7 @@ def queries(run_id: int) -> list[tuple[str, str, list]]:
         )
     for table, cond in RANGES:
         out.append((f"range {table}: {cond}", f"select count(*) from {table} where {cond}", []))
-    for check in (SUMMARY_CHECK, MART_CHECK, WINDOW_CHECK, CAMPAIGN_CHECK):
+    for check in (SUMMARY_CHECK, mart_check(days), WINDOW_CHECK, CAMPAIGN_CHECK):
         out.append((*check, []))
     out.append(
         (
@@ -407,11 +416,14 @@ def count(run_id: int) -> int:
     return len(queries(run_id)) + len(TEXT_COLUMNS)
 
 
-def run_all(con: duckdb.DuckDBPyConnection, run_id: int, scope: dict[str, str] | None = None) -> list[str]:
+def run_all(
+    con: duckdb.DuckDBPyConnection, run_id: int, scope: dict[str, str] | None = None, days: str | None = None
+) -> list[str]:
     """The failing checks, each as 'name: N rows'; empty when all pass. ``scope``: the rows the
-    personal-data scan reads (``personal_data_failures``); every other check reads every row."""
+    personal-data scan reads (``personal_data_failures``); ``days``: the days mart_daily is compared
+    on (``mart_check``); every other check reads every row."""
     failures = []
-    for name, sql, params in queries(run_id):
+    for name, sql, params in queries(run_id, days):
         n = con.execute(sql, params).fetchone()[0]
         if n:
             failures.append(f"{name}: {n} rows")

@@ -159,6 +159,9 @@ def marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("drop table touched_rows")
 
 
+# The days whose mart_daily rows an append rewrote (``marts``): the only ones its check compares
+# (every other day's rows, and its records' figures, are as the last run checked them).
+TOUCHED = "select day from touched"
 # The rows an append wrote, per table with stored text: the only ones whose text no earlier run's
 # personal-data scan read (an append updates no text: relink.sql changes links and screens only).
 # Each condition reads loaded_now (this run's records) or this run's id, the newest in etl_run.

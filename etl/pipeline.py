@@ -370,7 +370,7 @@ def _build(
         timings["marts"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        failures = checks.run_all(con, run_id, delta.NEW_ROWS if append else None)
+        failures = checks.run_all(con, run_id, delta.NEW_ROWS if append else None, delta.TOUCHED if append else None)
         timings["checks"] = time.perf_counter() - t
         if failures:
             raise CheckFailed("data checks failed, the previous warehouse keeps serving: " + "; ".join(failures))

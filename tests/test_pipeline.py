@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import checks, pipeline
+from etl import checks, delta, pipeline
 from etl.errors import CheckFailed, EtlError
 from tests.conftest import ROOT, SALT, digest, etl
 
@@ -253,7 +253,7 @@ def test_missing_input_dir_and_unknown_source(tmp_path: Path, serving) -> None:
 def test_a_failed_check_keeps_the_previous_warehouse(serving, monkeypatch) -> None:
     landing, wh, before = serving
     monkeypatch.setattr(
-        checks, "run_all", lambda con, run_id, scope=None: ["unique participation.participation_id: 3 rows"]
+        checks, "run_all", lambda con, run_id, scope=None, days=None: ["unique participation.participation_id: 3 rows"]
     )
     with pytest.raises(CheckFailed, match="previous warehouse keeps serving"):
         etl(landing, wh)
@@ -712,3 +712,23 @@ def test_stages_line_up_by_position_even_when_an_engine_loses_a_query_order(tmp_
     con = duckdb.connect()
     con.execute(f"attach {quote_literal(str(odd))} as w (read_only)")
     assert con.execute("select count(*) from duckdb_databases() where database_name = 'w'").fetchone() == (1,)
+
+
+def test_an_appends_mart_check_compares_the_days_it_rewrote(built, tmp_path: Path) -> None:
+    """After an append, mart_daily is compared on the days the append rewrote (etl.delta.TOUCHED):
+    a wrong figure on one of them fails; every other day stays as the last full check left it."""
+    wh, result = built
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    first, last = con.execute("select min(day), max(day) from mart_daily").fetchone()
+    con.execute("create temp table touched as select ?::date as day", [last])
+    assert checks.run_all(con, result.run_id, days=delta.TOUCHED) == []
+    con.execute("update mart_daily set participations = participations + 1 where day = ?", [last])
+    failed = checks.run_all(con, result.run_id, days=delta.TOUCHED)
+    assert len(failed) == 1 and failed[0].startswith("mart_daily agrees"), failed
+    con.execute("update mart_daily set participations = participations - 1 where day = ?", [last])
+    con.execute("update mart_daily set participations = participations + 1 where day = ?", [first])
+    assert checks.run_all(con, result.run_id, days=delta.TOUCHED) == []
+    assert [f for f in checks.run_all(con, result.run_id) if f.startswith("mart_daily agrees")]
+    con.close()
