@@ -47,7 +47,7 @@ import duckdb
 
 from core.sqlfiles import quote_literal
 from core.warehouse import Warehouse, load_lake
-from etl.lake import PARQUET_OPTIONS, WRITE_ORDER
+from etl.lake import parquet_options, write_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,14 +85,11 @@ def build(parquet: Path, file: Path, lake: Path, kind: str) -> None:
 
 def _fill(con: duckdb.DuckDBPyConnection, source: str, tables: list[str]) -> float:
     """The ``tables`` of the database ``source`` written to the lake attached as ``lake`` in one
-    transaction, as etl/lake.py commits (its Parquet options and order); the seconds it took."""
-    for option, value in PARQUET_OPTIONS.items():
-        con.execute("call lake.set_option(?, ?)", [option, value])
+    transaction, as etl/lake.py commits them; the seconds it took."""
+    parquet_options(con)
     t0 = time.perf_counter()
     con.execute("begin")
-    for table in tables:
-        order = f" order by {WRITE_ORDER[table]}" if table in WRITE_ORDER else ""
-        con.execute(f"create table lake.{table} as select * from {source}.{table}{order}")
+    write_tables(con, source, tables)
     con.execute("commit")
     return time.perf_counter() - t0
 

@@ -127,7 +127,7 @@ def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:
     """A private in-memory database with the warehouse as ``warehouse``. A lake's snapshot
     (``version``) is read this way: its record-level tables (``RECORD_LEVEL``) as views over their
     Parquet files, every other table (the marts, the reference tables, the runs) copied into memory
-    once per snapshot (``_reading``). Then the lake is detached: while it is attached, each query
+    once per snapshot (``_parquet_files``). Then the lake is detached: while it is attached, each query
     first asks its catalog for the snapshot and its files, which cost the pages 2-8x their time on
     a file. A snapshot's files never change, so reading them directly reads that snapshot."""
     con = duckdb.connect()
@@ -138,37 +138,41 @@ def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:
     con.execute("attach ':memory:' as warehouse")
     through_lake = False
     for name in tables(con, "lake"):
-        kind, query = _reading(con, name)
-        through_lake |= kind == "view" and "lake.main." in query
-        con.execute(f"create {kind} warehouse.main.{quote_identifier(name)} as {query}")
+        t = quote_identifier(name)
+        table = f"select * from lake.main.{t}"
+        files = _parquet_files(con, name) if name in RECORD_LEVEL else []
+        if files is None:  # only the lake reads it
+            con.execute(f"create view warehouse.main.{t} as {table}")
+            through_lake = True
+        elif files:
+            con.execute(f"create view warehouse.main.{t} as select * from read_parquet([{', '.join(files)}])")
+        else:  # the marts, the reference tables, the runs, and empty tables: copied into memory
+            con.execute(f"create table warehouse.main.{t} as {table}")
     con.execute("set parquet_metadata_cache = true")
     if not through_lake:  # while a lake is attached, each query asks its catalog first
         con.execute("detach lake")
     return con
 
 
-def _reading(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str]:
-    """How ``open_warehouse`` reads the lake table ``name`` at the attached snapshot: ("table",
-    query) to copy it into memory (every table but the record-level ones, and those when empty), or
-    ("view", query), straight over its Parquet files where they are all it takes, else through the
-    lake (deleted rows, encryption, or files whose columns are not the table's)."""
-    table = f"select * from lake.main.{quote_identifier(name)}"
-    if name not in RECORD_LEVEL:
-        return "table", table
+def _parquet_files(con: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
+    """The Parquet files (as SQL literals) that hold the lake table ``name`` at the attached
+    snapshot, when reading them is all it takes ([] for an empty table); None when only the lake
+    reads it: deleted rows, encryption, or files whose columns are not the table's."""
     files = con.execute(
         "select data_file, delete_file is not null or data_file_encryption_key is not null "
         "from ducklake_list_files('lake', ?)",
         [name],
     ).fetchall()
-    if not files:
-        return "table", table
     if any(special for _, special in files):
-        return "view", table
-    direct = f"select * from read_parquet([{', '.join(quote_literal(f) for f, _ in files)}])"
+        return None
+    listed = [quote_literal(f) for f, _ in files]
     columns = "select column_name, column_type from (describe {})"
-    if con.execute(columns.format(direct)).fetchall() != con.execute(columns.format(table)).fetchall():
-        return "view", table
-    return "view", direct
+    lake_table = f"select * from lake.main.{quote_identifier(name)}"
+    if listed and con.execute(columns.format(f"select * from read_parquet([{', '.join(listed)}])")).fetchall() != (
+        con.execute(columns.format(lake_table)).fetchall()
+    ):
+        return None
+    return listed
 
 
 def corrections_path() -> Path:

@@ -510,7 +510,7 @@ def theme_and_sentiment(text: str, rating: int | None, reference_dir: Path) -> t
     theme_rules, sentiment_rules = rules(reference_dir)
     words = sentiment_rules.words_label(text)
     sentiment = words or rating_label(rating)
-    theme, confidence = theme_of(text, sentiment if text else words, theme_rules)
+    theme, confidence = theme_of(text, sentiment if text else None, theme_rules)  # a rating alone is no praise
     return theme, confidence, sentiment
 
 

@@ -167,16 +167,13 @@ def commit(wh: Warehouse, co: Checkout) -> int:
     con = _connect(wh, read_only=False)
     try:
         con.execute(f"attach {quote_literal(str(co.local))} as local (read_only)")
-        _parquet_options(con)
+        parquet_options(con)
         con.execute("begin")
         now = snapshot(con, "lake")
         if now != co.base:
             raise Conflict(f"{wh}: snapshot {now} was committed by another writer since this run read {co.base}")
         new = tables(con, "local")
-        for name in new:
-            t = quote_identifier(name)
-            order = f" order by {WRITE_ORDER[name]}" if name in WRITE_ORDER else ""
-            con.execute(f"create or replace table lake.{t} as select * from local.{t}{order}")
+        write_tables(con, "local", new)
         for name in sorted(set(co.names) - set(new)):
             con.execute(f"drop table lake.{quote_identifier(name)}")
         try:
@@ -190,7 +187,16 @@ def commit(wh: Warehouse, co: Checkout) -> int:
         con.close()
 
 
-def _parquet_options(con: duckdb.DuckDBPyConnection) -> None:
+def write_tables(con: duckdb.DuckDBPyConnection, source: str, names: list[str]) -> None:
+    """The tables ``names`` of the database ``source`` written to (or over) the lake attached as
+    ``lake``, each in its ``WRITE_ORDER``; within the caller's transaction."""
+    for name in names:
+        t = quote_identifier(name)
+        order = f" order by {WRITE_ORDER[name]}" if name in WRITE_ORDER else ""
+        con.execute(f"create or replace table lake.{t} as select * from {source}.{t}{order}")
+
+
+def parquet_options(con: duckdb.DuckDBPyConnection) -> None:
     """``PARQUET_OPTIONS`` on the lake attached as ``lake``, each set once (a lake made before them
     gets them at its next commit; its old files stay as they are until ``maintain`` merges them)."""
     have = {
