@@ -9,6 +9,7 @@ Results are appended to bench/results.md.
     python -m bench                 # 100k and 1M, then the canonical million (three ETL runs)
     python -m bench --rows 100000   # just one size
     python -m bench --canonical 1000000 [--varied] [--repeat 3]  # the whole ETL on one canonical file
+    python -m bench --scaling 1000000,3000000,10000000  # time per million and peak RSS against size
 """
 
 from __future__ import annotations
@@ -62,8 +63,7 @@ def canonical(rows: int, varied: bool = False, repeat: int = 3) -> None:
     baseline and the other way round, so one noisy run can neither make nor break the figure."""
     work = Path(tempfile.mkdtemp(prefix="bench-canonical-"))
     try:
-        step("canonical", str(rows), str(work / "in"), "42", *(["varied"] if varied else []))
-        csv_path = work / "in" / "canonical" / "participations.csv"
+        csv_path = _canonical_input(rows, varied, work)
         bases = [step("read_csv", str(csv_path))["seconds"]]
         runs = []
         for i in range(repeat):
@@ -85,6 +85,66 @@ def canonical(rows: int, varied: bool = False, repeat: int = 3) -> None:
             "| records/s per stage (medians) |\n"
             "| --- | --- | --- | --- | --- | --- |\n" + line + "\n"
         )
+
+
+PART_ROWS = 1_000_000  # the generator holds its rows in memory: more than this are made in parts
+
+
+def _canonical_input(rows: int, varied: bool, work: Path) -> str:
+    """ROWS canonical rows under work/in/canonical (what ``read_csv`` reads: a file, or a glob of
+    the parts): up to PART_ROWS in one file; more in files of PART_ROWS, each from its own seed and
+    with its ids prefixed by its part's number (the generator numbers every part's ids from 1)."""
+    flags = ["varied"] if varied else []
+    if rows <= PART_ROWS:
+        step("canonical", str(rows), str(work / "in"), "42", *flags)
+        return str(work / "in" / "canonical" / "participations.csv")
+    (work / "in" / "canonical").mkdir(parents=True)
+    for k, start in enumerate(range(0, rows, PART_ROWS)):
+        part = work / f"part{k}"
+        step("canonical", str(min(PART_ROWS, rows - start)), str(part), str(42 + k), *flags)
+        duckdb.execute(
+            "copy (select ? || source_record_id as source_record_id, * exclude (source_record_id) "
+            "from read_csv(?, all_varchar = true)) to ? (header)",
+            [f"P{k}-", str(part / "canonical" / "participations.csv"), str(work / "in" / "canonical" / f"part{k}.csv")],
+        )
+        shutil.rmtree(part)
+        print(f"generated part {k + 1} of {-(-rows // PART_ROWS)}", flush=True)
+    return str(work / "in" / "canonical" / "*.csv")
+
+
+def scaling(sizes: list[int]) -> None:
+    """Issue 23's bars: the ETL's time per million records and its peak RSS (the process and its
+    rule workers) at each of ``sizes`` varied canonical records, one run each, with the slopes:
+    time per million against the smallest size's (±15% asked), and MB of peak per million more."""
+    rows_out = []
+    for rows in sizes:
+        work = Path(tempfile.mkdtemp(prefix="bench-scaling-"))
+        try:
+            _canonical_input(rows, True, work)
+            r = step("run", str(work / "in"), str(work / "w.duckdb"))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        rows_out.append((rows, r["seconds"], r["peak_mb"], r["peak_tree_mb"]))
+        print(f"{rows:,}: {r['seconds']:.1f} s, peak {r['peak_tree_mb']:,} MB with the workers", flush=True)
+    first = rows_out[0]
+    lines = [
+        f"| {n:,} | {t:.1f} s | {t / n * 1e6:.1f} s | {(t / n) / (first[1] / first[0]):.2f}x "
+        f"| {peak:,} MB | {tree:,} MB |"
+        for n, t, peak, tree in rows_out
+    ]
+    grows = (rows_out[-1][3] - first[3]) / max(1e-9, (rows_out[-1][0] - first[0]) / 1e6)
+    text = (
+        f"\n## {dt.date.today().isoformat()}: the ETL's time and memory against its input's size "
+        f"(`python -m bench --scaling {','.join(map(str, sizes))}`)\n\n"
+        "Varied canonical records (more than 1M made in parts of 1M), one run each.\n\n"
+        "| records | ETL time | per million | per million, against the smallest | peak RSS | "
+        "with the rule workers |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        + "\n".join(lines)
+        + f"\n\nPeak RSS grows by {grows:,.0f} MB per million records from the smallest size to the largest.\n"
+    )
+    print(text)
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def canonical_line(rows: int, varied: bool, distinct: int, runs: list[dict], bases: list[float]) -> str:
@@ -111,11 +171,15 @@ def main() -> None:
     ap.add_argument("--canonical", type=int, help="only the canonical-file benchmark, with this many rows")
     ap.add_argument("--varied", action="store_true", help="with --canonical: nearly every text different")
     ap.add_argument("--repeat", type=int, default=3, help="with --canonical: ETL runs, each between baseline loads")
+    ap.add_argument("--scaling", help="only the ETL's time and memory at these sizes of varied records (1000000,...)")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat: at least one ETL run")
     if args.canonical:
         canonical(args.canonical, args.varied, args.repeat)
+        return
+    if args.scaling:
+        scaling([int(n) for n in args.scaling.split(",")])
         return
     lines = []
     for rows in [int(r) for r in args.rows.split(",")]:

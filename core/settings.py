@@ -12,6 +12,7 @@ command turns it into exit code 2 (``python -m core.settings`` checks them all, 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from dataclasses import dataclass
@@ -26,6 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # DuckDB's memory_limit: a number and a unit (2GB, 512MiB, 1.5 GB).
 MEMORY = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)\s*$"
+_UNITS = {"B": 1, "bytes": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
+_UNITS.update({"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4})
+
+
+def memory_bytes(size: str) -> int:
+    """A size as MEMORY reads it (2GB, 512MiB, 1.5 GB), in bytes, as DuckDB counts them."""
+    number, unit = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(\S+)\s*$", size).groups()
+    return int(float(number) * _UNITS[unit])
+
+
 # Days from a week's first day to the next Monday (DuckDB's weeks start on Monday).
 WEEK_SHIFTS = {"monday": 0, "sunday": 1, "saturday": 2}
 

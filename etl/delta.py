@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from core.settings import get as setting
-from core.sqlfiles import in_order, load_sql, reading
+from core.sqlfiles import load_sql, reading
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -96,30 +95,26 @@ def actions_against_history(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def link_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
+def link_keys(con: duckdb.DuckDBPyConnection) -> None:
     """The narrow keys, as record_links.sql reads them (the view ``records``), in the temp table
-    ``link_keys``, of the new records and of the stored records whose links they can change (those
+    ``link_keys``, of the new records (the view ``_new``: participation_id, submitted_at,
+    sender_hash, cluster, text_normalized) and of the stored records whose links they can change (those
     in a cluster or a sender's exact-text group that a new record, a record whose cluster changed, or
     a record a re-exported file took away is in; link_keys.sql): pos in time order over old and new
     records alike; the sender's hash and a 64-bit hash of the normalised text stand for a build's
     numbers of them (the chance that two of a million texts share a hash is about 1 in 10^7). The
     stored records' clusters are those ``cluster_map`` (etl/sketch.py) gives their texts now."""
-    con.register(
-        "_new",
-        records.select(["participation_id", "submitted_at", "sender_hash", "cluster", "text_normalized"]),
-    )
-    try:
-        con.execute("create temp table link_keys as " + load_sql(SQL_DIR, "link_keys"))
-    finally:
-        con.unregister("_new")
+    con.execute("create temp table link_keys as " + load_sql(SQL_DIR, "link_keys"))
+    con.execute("drop view _new")
     con.execute("create temp view records as select * from link_keys")
 
 
-def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> pa.Table:
+def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> None:
     """Find the links of ``link_keys``' records again (record_links.sql with ``params``), update
     the stored records whose cluster, repeat or campaign changed (and their screens for control 7,
     placed where a build puts them), note in ``touched_day`` the days whose mart_daily figures that
-    changes, and return the new records' links in their order (time order, as ``records``)."""
+    changes, and keep the new records' links as the temp table record_link, by their pos among
+    the new records (time order, as pipeline._record_input numbers them)."""
     con.execute("create temp table links as " + load_sql(SQL_DIR, "record_links"), params)
     con.execute("drop view records")
     con.execute("create temp table relinked as " + load_sql(SQL_DIR, "relinked"))
@@ -128,8 +123,10 @@ def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> pa.Table:
     con.execute("insert into touched_day select distinct cast(submitted_at as date) from relinked where screened")
     con.execute(load_sql(SQL_DIR, "relink"))
     con.execute("insert into touched_day select distinct cast(submitted_at as date) from link_keys where new")
-    links = con.sql("select l.* from link_keys as k inner join links as l using (pos) where k.new order by k.pos")
-    return in_order(links.to_arrow_table()).drop_columns(["pos"])
+    con.execute(
+        "create temp table record_link as select (row_number() over (order by k.pos) - 1) as pos, "
+        "l.* exclude (pos) from link_keys as k inner join links as l using (pos) where k.new"
+    )
 
 
 def marts(con: duckdb.DuckDBPyConnection) -> None:

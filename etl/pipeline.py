@@ -5,6 +5,11 @@ reference tables; validate (quarantine every failing row with file, line and rea
 record a stable id (a record exported twice is a duplicate row); redact and normalise text; classify;
 screen against the controls; build the marts; run the data checks; swap.
 
+Memory does not follow the input's size: DuckDB holds the rows (within ETL_MEMORY_LIMIT, spilling
+to a temporary folder past it), and the stages written in Python take them a chunk at a time
+(``_enrich``); what spans every text (the near-duplicate clusters' signatures, 64 bytes a text) is
+held while DuckDB's own share is set aside (``_duckdb_aside``).
+
 The new warehouse is built beside the old one under a hidden name and only replaces it
 (``os.replace``, atomic on one filesystem) after every check has passed. A failed check, an error or
 Ctrl-C removes the half-built file and leaves the previous warehouse serving, untouched. Raw text
@@ -31,6 +36,7 @@ import pyarrow.compute as pc
 
 from core.clock import RIYADH, riyadh_now
 from core.settings import get as setting
+from core.settings import memory_bytes
 from core.settings import path as setting_path
 from core.sqlfiles import in_order, load_sql, quote_literal
 from etl import checks, corrections, delta, reference, sketch
@@ -53,7 +59,6 @@ from etl.sources import (
 from etl.text import SENDER_HASH_DIGITS, normalise_array, normalise_py, redact_array, sender_key
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCAN_BATCH_ROWS = 122_880  # one DuckDB row group
 # participation's ids and hashes, nearly all distinct: DuckDB's own choice for strings (DICT_FSST)
 # takes twice as long to write them as zstd, which takes 3-4 MB more for each of them per million
 # rows and reads them as fast (bench/results.md, 2026-11-29).
@@ -63,7 +68,7 @@ ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 # 6: participation.sentiment_source and sentiment_confidence;
 # 7: etl_run.load_fingerprint and rules_fingerprint (etl/fingerprint.py); sentiment_source 'analyst'
 # 8: record_file (which file brought each record), etl_run.kind and rows_replaced: incremental runs
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 HISTORY_TABLES = ("etl_run", "etl_run_source", "etl_file")
 
 
@@ -329,34 +334,34 @@ def _build(
         timings["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        texts, hashes = _distinct_values(con, salt)
-        records = _records(con, hashes)
+        _senders(con, salt)
+        _record_input(con)
         _release_staging(con)
-        records = _text_stage(records, texts)
-        del texts, hashes
         timings["text"] = time.perf_counter() - t
+        timings["classify"] = 0.0
+        if not append:
+            con.execute(sketch.SKETCH_TABLE)
+        _enrich(con, reference_dir, pool, progress, timings)
 
         t = time.perf_counter()
-        # near-identical clusters (numpy, on a thread: the GIL is released) beside the rules (workers)
-        with beside(sketch.clusters, con, records, append is not None) as clustered:
-            records = _classify_stage(records, reference_dir, pool)
-        records = records.append_column("cluster", clustered.result())
+        with _duckdb_aside(con):  # over every text's signature: the warehouse's and this run's
+            sketch.cluster_map(con)
         label_overrides(con, reference_dir, warehouse)
-        timings["classify"] = time.perf_counter() - t
+        timings["classify"] += time.perf_counter() - t
 
         t = time.perf_counter()
         if append:  # across the stored records and the new: repeats, campaigns
-            delta.link_keys(con, records)
-            links = delta.relink(con, link_params())
+            con.execute("create temp view _new as " + NEW_KEYS)
+            delta.link_keys(con)
+            delta.relink(con, link_params())
             timings["links"] = time.perf_counter() - t
             t = time.perf_counter()
-            _participation(con, records, links, create=False)
-            del records, links
+            _participation(con, create=False)
             delta.marts(con)
             con.execute("insert into poll_answer " + load_sql(SQL_DIR, "poll_answer"))
         else:
-            _participation(con, records, _links(con, records))
-            del records
+            _links(con)
+            _participation(con)
             build_marts(con)
             con.execute("create table poll_answer as " + load_sql(SQL_DIR, "poll_answer"))
         _actions(con, now, append is not None)
@@ -611,7 +616,7 @@ def _release_staging(con: duckdb.DuckDBPyConnection) -> None:
         "create temp table stg_rejected as select source, file, line, reasons from stg_participation "
         "where len(reasons) > 0"
     )
-    for table in ("stg_participation", "record_text", "record_sender"):
+    for table in ("stg_participation", "record_sender"):
         con.execute(f"drop table {table}")
 
 
@@ -619,26 +624,38 @@ def _release_staging(con: duckdb.DuckDBPyConnection) -> None:
 RECORD_COLUMNS = (
     "ids.participation_id, typed.source, ids.record_key, channel, tool, submitted_at, language_code, region, "
     "beneficiary_type, cast(rating_number as integer) as rating, attachments_count, attachment_names, "
-    "moderation_status, moderation_control, moderated_at, responded_at, typed.poll_id, "
-    "record_text.text_index, record_sender.sender_index, record_sender.sender_no, "
+    "moderation_status, moderation_control, moderated_at, responded_at, typed.poll_id, typed.text, "
+    "record_sender.sender_hash, record_sender.sender_no, "
     "row_number() over (order by submitted_at, ids.participation_id) - 1 as pos"
 )
 ASCII_WHITESPACE = "".join(c for c in map(chr, range(128)) if c.isspace())  # what str.strip() strips
+# Records per chunk of the text and classification stages (``_enrich``): what this process holds of
+# them at once, whatever the input's size (the rest waits in DuckDB, which spills past its limit).
+CHUNK_RECORDS = 1 << 18
 
 
-def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Array, pa.Array]:
-    """The distinct texts (no text: "") of the accepted records, and the hashes of the distinct
-    senders of valid rows, each in the order of the numbers that temporary tables record_text and
-    record_sender give them (``_records`` joins those numbers to the records).
+# DuckDB's memory limit while this process holds what spans every text (``_duckdb_aside``).
+ASIDE_LIMIT = 256 * 1024**2
 
-    The text stage works on the distinct texts alone: short replies ("شكرا"), campaigns and repeat
-    senders make them far fewer than the records. DuckDB finds them, and hashes the senders, on
-    every core (record_sender.sql); only the key of a sender not written in ASCII comes from here."""
-    accepted = "row_id in (select row_id from stg_identified where occurrence = 1)"
-    con.execute(
-        "create temp table record_text as select text, cast(row_number() over () - 1 as integer) as text_index "
-        f"from (select distinct coalesce(text, '') as text from stg_participation where {accepted})"
-    )
+
+@contextmanager
+def _duckdb_aside(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """While the block holds large arrays in this process (the signatures of every text, to cluster
+    them), DuckDB's memory limit drops to ASIDE_LIMIT (or ETL_MEMORY_LIMIT, if lower): it writes the
+    temporary tables it held in memory to its temporary folder and lets go of that memory, so that
+    the two never hold the most at once. ETL_MEMORY_LIMIT again after."""
+    limit = str(setting("ETL_MEMORY_LIMIT"))
+    con.execute("set memory_limit = ?", [f"{min(ASIDE_LIMIT, memory_bytes(limit))}B"])
+    try:
+        yield
+    finally:
+        con.execute("set memory_limit = ?", [limit])
+
+
+def _senders(con: duckdb.DuckDBPyConnection, salt: str) -> None:
+    """The temp table record_sender: the distinct senders of valid rows with their salted hashes and
+    numbers (record_sender.sql). DuckDB hashes them on every core; only the key of a sender not
+    written in ASCII comes from here."""
     con.execute(  # every valid row's sender (a repeated row's too: a hash nobody reads costs less than the join)
         "create temp table sender_distinct as select sender, strlen(sender) = length(sender) as ascii "
         "from (select distinct sender from stg_participation where sender is not null and len(reasons) = 0)"
@@ -656,46 +673,82 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, salt: str) -> tuple[pa.Arra
     finally:
         con.unregister("sender_python_key")
     con.execute("drop table sender_distinct")
-    texts = in_order(
-        con.sql("select text, text_index from record_text order by text_index").to_arrow_table(), "text_index"
-    )
-    texts = texts.column(0)
-    hashes = con.sql("select sender_hash, sender_index from record_sender order by sender_index").to_arrow_table()
-    hashes = in_order(hashes, "sender_index").column(0)
-    return texts.combine_chunks(), hashes.combine_chunks()
 
 
-def _records(con: duckdb.DuckDBPyConnection, hashes: pa.Array) -> pa.Table:
-    """The accepted records (first occurrences) in time order, numbered by ``pos``: the text, sender
-    and classification stages add columns to this one table, and the participation table is written
-    from it in this order, without joining or sorting the wide rows again. Each record's text and
-    sender are numbers (``_distinct_values``): the raw text and sender go no further than this
-    process's memory, once each. The sender's number points into ``hashes``: sender_hash, kept
-    dictionary-encoded (DuckDB reads it as it is)."""
-    tbl = con.sql(
-        f"select {RECORD_COLUMNS} from stg_identified as ids "
-        "inner join stg_participation as typed on typed.row_id = ids.row_id "
-        "left join record_text on record_text.text = coalesce(typed.text, '') "
-        "left join record_sender on record_sender.sender = typed.sender "
-        "where ids.occurrence = 1 order by submitted_at, ids.participation_id"
-    ).to_arrow_table()
-    tbl = in_order(tbl)
-    hashed = pa.DictionaryArray.from_arrays(tbl.column("sender_index").combine_chunks(), hashes)
-    return tbl.drop_columns(["sender_index"]).append_column("sender_hash", hashed)
+def _record_input(con: duckdb.DuckDBPyConnection) -> None:
+    """The accepted records (first occurrences) in time order, numbered by ``pos``, as the temp table
+    record_in: the text and classification stages read it a chunk (a range of pos) at a time. The
+    sender is its hash already; the raw text goes no further than the chunk that redacts it."""
+    con.execute("set preserve_insertion_order = true")  # stored in pos order: a chunk is a few row groups
+    try:
+        con.execute(
+            f"create temp table record_in as select {RECORD_COLUMNS} from stg_identified as ids "
+            "inner join stg_participation as typed on typed.row_id = ids.row_id "
+            "left join record_sender on record_sender.sender = typed.sender "
+            "where ids.occurrence = 1 order by pos"
+        )
+    finally:
+        con.execute("set preserve_insertion_order = false")
 
 
-def _text_stage(records: pa.Table, distinct: pa.Array) -> pa.Table:
+def _enrich(
+    con: duckdb.DuckDBPyConnection,
+    reference_dir: Path,
+    pool: Executor | None,
+    progress: Progress,
+    timings: dict[str, float],
+) -> None:
+    """The text and classification stages over record_in, CHUNK_RECORDS records at a time in time
+    order, into the temp table ``enriched``: each chunk is redacted and normalised (``_text_stage``),
+    its new texts signed into text_sketch (on a thread, beside the rules on the workers), classified
+    (``_classify_stage``) and written. What a stage needs across every record (clusters, repeats,
+    campaigns) comes after, from what DuckDB keeps: this process holds one chunk, not the input.
+    ``text_id``: a 64-bit hash of the normalised text (null for none), the same in every chunk and
+    in an append (etl/delta.py)."""
+    total = con.execute("select count(*) from record_in").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = true")  # enriched in time order too
+    try:
+        for lo in range(0, max(total, 1), CHUNK_RECORDS):
+            progress("text and rules", lo, total)
+            t = time.perf_counter()
+            chunk = con.sql(
+                "select * from record_in where pos >= $lo and pos < $hi order by pos",
+                params={"lo": lo, "hi": lo + CHUNK_RECORDS},
+            ).to_arrow_table()
+            chunk = _text_stage(in_order(chunk))
+            timings["text"] += time.perf_counter() - t
+            t = time.perf_counter()
+            with beside(sketch.sign, con, chunk.column("text_normalized")) as signed:
+                chunk = _classify_stage(chunk, reference_dir, pool)
+            signed.result()
+            con.register("_chunk", chunk.drop_columns(["text_id"]))
+            try:
+                con.execute(
+                    ("insert into enriched " if lo else "create temp table enriched as ")
+                    + "select *, hash(coalesce(text_normalized, '')) as text_hash, "
+                    "case when coalesce(text_normalized, '') <> '' then text_hash end as text_id from _chunk"
+                )
+            finally:
+                con.unregister("_chunk")
+            timings["classify"] += time.perf_counter() - t
+        progress("text and rules", total, total)
+    finally:
+        con.execute("set preserve_insertion_order = false")
+    con.execute("drop table record_in")
+
+
+def _text_stage(records: pa.Table) -> pa.Table:
     """Redact, then normalise the redacted text (keys never hold personal data); the raw text goes.
 
-    Both are functions of the text alone, so they run once per distinct text (``distinct``, which
-    each record's ``text_index`` points into) and stay dictionary-encoded: the rules (``features``)
-    and DuckDB read the encoded columns as they are.
+    Both are functions of the text alone, so they run once per distinct text of the chunk and stay
+    dictionary-encoded: the rules (``features``) and DuckDB read the encoded columns as they are.
     """
+    encoded = pc.dictionary_encode(pc.fill_null(records.column("text").combine_chunks(), ""))
+    distinct, idx = encoded.dictionary, encoded.indices
     redacted, types = redact_array(distinct)
     normalized = normalise_array(redacted)
     redacted = pc.if_else(pc.equal(distinct, ""), None, redacted)
-    idx = records.column("text_index").combine_chunks()
-    records = records.drop_columns(["text_index"])
+    records = records.drop_columns(["text"])
     records = records.append_column("text_redacted", pa.DictionaryArray.from_arrays(idx, redacted))
     records = records.append_column("text_normalized", pa.DictionaryArray.from_arrays(idx, normalized))
     return records.append_column("pii_types", types.take(idx))
@@ -774,41 +827,53 @@ def link_params() -> dict[str, int]:
     }
 
 
-def _links(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
-    """What links records to each other (repeats, campaigns) and the analysts' labels, found on
-    narrow columns (record_links.sql), in the records' order."""
-    con.register("records", records)
+# An append's new records, as link_keys.sql reads them (etl/delta.py): their clusters now.
+NEW_KEYS = (
+    "select e.participation_id, e.submitted_at, e.sender_hash, m.cluster, e.text_normalized "
+    "from enriched as e left join cluster_map as m on m.h = e.text_hash"
+)
+
+
+def _links(con: duckdb.DuckDBPyConnection) -> None:
+    """What links records to each other (clusters, repeats, campaigns) and the analysts' labels, by
+    pos, as the temp table record_link, found on narrow columns (record_links.sql)."""
+    con.execute(
+        "create temp table link_input as select e.pos, e.participation_id, e.submitted_at, e.sender_no, "
+        "m.cluster, e.text_id from enriched as e left join cluster_map as m on m.h = e.text_hash"
+    )
+    con.execute("create temp view records as select * from link_input")
+    con.execute("create temp table record_link as " + load_sql(SQL_DIR, "record_links"), link_params())
+    con.execute("drop view records")
+    con.execute("drop table link_input")
+
+
+def _participation(con: duckdb.DuckDBPyConnection, create: bool = True) -> None:
+    """The participation table from ``enriched`` and record_link (``_links``, or an incremental
+    run's, etl/delta.py), created, or with ``create=False`` added to: CHUNK_RECORDS records at a
+    time in time order, so that the table is stored in time order without a sort of every wide row
+    at once (each chunk is a range of pos: a few row groups of both tables)."""
+    if create:
+        con.execute("create temp view records as select * from enriched left join record_link using (pos) where false")
+        _create_as(con, "participation", load_sql(SQL_DIR, "participation"), ZSTD_COLUMNS)
+        con.execute("drop view records")
+    total = con.execute("select count(*) from enriched").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = true")  # the rows stay in time order
     try:
-        links = in_order(con.sql(load_sql(SQL_DIR, "record_links"), params=link_params()).to_arrow_table())
-    finally:
-        con.unregister("records")
-    if links.num_rows != records.num_rows or not pc.all(pc.equal(links.column("pos"), records.column("pos"))).as_py():
-        raise CheckFailed("record links lost records; the previous warehouse keeps serving")
-    return links.drop_columns(["pos"])
-
-
-def _participation(con: duckdb.DuckDBPyConnection, records: pa.Table, links: pa.Table, create: bool = True) -> None:
-    """The participation table from the enriched records and their ``links`` (``_links``, or an
-    incremental run's, etl/delta.py), created, or with ``create=False`` added to.
-
-    The wide rows are projected in the records' order (time order, see ``_records``), with no join
-    and no sort (joins, materialisation and a sort of the wide rows cost more than the rest of the
-    step).
-    """
-    for name in ("duplicate_of", "duplicate_kind", "campaign_id", "override_theme", "override_sentiment"):
-        records = records.append_column(name, links.column(name))
-    del links
-    # Batches of a row group each: DuckDB scans them on every thread (and keeps their order).
-    con.register("records", pa.Table.from_batches(records.to_batches(max_chunksize=SCAN_BATCH_ROWS), records.schema))
-    con.execute("set preserve_insertion_order = true")  # the rows stay in the records' time order
-    try:
-        if create:
-            _create_as(con, "participation", load_sql(SQL_DIR, "participation"), ZSTD_COLUMNS)
-        else:
-            con.execute("insert into participation by name " + load_sql(SQL_DIR, "participation"))
+        for lo in range(0, total, CHUNK_RECORDS):
+            hi = lo + CHUNK_RECORDS
+            con.execute(  # numbers of this loop's own, not input: a view cannot take parameters
+                "create or replace temp view records as select * from "
+                f"(select * from enriched where pos >= {lo:d} and pos < {hi:d}) "
+                f"left join (select * from record_link where pos >= {lo:d} and pos < {hi:d}) using (pos)"
+            )
+            con.execute(
+                "insert into participation by name select * from ("
+                + load_sql(SQL_DIR, "participation")
+                + ") order by submitted_at, participation_id"
+            )
     finally:
         con.execute("set preserve_insertion_order = false")
-        con.unregister("records")
+        con.execute("drop view if exists records")
 
 
 def _create_as(con: duckdb.DuckDBPyConnection, table: str, sql: str, zstd: tuple[str, ...]) -> None:

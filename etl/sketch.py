@@ -17,26 +17,31 @@ import pyarrow.compute as pc
 from core.sqlfiles import in_order
 from etl.errors import CheckFailed
 
-SKETCH_BYTES = 256  # a MinHash signature: etl.similar.PERMS 64-bit numbers
+SKETCH_BYTES = 64  # a MinHash signature: etl.similar.PERMS numbers of 16 bits (SIG_DTYPE)
 
 
-def clusters(con: duckdb.DuckDBPyConnection, records: pa.Table, stored: bool) -> pa.DictionaryArray:
-    """Each record's near-identical cluster, found over every distinct normalised text of the
-    warehouse: the records' own in a build; with ``stored`` (an append), those of the stored
-    records too. Only texts ``text_sketch`` does not hold are signed here, and added to it (a build
-    creates it). The temp table ``cluster_map`` (h, cluster) gives every text's cluster by its hash."""
-    from etl.similar import cluster_keys, sketches  # scipy: not for the rule workers, which import etl.classify
+READ_ROWS = 1 << 18  # signatures read from text_sketch at a time
+SKETCH_TABLE = "create table text_sketch (h ubigint, sig blob)"
 
-    new = records.column("text_normalized").combine_chunks()
-    values = pc.fill_null(new.dictionary, "")
+
+def sign(con: duckdb.DuckDBPyConnection, texts: pa.Array | pa.ChunkedArray) -> None:
+    """Add to ``text_sketch`` the signature of each distinct normalised text of ``texts`` (one
+    chunk of records' ``text_normalized``) that it does not hold yet and that is long enough to
+    cluster. A run signs its records chunk by chunk (etl/pipeline.py), an append its new records
+    only: what is in memory is one chunk's texts, never the warehouse's."""
+    from etl.similar import sketches  # scipy: not for the rule workers, which import etl.classify
+
+    flat = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    values = pc.unique(pc.fill_null(flat.dictionary if pa.types.is_dictionary(flat.type) else flat, ""))
     hashes = _hashes(con, values)
     need = np.zeros(len(values), dtype=bool)
     need[np.unique(hashes.to_numpy(), return_index=True)[1]] = True  # one sketch per hash
-    if stored:
-        con.register("_h", pa.table({"h": hashes}))
+    con.register("_h", pa.table({"h": hashes}))
+    try:
         known = con.sql("select h from _h semi join text_sketch using (h)").to_arrow_table().column(0).combine_chunks()
+    finally:
         con.unregister("_h")
-        need &= ~pc.is_in(hashes, known).to_numpy(zero_copy_only=False)
+    need &= ~pc.is_in(hashes, known).to_numpy(zero_copy_only=False)
     long, sig = sketches(values.filter(pa.array(need)))
     added = pa.table(
         {
@@ -45,20 +50,40 @@ def clusters(con: duckdb.DuckDBPyConnection, records: pa.Table, stored: bool) ->
         }
     )
     con.register("_added", added)
-    con.execute(
-        ("insert into text_sketch " if stored else "create table text_sketch as ") + "select h, sig from _added"
-    )
-    con.unregister("_added")
-    if stored:
-        every = con.sql("select h, sig from text_sketch").to_arrow_table()
-        h_all, sig = every.column("h").combine_chunks(), _signatures(every.column("sig"))
-    else:
-        h_all = added.column("h")
+    try:
+        con.execute("insert into text_sketch select h, sig from _added")
+    finally:
+        con.unregister("_added")
+
+
+def cluster_map(con: duckdb.DuckDBPyConnection) -> None:
+    """The temp table ``cluster_map`` (h, cluster): the near-identical cluster of every text
+    ``text_sketch`` holds, by its hash, found over all of them (``etl.similar.cluster_keys``: the
+    same texts give the same clusters in a build and in any sequence of appends). A text not in
+    it (short, or in no cluster) has none."""
+    from etl.similar import cluster_keys
+
+    n = con.execute("select count(*) from text_sketch").fetchall()[0][0]
+    h_all, sig = np.empty(n, dtype=np.uint64), None
+    done = 0
+    for batch in con.sql("select h, sig from text_sketch").to_arrow_reader(READ_ROWS):  # no second copy
+        part = _signatures(pa.chunked_array([batch.column(1)]))
+        sig = np.empty((n, part.shape[1]), dtype=part.dtype) if sig is None else sig
+        h_all[done : done + batch.num_rows] = batch.column(0).to_numpy()
+        sig[done : done + batch.num_rows] = part
+        done += batch.num_rows
+    if sig is None:
+        sig = _signatures(pa.chunked_array([], pa.binary()))
+    if done != n:
+        raise CheckFailed("text_sketch changed while it was read; run again")
+    h_all = pa.array(h_all)
     keys = cluster_keys(h_all, (np.ones(len(h_all), dtype=bool), sig))
+    del sig
     con.register("_map", pa.table({"h": h_all, "cluster": keys}))
-    con.execute("create temp table cluster_map as select * from _map")
-    con.unregister("_map")
-    return pa.DictionaryArray.from_arrays(new.indices, keys.take(pc.index_in(hashes, value_set=h_all)))
+    try:
+        con.execute("create temp table cluster_map as select * from _map")
+    finally:
+        con.unregister("_map")
 
 
 def _hashes(con: duckdb.DuckDBPyConnection, values: pa.Array) -> pa.Array:
@@ -74,7 +99,10 @@ def _hashes(con: duckdb.DuckDBPyConnection, values: pa.Array) -> pa.Array:
 def _signatures(blobs: pa.ChunkedArray) -> np.ndarray:
     """The signature matrix of text_sketch.sig (BLOBs of SKETCH_BYTES each): each chunk's bytes seen
     as rows, then one copy of them all (Arrow's combine_chunks took 0.7 s for a million)."""
-    parts = [np.empty((0, SKETCH_BYTES // 8), dtype=np.uint64)]
+    from etl.similar import SIG_DTYPE
+
+    width = SKETCH_BYTES // np.dtype(SIG_DTYPE).itemsize
+    parts = [np.empty((0, width), dtype=SIG_DTYPE)]
     for arr in blobs.chunks:
         if not (pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type)):
             arr = arr.cast(pa.large_binary())  # DuckDB's BLOB reads as binary; any other kind, as large
@@ -83,5 +111,5 @@ def _signatures(blobs: pa.ChunkedArray) -> np.ndarray:
         if len(arr) and not (np.diff(offsets) == SKETCH_BYTES).all():
             raise CheckFailed("text_sketch holds a signature of the wrong size; run again with --full")
         data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] if len(arr) else 0 :]
-        parts.append(data[: len(arr) * SKETCH_BYTES].view(np.uint64).reshape(len(arr), -1))
+        parts.append(data[: len(arr) * SKETCH_BYTES].view(SIG_DTYPE).reshape(len(arr), width))
     return np.concatenate(parts)

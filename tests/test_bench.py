@@ -51,3 +51,23 @@ def test_a_scaled_warehouse_holds_k_copies_and_passes_the_etls_checks(built, tmp
     con.close()
     small.close()
     assert main(["check", "--warehouse", str(big)]) == 0
+
+
+def test_the_scaling_benchmark_makes_large_inputs_in_parts_and_reports_the_slopes(tmp_path, monkeypatch) -> None:
+    """`python -m bench --scaling`: past PART_ROWS the input is made in parts, each with ids of its
+    own (no record is a repeat of another part's), the ETL loads every row, and the table gives the
+    time per million against the smallest size and the peak's growth."""
+    import duckdb
+
+    import bench.__main__ as bench
+
+    monkeypatch.setattr(bench, "PART_ROWS", 400)
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "results.md")
+    made = tmp_path / "made"
+    path = bench._canonical_input(1000, True, made)
+    ids = duckdb.execute("select count(*), count(distinct source_record_id) from read_csv(?)", [path]).fetchall()
+    assert ids == [(1000, 1000)] and len(list((made / "in" / "canonical").glob("*.csv"))) == 3
+    bench.scaling([300, 900])
+    text = (tmp_path / "results.md").read_text()
+    assert "| 300 |" in text and "| 900 |" in text and "| 1.00x |" in text
+    assert "Peak RSS grows by" in text

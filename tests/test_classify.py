@@ -243,7 +243,7 @@ def test_cluster_numbers_are_the_first_text_of_each_connected_group() -> None:
 def test_minhash_signatures_are_the_minimum_over_each_texts_own_shingles() -> None:
     """The blocked, whole-array signatures equal MinHash computed text by text: no window that
     crosses from one text into the next, whatever the block size (texts shorter than a shingle are
-    padded; emoji are one code point)."""
+    padded; emoji are one code point), each minimum kept as 16 bits spread from all of it."""
     import numpy as np
     import pyarrow as pa
 
@@ -262,7 +262,8 @@ def test_minhash_signatures_are_the_minimum_over_each_texts_own_shingles() -> No
             for ch in t[k : k + SHINGLE]:
                 h = (h * 1_000_003 + ord(ch)) & full
             hashes.append(h)
-        return [min(((h * int(a[p]) + int(b[p])) & full) & mask for h in hashes) for p in range(PERMS)]
+        least = [min(((h * int(a[p]) + int(b[p])) & full) & mask for h in hashes) for p in range(PERMS)]
+        return [((m * 0x9E3779B97F4A7C15) & full) >> 48 for m in least]  # b-bit: 16 spread bits of each
 
     texts = ["ab", "شكرا", "ممتاز", "نطالب بتمديد ساعات العمل 🙏🙏", "x" * 5, "abcdef", "خدمة سريعة وممتازة جدا"] * 3
     texts += [f"النص رقم {i} عن الخدمة" for i in range(40)]

@@ -88,8 +88,9 @@ def test_duplicate_rows_point_at_the_loaded_record(built) -> None:
 
 def test_participation_is_stored_in_time_order(tmp_path: Path, landing: Path, monkeypatch) -> None:
     """Pages read a period through zone maps: the rows must lie in (submitted_at, id) order, also
-    when DuckDB reads the records in many batches on every thread (small batches here)."""
-    monkeypatch.setattr(pipeline, "SCAN_BATCH_ROWS", 64)
+    when the records go through the stages in many chunks (small chunks here), each written on
+    every thread."""
+    monkeypatch.setattr(pipeline, "CHUNK_RECORDS", 64)
     wh = tmp_path / "w.duckdb"
     etl(landing, wh)
     con = duckdb.connect(str(wh), read_only=True)
@@ -732,3 +733,25 @@ def test_an_appends_mart_check_compares_the_days_it_rewrote(built, tmp_path: Pat
     assert checks.run_all(con, result.run_id, days=delta.TOUCHED) == []
     assert [f for f in checks.run_all(con, result.run_id) if f.startswith("mart_daily agrees")]
     con.close()
+
+
+@pytest.mark.parametrize(
+    ("limit", "aside", "after"), [("1GB", "256.0 MiB", "953.6 MiB"), ("100MB", "95.3 MiB", "95.3 MiB")]
+)
+def test_duckdb_lets_go_of_its_memory_while_the_clusters_are_found(
+    monkeypatch: pytest.MonkeyPatch, limit: str, aside: str, after: str
+) -> None:
+    """While this process holds every text's signature, DuckDB's limit drops (never above
+    ETL_MEMORY_LIMIT) and it writes its temporary tables out; ETL_MEMORY_LIMIT again after, even
+    when the block fails."""
+    monkeypatch.setenv("ETL_MEMORY_LIMIT", limit)
+    con = duckdb.connect()
+    con.execute("set memory_limit = ?", [limit])
+
+    def current() -> str:
+        return con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+
+    with pytest.raises(RuntimeError), pipeline._duckdb_aside(con):
+        assert current() == aside
+        raise RuntimeError("the clusters failed")
+    assert current() == after

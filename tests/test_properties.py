@@ -230,7 +230,7 @@ def test_duckdb_hashes_senders_as_python_does(senders: list[str]) -> None:
     whitespace Python strips, Saudi mobile forms and non-ASCII text."""
     import duckdb
 
-    from etl.pipeline import _distinct_values
+    from etl.pipeline import _senders
     from etl.text import sender_hashes
 
     con = duckdb.connect()
@@ -240,10 +240,10 @@ def test_duckdb_hashes_senders_as_python_does(senders: list[str]) -> None:
         [senders],
     )
     con.execute("create table stg_identified as select row_id, 1 as occurrence from stg_participation")
-    _, hashes = _distinct_values(con, "salt" * 8)
-    index = dict(con.execute("select sender, sender_index from record_sender").fetchall())
+    _senders(con, "salt" * 8)
+    hashed = dict(con.execute("select sender, sender_hash from record_sender").fetchall())
     expected = sender_hashes(pa.array(senders, pa.string()), "salt" * 8).to_pylist()
-    assert [hashes[index[s]].as_py() for s in senders] == expected
+    assert [hashed[s] for s in senders] == expected
     # sender_no: one number per hash, none without
     numbers = con.execute("select sender_hash, list(distinct sender_no) from record_sender group by all").fetchall()
     assert all(n == [None] if h is None else len(n) == 1 for h, n in numbers)

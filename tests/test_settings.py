@@ -22,6 +22,13 @@ def test_readme_table_is_the_model() -> None:
     assert all(f"| `{s.name}` |" in readme for s in settings.SETTINGS)
 
 
+def test_memory_sizes_read_as_duckdb_counts_them() -> None:
+    assert settings.memory_bytes("2GB") == 2 * 10**9
+    assert settings.memory_bytes(" 1.5 GB ") == 1_500_000_000
+    assert settings.memory_bytes("512MiB") == 512 * 1024**2
+    assert settings.memory_bytes("100 bytes") == 100
+
+
 def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "x.duckdb"))
     assert settings.path("WAREHOUSE_PATH") == tmp_path / "x.duckdb"

@@ -1,5 +1,6 @@
--- What links a record to others, per record of `records` in its order (pos): the first
--- participation it repeats (control 7), the campaign it belongs to, and the analyst's theme for it.
+-- What links a record to others, per record of `records` in its order (pos): its near-identical
+-- cluster (as `records` gives it), the first participation it repeats (control 7), the campaign it
+-- belongs to, and the analyst's theme for it.
 -- pos is the time order, by (submitted_at, participation_id): "first" and "before" compare pos.
 -- Narrow: no text or hash is carried through the aggregates (text_id numbers the distinct
 -- normalised texts of this run, null for an empty text; sender_no numbers the senders' hashes). A
@@ -117,6 +118,7 @@ in_campaign as (
 
 select
     keys.pos,
+    keys.text_cluster as cluster,
     repeats.duplicate_of,
     repeats.duplicate_kind,
     in_campaign.campaign_id,
