@@ -644,7 +644,8 @@ def _duckdb_aside(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     temporary tables it held in memory to its temporary folder and lets go of that memory, so that
     the two never hold the most at once. ETL_MEMORY_LIMIT again after."""
     limit = str(setting("ETL_MEMORY_LIMIT"))
-    con.execute("set memory_limit = ?", [f"{min(ASIDE_LIMIT, memory_bytes(limit))}B"])
+    with suppress(duckdb.Error):  # what DuckDB cannot write out, it keeps: the run goes on at its limit
+        con.execute("set memory_limit = ?", [f"{min(ASIDE_LIMIT, memory_bytes(limit))}B"])
     try:
         yield
     finally:
@@ -856,11 +857,16 @@ def _participation(con: duckdb.DuckDBPyConnection, create: bool = True) -> None:
     run's, etl/delta.py), created, or with ``create=False`` added to: CHUNK_RECORDS records at a
     time in time order, so that the table is stored in time order without a sort of every wide row
     at once (each chunk is a range of pos: a few row groups of both tables)."""
+    total, linked, unmatched = con.execute(
+        "select (select count(*) from enriched), (select count(*) from record_link), "
+        "(select count(*) from enriched anti join record_link using (pos))"
+    ).fetchall()[0]
+    if linked != total or unmatched:
+        raise CheckFailed("record links lost records; the previous warehouse keeps serving")
     if create:
         con.execute("create temp view records as select * from enriched left join record_link using (pos) where false")
         _create_as(con, "participation", load_sql(SQL_DIR, "participation"), ZSTD_COLUMNS)
         con.execute("drop view records")
-    total = con.execute("select count(*) from enriched").fetchall()[0][0]
     con.execute("set preserve_insertion_order = true")  # the rows stay in time order
     try:
         for lo in range(0, total, CHUNK_RECORDS):

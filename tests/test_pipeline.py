@@ -755,3 +755,14 @@ def test_duckdb_lets_go_of_its_memory_while_the_clusters_are_found(
         assert current() == aside
         raise RuntimeError("the clusters failed")
     assert current() == after
+
+
+def test_participation_refuses_links_that_lost_records() -> None:
+    """Every enriched record has its row of links (by pos): one missing stops the run before any
+    participation row is written, where a left join would have written it unlinked."""
+    con = duckdb.connect()
+    con.execute("create temp table enriched as select range as pos from range(5)")
+    con.execute("create temp table record_link as select range as pos from range(4)")
+    with pytest.raises(CheckFailed, match="record links lost records"):
+        pipeline._participation(con)
+    assert not con.execute("select count(*) from duckdb_tables() where table_name = 'participation'").fetchall()[0][0]
