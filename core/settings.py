@@ -26,14 +26,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 # DuckDB's memory_limit: a number and a unit (2GB, 512MiB, 1.5 GB).
-MEMORY = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)\s*$"
+MEMORY = r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B|bytes)\s*$"
 _UNITS = {"B": 1, "bytes": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _UNITS.update({"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4})
 
 
 def memory_bytes(size: str) -> int:
     """A size as MEMORY reads it (2GB, 512MiB, 1.5 GB), in bytes, as DuckDB counts them."""
-    number, unit = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(\S+)\s*$", size).groups()
+    number, unit = re.match(MEMORY, size).groups()
     return int(float(number) * _UNITS[unit])
 
 

@@ -95,17 +95,27 @@ def actions_against_history(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# The new records as link_keys.sql reads them (``_new``): their keys, and their texts' clusters now.
+NEW_KEYS = (
+    "select e.participation_id, e.submitted_at, e.sender_hash, m.cluster, e.text_normalized "
+    "from enriched as e left join cluster_map as m on m.h = e.text_hash"
+)
+
+
 def link_keys(con: duckdb.DuckDBPyConnection) -> None:
     """The narrow keys, as record_links.sql reads them (the view ``records``), in the temp table
-    ``link_keys``, of the new records (the view ``_new``: participation_id, submitted_at,
-    sender_hash, cluster, text_normalized) and of the stored records whose links they can change (those
+    ``link_keys``, of the new records (pipeline's temp table ``enriched``, with the clusters
+    ``cluster_map`` gives their texts) and of the stored records whose links they can change (those
     in a cluster or a sender's exact-text group that a new record, a record whose cluster changed, or
     a record a re-exported file took away is in; link_keys.sql): pos in time order over old and new
     records alike; the sender's hash and a 64-bit hash of the normalised text stand for a build's
     numbers of them (the chance that two of a million texts share a hash is about 1 in 10^7). The
     stored records' clusters are those ``cluster_map`` (etl/sketch.py) gives their texts now."""
-    con.execute("create temp table link_keys as " + load_sql(SQL_DIR, "link_keys"))
-    con.execute("drop view _new")
+    con.execute("create temp view _new as " + NEW_KEYS)
+    try:
+        con.execute("create temp table link_keys as " + load_sql(SQL_DIR, "link_keys"))
+    finally:
+        con.execute("drop view _new")
     con.execute("create temp view records as select * from link_keys")
 
 

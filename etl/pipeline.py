@@ -351,7 +351,6 @@ def _build(
 
         t = time.perf_counter()
         if append:  # across the stored records and the new: repeats, campaigns
-            con.execute("create temp view _new as " + NEW_KEYS)
             delta.link_keys(con)
             delta.relink(con, link_params())
             timings["links"] = time.perf_counter() - t
@@ -830,13 +829,6 @@ def link_params() -> dict[str, int]:
         "min_senders": int(setting("CAMPAIGN_MIN_SENDERS")),
         "window_hours": int(setting("CAMPAIGN_WINDOW_HOURS")),
     }
-
-
-# An append's new records, as link_keys.sql reads them (etl/delta.py): their clusters now.
-NEW_KEYS = (
-    "select e.participation_id, e.submitted_at, e.sender_hash, m.cluster, e.text_normalized "
-    "from enriched as e left join cluster_map as m on m.h = e.text_hash"
-)
 
 
 def _links(con: duckdb.DuckDBPyConnection) -> None:

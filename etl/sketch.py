@@ -61,19 +61,16 @@ def cluster_map(con: duckdb.DuckDBPyConnection) -> None:
     ``text_sketch`` holds, by its hash, found over all of them (``etl.similar.cluster_keys``: the
     same texts give the same clusters in a build and in any sequence of appends). A text not in
     it (short, or in no cluster) has none."""
-    from etl.similar import cluster_keys
+    from etl.similar import SIG_DTYPE, cluster_keys
 
     n = con.execute("select count(*) from text_sketch").fetchall()[0][0]
-    h_all, sig = np.empty(n, dtype=np.uint64), None
+    h_all = np.empty(n, dtype=np.uint64)
+    sig = np.empty((n, SKETCH_BYTES // np.dtype(SIG_DTYPE).itemsize), dtype=SIG_DTYPE)
     done = 0
     for batch in con.sql("select h, sig from text_sketch").to_arrow_reader(READ_ROWS):  # no second copy
-        part = _signatures(pa.chunked_array([batch.column(1)]))
-        sig = np.empty((n, part.shape[1]), dtype=part.dtype) if sig is None else sig
         h_all[done : done + batch.num_rows] = batch.column(0).to_numpy()
-        sig[done : done + batch.num_rows] = part
+        sig[done : done + batch.num_rows] = _signatures(pa.chunked_array([batch.column(1)]))
         done += batch.num_rows
-    if sig is None:
-        sig = _signatures(pa.chunked_array([], pa.binary()))
     if done != n:
         raise CheckFailed("text_sketch changed while it was read; run again")
     h_all = pa.array(h_all)
