@@ -32,6 +32,7 @@ import duckdb
 
 from core.settings import get as setting
 from core.sqlfiles import load_sql, reading
+from etl import sketch
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -51,7 +52,7 @@ def forget(con: duckdb.DuckDBPyConnection, replaced: tuple[str, ...]) -> int:
     Returns how many records (participations and actions) went."""
     con.execute("create temp table touched_day (day date)")
     # what the records that go were linked by (link_keys.sql: the groups and clusters they leave)
-    con.execute("create temp table gone_keys (sender_hash varchar, cluster varchar, text_hash ubigint, worded boolean)")
+    con.execute("create temp table gone_keys (sender_hash varchar, cluster varchar, text_hash ubigint)")
     if not replaced:
         return 0
     con.execute("create temp table replaced_file as select unnest(?::varchar[]) as file", [list(replaced)])
@@ -64,14 +65,14 @@ def forget(con: duckdb.DuckDBPyConnection, replaced: tuple[str, ...]) -> int:
         f"where participation_id in {gone_p}"
     )
     con.execute(
-        "insert into gone_keys select sender_hash, text_cluster, hash(coalesce(text_normalized, '')), "
-        f"coalesce(text_normalized, '') <> '' from participation where participation_id in {gone_p}"
+        "insert into gone_keys select sender_hash, text_cluster, text_hash from participation "
+        f"where participation_id in {gone_p}"
     )
     n = con.execute("select count(*) from gone").fetchone()[0]
     con.execute(f"delete from participation where participation_id in {gone_p}")
     # the sketches of texts no record holds any more: a build from the same exports has none of them
     con.execute(
-        "delete from text_sketch where h not in (select hash(coalesce(text_normalized, '')) from participation)"
+        "delete from text_sketch where h not in (select text_hash from participation where text_hash is not null)"
     )
     con.execute(f"delete from poll_answer where participation_id in {gone_p}")
     con.execute("delete from improvement_action where action_id in (select record_id from gone where kind = 'action')")
@@ -95,22 +96,25 @@ def actions_against_history(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-# The new records as link_keys.sql reads them (``_new``): their keys, and their texts' clusters now.
+# The new records as link_keys.sql reads them (``_new``): their keys, and their texts' clusters now
+# (etl/sketch.py keep_clusters stored them).
 NEW_KEYS = (
-    "select e.participation_id, e.submitted_at, e.sender_hash, m.cluster, e.text_normalized "
-    "from enriched as e left join cluster_map as m on m.h = e.text_hash"
+    "select e.participation_id, e.submitted_at, e.sender_hash, "
+    f"{sketch.CLUSTER_KEY.format('s.cluster')} as cluster, e.text_id as text_hash "
+    "from enriched as e left join text_sketch as s on s.h = e.text_hash"
 )
 
 
 def link_keys(con: duckdb.DuckDBPyConnection) -> None:
     """The narrow keys, as record_links.sql reads them (the view ``records``), in the temp table
-    ``link_keys``, of the new records (pipeline's temp table ``enriched``, with the clusters
-    ``cluster_map`` gives their texts) and of the stored records whose links they can change (those
-    in a cluster or a sender's exact-text group that a new record, a record whose cluster changed, or
-    a record a re-exported file took away is in; link_keys.sql): pos in time order over old and new
-    records alike; the sender's hash and a 64-bit hash of the normalised text stand for a build's
-    numbers of them (the chance that two of a million texts share a hash is about 1 in 10^7). The
-    stored records' clusters are those ``cluster_map`` (etl/sketch.py) gives their texts now."""
+    ``link_keys``, of the new records (pipeline's temp table ``enriched``, with their texts'
+    clusters now) and of the stored records whose links they can change (those in a cluster or a
+    sender's exact-text group that a new record, a record whose cluster changed, or a record a
+    re-exported file took away is in; link_keys.sql): pos in time order over old and new records
+    alike; the sender's hash and a 64-bit hash of the normalised text (participation.text_hash)
+    stand for a build's numbers of them (the chance that two of a million texts share a hash is
+    about 1 in 10^7). The texts whose cluster changed are etl/sketch.py's ``cluster_moved``: their
+    records are found by text_hash, never by hashing every stored text again."""
     con.execute("create temp view _new as " + NEW_KEYS)
     try:
         con.execute("create temp table link_keys as " + load_sql(SQL_DIR, "link_keys"))

@@ -68,7 +68,7 @@ ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 # 6: participation.sentiment_source and sentiment_confidence;
 # 7: etl_run.load_fingerprint and rules_fingerprint (etl/fingerprint.py); sentiment_source 'analyst'
 # 8: record_file (which file brought each record), etl_run.kind and rows_replaced: incremental runs
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 HISTORY_TABLES = ("etl_run", "etl_run_source", "etl_file")
 
 
@@ -345,7 +345,9 @@ def _build(
 
         t = time.perf_counter()
         with _duckdb_aside(con):  # over every text's signature: the warehouse's and this run's
-            sketch.cluster_map(con)
+            moved = sketch.clusters(con)
+        sketch.keep_clusters(con, moved)
+        del moved
         label_overrides(con, reference_dir, warehouse)
         timings["classify"] += time.perf_counter() - t
 
@@ -836,7 +838,8 @@ def _links(con: duckdb.DuckDBPyConnection) -> None:
     pos, as the temp table record_link, found on narrow columns (record_links.sql)."""
     con.execute(
         "create temp table link_input as select e.pos, e.participation_id, e.submitted_at, e.sender_no, "
-        "m.cluster, e.text_id from enriched as e left join cluster_map as m on m.h = e.text_hash"
+        f"{sketch.CLUSTER_KEY.format('s.cluster')} as cluster, e.text_id "
+        "from enriched as e left join text_sketch as s on s.h = e.text_hash"
     )
     con.execute("create temp view records as select * from link_input")
     con.execute("create temp table record_link as " + load_sql(SQL_DIR, "record_links"), link_params())

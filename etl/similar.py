@@ -206,22 +206,33 @@ def mix(sig: np.ndarray) -> np.ndarray:
 
 def cluster_keys(distinct: pa.Array, sketch: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Array:
     """The cluster key of each of the ``distinct`` texts (null: in no cluster), from their sketches
-    (``sketches``; computed here when not given).
+    (``sketches``; computed here when not given): ``cluster_mixes`` as 16 hex digits."""
+    long, sig = sketch if sketch is not None else sketches(distinct)
+    mixes, in_one = cluster_mixes(sig)
+    key_at = np.full(len(distinct), -1, dtype=np.int64)
+    rows = np.flatnonzero(long)[in_one]
+    firsts, which = np.unique(mixes[in_one], return_inverse=True)
+    key_at[rows] = which
+    keys = pa.array([f"{m:016x}" for m in firsts.tolist()], pa.string())
+    return keys.take(pa.array(key_at, mask=key_at < 0))
+
+
+def cluster_mixes(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cluster of each signature's text, as the ``mix`` of its cluster's first text's signature
+    (its key: 16 hex digits of it), and whether it is in one (False: alike to no other text).
 
     Clusters depend on the order texts are compared in: always the same order, that of their
     signatures' ``mix``, whatever order the texts come in, so that the same texts give the same
     clusters in a build and in an append that adds some of them to the others (sorting the texts
     themselves took a second per million). Texts with the same signature are interchangeable: the
-    same buckets, the same comparisons, and the key is the ``mix`` of the cluster's first text's
-    signature."""
-    long, sig = sketch if sketch is not None else sketches(distinct)
-    idx = np.flatnonzero(long)
+    same buckets, the same comparisons, and the same key."""
     mixed = mix(sig)
     order = np.argsort(mixed, kind="stable").astype(np.int32)
-    first = _clusters(np.ones(len(idx), dtype=bool), sig, order)  # positions in that order
-    in_one = first >= 0
-    firsts, which = np.unique(order[first[in_one]], return_inverse=True)  # the first texts' signature rows
-    keys = pa.array([f"{m:016x}" for m in mixed[firsts].tolist()], pa.string())
-    key_at = np.full(len(distinct), -1, dtype=np.int64)
-    key_at[idx[order[in_one]]] = which
-    return keys.take(pa.array(key_at, mask=key_at < 0))
+    first = _clusters(np.ones(len(sig), dtype=bool), sig, order)  # positions in that order
+    in_one = np.zeros(len(sig), dtype=bool)
+    out = np.zeros(len(sig), dtype=np.uint64)
+    member = first >= 0
+    rows = order[member]
+    in_one[rows] = True
+    out[rows] = mixed[order[first[member]]]
+    return out, in_one

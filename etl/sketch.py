@@ -2,9 +2,11 @@
 
 Each distinct normalised text long enough to cluster has a MinHash signature (etl.similar). The
 warehouse keeps them in ``text_sketch`` (h: DuckDB's 64-bit hash() of the text, sig: the signature,
-SKETCH_BYTES), so that an append (etl/delta.py) signs only the texts it brings and finds the clusters
-over every text again from the stored signatures: the same texts give the same clusters in a build
-and in any sequence of appends (``etl.similar.cluster_keys``).
+SKETCH_BYTES, cluster: its near-identical cluster, the mix of the cluster's first text's signature),
+so that an append (etl/delta.py) signs only the texts it brings, finds the clusters over every text
+again from the stored signatures (the same texts give the same clusters in a build and in any
+sequence of appends: ``etl.similar.cluster_mixes``), and relinks only the records of the texts whose
+cluster changed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ SKETCH_BYTES = 64  # a MinHash signature: etl.similar.PERMS numbers of 16 bits (
 
 
 READ_ROWS = 1 << 18  # signatures read from text_sketch at a time
-SKETCH_TABLE = "create table text_sketch (h ubigint, sig blob)"
+SKETCH_TABLE = "create table text_sketch (h ubigint, sig blob, cluster ubigint)"
 
 
 def sign(con: duckdb.DuckDBPyConnection, texts: pa.Array | pa.ChunkedArray) -> None:
@@ -51,36 +53,65 @@ def sign(con: duckdb.DuckDBPyConnection, texts: pa.Array | pa.ChunkedArray) -> N
     )
     con.register("_added", added)
     try:
-        con.execute("insert into text_sketch select h, sig from _added")
+        con.execute("insert into text_sketch select h, sig, null from _added")
     finally:
         con.unregister("_added")
 
 
-def cluster_map(con: duckdb.DuckDBPyConnection) -> None:
-    """The temp table ``cluster_map`` (h, cluster): the near-identical cluster of every text
-    ``text_sketch`` holds, by its hash, found over all of them (``etl.similar.cluster_keys``: the
-    same texts give the same clusters in a build and in any sequence of appends). A text not in
-    it (short, or in no cluster) has none."""
-    from etl.similar import SIG_DTYPE, cluster_keys
+def clusters(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The near-identical cluster of every text ``text_sketch`` holds, found over all of them
+    (``etl.similar.cluster_mixes``: the same texts give the same clusters in a build and in any
+    sequence of appends), against the one it stores (``cluster``): the texts whose cluster changed
+    (h, cluster, before; null: in none), for ``keep_clusters``. A build's every clustered text; an
+    append's, its new texts' and the stored texts that a new one joined or parted (a few per cent):
+    what the append's links start from (etl/delta.py), instead of every stored record."""
+    from etl.similar import SIG_DTYPE, cluster_mixes
 
     n = con.execute("select count(*) from text_sketch").fetchall()[0][0]
     h_all = np.empty(n, dtype=np.uint64)
+    before = np.zeros(n, dtype=np.uint64)
+    had = np.zeros(n, dtype=bool)
     sig = np.empty((n, SKETCH_BYTES // np.dtype(SIG_DTYPE).itemsize), dtype=SIG_DTYPE)
     done = 0
-    for batch in con.sql("select h, sig from text_sketch").to_arrow_reader(READ_ROWS):  # no second copy
-        h_all[done : done + batch.num_rows] = batch.column(0).to_numpy()
-        sig[done : done + batch.num_rows] = _signatures(pa.chunked_array([batch.column(1)]))
-        done += batch.num_rows
+    for batch in con.sql("select h, sig, cluster from text_sketch").to_arrow_reader(READ_ROWS):  # no second copy
+        end = done + batch.num_rows
+        h_all[done:end] = batch.column(0).to_numpy()
+        sig[done:end] = _signatures(pa.chunked_array([batch.column(1)]))
+        stored = batch.column(2)
+        before[done:end] = pc.fill_null(stored, 0).to_numpy()
+        had[done:end] = pc.is_valid(stored).to_numpy(zero_copy_only=False)
+        done = end
     if done != n:
         raise CheckFailed("text_sketch changed while it was read; run again")
-    h_all = pa.array(h_all)
-    keys = cluster_keys(h_all, (np.ones(len(h_all), dtype=bool), sig))
+    now, has = cluster_mixes(sig)
     del sig
-    con.register("_map", pa.table({"h": h_all, "cluster": keys}))
+    moved = np.flatnonzero((has != had) | (has & (now != before)))
+    return pa.table(
+        {
+            "h": h_all[moved],
+            "cluster": pa.array(now[moved], mask=~has[moved]),
+            "before": pa.array(before[moved], mask=~had[moved]),
+        }
+    )
+
+
+# A text's cluster key as participation.text_cluster holds it (text_sketch.cluster is the number).
+CLUSTER_KEY = "printf('%016x', {})"
+
+
+def keep_clusters(con: duckdb.DuckDBPyConnection, moved: pa.Table) -> None:
+    """Store the clusters that changed (``clusters``) in text_sketch, and keep them as the temp
+    table ``cluster_moved`` (h, cluster, before: keys as ``participation.text_cluster`` holds them,
+    16 hex digits of the first text's mix, null for none)."""
+    con.register("_moved", moved)
     try:
-        con.execute("create temp table cluster_map as select * from _map")
+        con.execute(
+            f"create temp table cluster_moved as select h, {CLUSTER_KEY.format('cluster')} as cluster, "
+            f"{CLUSTER_KEY.format('before')} as before from _moved"
+        )
+        con.execute("update text_sketch set cluster = m.cluster from _moved as m where text_sketch.h = m.h")
     finally:
-        con.unregister("_map")
+        con.unregister("_moved")
 
 
 def _hashes(con: duckdb.DuckDBPyConnection, values: pa.Array) -> pa.Array:

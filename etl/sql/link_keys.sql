@@ -2,47 +2,37 @@
 -- links the new records (_new) can change, in one time order (pos), the new records among them.
 -- Repeats are found within a group of one sender and one cluster (or one exact text when in no
 -- cluster), campaigns within a cluster: a group or cluster that holds no new record, no stored
--- record whose cluster cluster_map now gives differently, and none of the records a re-exported file
--- took away (gone_keys, etl/delta.py forget) keeps its links, so its records are left out (a daily
--- run's cost then follows the day's records, not the history's). The sender's hash and
--- a 64-bit hash of the normalised text stand for the numbers a build gives them (text_id null for an
--- empty text, as a build's). pos orders the records as a build's does: only their order counts.
-with stored as materialized (
-    select
-        p.participation_id,
-        p.submitted_at,
-        p.sender_hash,
-        m.cluster,
-        p.text_cluster as stored_cluster,
-        h.text_hash,
-        coalesce(p.text_normalized, '') <> '' as worded
-    from participation as p,
-        lateral (select hash(coalesce(p.text_normalized, '')) as text_hash) as h
-    left join cluster_map as m on m.h = h.text_hash
-),
-
-new as (
+-- record whose text's cluster changed (cluster_moved, etl/sketch.py: h, cluster now, before), and
+-- none of the records a re-exported file took away (gone_keys, etl/delta.py forget) keeps its
+-- links, so its records are left out (a daily run's cost then follows the day's records and the
+-- clusters they reach, not the history's). Stored records are found by their narrow columns only
+-- (text_cluster, sender_hash, text_hash: the 64-bit hash of the normalised text, null for an empty
+-- one), never by reading their texts. pos orders the records as a build's does: only their order
+-- counts.
+with new as (
     select
         participation_id,
         submitted_at,
         cast(sender_hash as varchar) as sender_hash,
         cast(cluster as varchar) as cluster,
-        hash(coalesce(cast(text_normalized as varchar), '')) as text_hash,
-        coalesce(cast(text_normalized as varchar), '') <> '' as worded
+        text_hash
     from _new
 ),
 
--- the stored records whose cluster the new texts changed: both their clusters are reached
-moved as (
-    select * from stored where cluster is distinct from stored_cluster
+-- the stored records whose text's cluster changed, with their cluster now
+moved as materialized (
+    select p.participation_id, p.sender_hash, m.cluster, p.text_hash
+    from participation as p
+    inner join cluster_moved as m on m.h = p.text_hash
 ),
 
+-- both the clusters a moved text leaves and joins are reached
 reached_cluster as (
     select cluster from new where cluster is not null
     union
-    select cluster from moved where cluster is not null
+    select cluster from cluster_moved where cluster is not null
     union
-    select stored_cluster from moved where stored_cluster is not null
+    select before from cluster_moved where before is not null
     union
     select cluster from gone_keys where cluster is not null
 ),
@@ -51,33 +41,46 @@ reached_cluster as (
 reached_text as (
     select distinct sender_hash, text_hash
     from (
-        select sender_hash, cluster, text_hash, worded from new
+        select sender_hash, cluster, text_hash from new
         union all
-        select sender_hash, cluster, text_hash, worded from moved
+        select sender_hash, cluster, text_hash from moved
         union all
-        select sender_hash, cluster, text_hash, worded from gone_keys
+        select sender_hash, cluster, text_hash from gone_keys
     )
-    where cluster is null and sender_hash is not null and worded
+    where cluster is null and sender_hash is not null and text_hash is not null
 ),
 
--- the stored records reached: by their cluster now, by the one they leave (their own cluster then
--- changes), or by their group of one sender and exact text
+-- the stored records reached: by their cluster (before this run: a moved record's is reached), as
+-- moved records, or by their group of one sender and exact text (in no cluster before this run:
+-- one in a cluster now is a moved record)
 reached as (
-    select s.* from stored as s semi join reached_cluster as r on r.cluster = s.cluster
+    select participation_id from participation semi join reached_cluster as r on r.cluster = participation.text_cluster
     union
-    select s.* from stored as s semi join reached_cluster as r on r.cluster = s.stored_cluster
+    select participation_id from moved
     union
-    select s.*
-    from stored as s
-    semi join reached_text as r on r.sender_hash = s.sender_hash and r.text_hash = s.text_hash
-    where s.cluster is null and s.worded
+    select p.participation_id
+    from participation as p
+    semi join reached_text as r on r.sender_hash = p.sender_hash and r.text_hash = p.text_hash
+    where p.text_cluster is null
+),
+
+stored as (
+    select
+        p.participation_id,
+        p.submitted_at,
+        p.sender_hash,
+        coalesce(m.cluster, case when m.participation_id is null then p.text_cluster end) as cluster,
+        p.text_hash
+    from participation as p
+    semi join reached using (participation_id)
+    left join moved as m using (participation_id)
 ),
 
 every as (
-    select participation_id, submitted_at, sender_hash, cluster, text_hash, worded, false as new
-    from reached
+    select participation_id, submitted_at, sender_hash, cluster, text_hash, false as new
+    from stored
     union all
-    select participation_id, submitted_at, sender_hash, cluster, text_hash, worded, true
+    select participation_id, submitted_at, sender_hash, cluster, text_hash, true
     from new
 )
 
@@ -87,6 +90,6 @@ select
     submitted_at,
     sender_hash as sender_no,
     cluster,
-    case when worded then text_hash end as text_id,
+    text_hash as text_id,
     new
 from every

@@ -41,6 +41,7 @@ with wide as (
         records.offensive_term,
         records.security_rule,
         records.cluster as text_cluster,
+        records.text_id as text_hash,
         records.poll_id,
         records.duplicate_of,
         records.duplicate_kind,
@@ -74,6 +75,7 @@ select
     duplicate_of,
     duplicate_kind,
     text_cluster,
+    text_hash,
     campaign_id,
     -- most records trip no screen: they skip building the lists
     case when not flagged then []::integer[] else list_sort(list_distinct(list_filter([
