@@ -216,15 +216,27 @@ def test_clusters_found_on_every_core_are_those_found_on_one(monkeypatch: pytest
     assert similar.cluster_keys(distinct).equals(sliced)
 
 
-def test_cluster_numbers_are_the_first_text_of_each_connected_group() -> None:
-    """The whole-array labelling gives what a union-find gives: each node's smallest connected node."""
+def test_clusters_are_the_connected_components_of_every_near_identical_pair_in_a_bucket() -> None:
+    """The union-find that skips pairs already joined gives what the whole graph gives: in each
+    band, every two neighbours in a bucket that agree in 60% of their values are joined; a text is
+    in its component's cluster when it agrees with the component's first text; a cluster of one is
+    none. Checked text by text against that definition, with texts read through an order and some
+    too short to cluster."""
+    import itertools
+
     import numpy as np
 
-    from etl.similar import _first_of_component
+    from etl import similar
 
-    rng = np.random.default_rng(3)
-    n = 2_000
-    u, v = rng.integers(0, n, 1_500), rng.integers(0, n, 1_500)
+    rng = np.random.default_rng(5)
+    n, width, rows = 3_000, similar.PERMS, similar.PERMS // similar.BANDS
+    sig = rng.integers(0, 4, (n, width), dtype=np.uint16)  # few values: many shared buckets, few alike
+    for start in range(0, n, 97):  # planted groups: copies of one text with a few values changed
+        for k in range(1, 8):
+            if start + k < n:
+                sig[start + k] = sig[start]
+                sig[start + k, rng.integers(0, width, rng.integers(0, 16))] = rng.integers(0, 1 << 16)
+    order = rng.permutation(n).astype(np.int32)  # text p's signature is row order[p]
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -232,12 +244,32 @@ def test_cluster_numbers_are_the_first_text_of_each_connected_group() -> None:
             i = parent[i]
         return i
 
-    for a, b in zip(u.tolist(), v.tolist()):
-        ra, rb = find(a), find(b)
-        parent[max(ra, rb)] = min(ra, rb)
-    assert _first_of_component(n, u, v).tolist() == [find(i) for i in range(n)]
-    chain = np.arange(1, 50)  # a long chain, linked from its far end: labels must travel all the way
-    assert set(_first_of_component(50, chain[::-1], chain[::-1] - 1).tolist()) == {0}
+    def alike(p: int, q: int) -> bool:
+        return int((sig[order[p]] == sig[order[q]]).sum()) >= similar.MIN_AGREEMENT * width
+
+    for band in range(similar.BANDS):
+        keys = [tuple(sig[order[p], band * rows : (band + 1) * rows]) for p in range(n)]
+        ranked = sorted(range(n), key=lambda p: (keys[p], p))
+        for p, q in itertools.pairwise(ranked):
+            if keys[p] == keys[q] and alike(p, q):
+                ra, rb = find(p), find(q)
+                parent[max(ra, rb)] = min(ra, rb)
+    first = [find(p) for p in range(n)]
+    sizes = np.bincount(first, minlength=n)
+    kept = [first[p] if sizes[first[p]] >= 2 and alike(p, first[p]) else -1 for p in range(n)]
+    counts = np.bincount([k for k in kept if k >= 0], minlength=n)
+    expected = [k if k >= 0 and counts[k] >= 2 else -1 for k in kept]
+    got = similar._clusters(np.ones(n, dtype=bool), sig, order)
+    assert got.tolist() == expected
+    assert 50 < sum(k >= 0 for k in expected) < n  # planted groups found, random texts left alone
+
+    long = np.ones(n + 40, dtype=bool)
+    long[::76] = False  # short texts sit between the long ones and are in no cluster
+    assert long.sum() == n
+    spread = similar._clusters(long, sig, order)
+    idx = np.flatnonzero(long)
+    assert (spread[~long] == -1).all()
+    assert spread[idx].tolist() == [idx[k] if k >= 0 else -1 for k in expected]
 
 
 def test_minhash_signatures_are_the_minimum_over_each_texts_own_shingles() -> None:
