@@ -128,7 +128,7 @@ def _clusters(long: np.ndarray, sig: np.ndarray, order: np.ndarray | None = None
     The near-identical pairs are LSH's candidates: in each band, the neighbours in a bucket (texts
     in order). Their connected components are found as they come, by union-find (``_join_band``,
     compiled): a pair already in one component is not compared at all. The same components as the
-    whole graph's, where a graph of every pair took 32 s at 10 million texts and this 12 s."""
+    whole graph's, where a graph of every pair took 32 s at 10 million texts."""
     n = len(long)
     idx = np.flatnonzero(long).astype(np.int32)  # positions as 32 bits: half the memory
     if len(idx) < 2:
@@ -137,18 +137,11 @@ def _clusters(long: np.ndarray, sig: np.ndarray, order: np.ndarray | None = None
     at = np.arange(len(idx), dtype=np.int32) if order is None else order.astype(np.int32, copy=False)
 
     def band_sorted(band: int) -> tuple[np.ndarray, np.ndarray]:
-        part = sig[:, band * rows : (band + 1) * rows]
-        keys = part[:, 0].astype(np.uint64)  # a band's 4 values of 16 bits, side by side
-        for r in range(1, rows):
-            keys |= part[:, r].astype(np.uint64) << np.uint64(16 * r)
-        if order is not None:
-            keys = keys[order]
-        sort = np.argsort(keys, kind="stable").astype(np.int32)
-        return keys[sort], sort
+        return _radix_order(_band_keys(sig, at, band * rows, rows))
 
     parent = np.arange(len(idx), dtype=np.int32)
-    # the next bands sort on every core (numpy releases the GIL) while this one joins: the sorts
-    # are most of the time, and each band's keys and order are 12 bytes a text
+    # the next bands sort on every core (compiled without the GIL) while this one joins: the sorts
+    # are most of the time, and each band's keys and order are 24 bytes a text while it sorts
     cores = max(1, min(BANDS, os.cpu_count() or 1))
     with ThreadPoolExecutor(cores) as sorting:
         coming = deque(sorting.submit(band_sorted, band) for band in range(cores))
@@ -208,6 +201,48 @@ def _join_band(
 
 
 @numba.njit(nogil=True, cache=True)
+def _band_keys(sig: np.ndarray, at: np.ndarray, start: int, rows: int) -> np.ndarray:
+    """Each text's bucket in the band of ``rows`` values from ``start``: its values of 16 bits side
+    by side (texts in order; text p's signature is row ``at[p]``)."""
+    keys = np.empty(len(at), dtype=np.uint64)
+    for p in range(len(at)):
+        key = np.uint64(0)
+        for r in range(rows):
+            key |= np.uint64(sig[at[p], start + r]) << np.uint64(16 * r)
+        keys[p] = key
+    return keys
+
+
+RADIX_BITS = 11  # digits of 11 bits: six passes over 64, counts of 2,048 that stay in the cache
+
+
+@numba.njit(nogil=True, cache=True)
+def _radix_order(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``keys`` sorted, and the order that sorts them (int32), stable: equal keys keep their order.
+    A least-significant-digit radix sort: 0.54 s for 9.2 million, where numpy's stable argsort and
+    the gather of the keys took 2.2 s (numpy's radix sort is for 16-bit numbers only)."""
+    n = len(keys)
+    k, k2 = keys.copy(), np.empty_like(keys)
+    o, o2 = np.arange(n, dtype=np.int32), np.empty(n, dtype=np.int32)
+    mask = np.uint64((1 << RADIX_BITS) - 1)
+    for shift in range(0, 64, RADIX_BITS):
+        start = np.zeros((1 << RADIX_BITS) + 1, dtype=np.int64)
+        for i in range(n):
+            start[((k[i] >> np.uint64(shift)) & mask) + 1] += 1
+        for d in range(1, len(start)):
+            start[d] += start[d - 1]
+        for i in range(n):
+            d = (k[i] >> np.uint64(shift)) & mask
+            j = start[d]
+            start[d] = j + 1
+            k2[j] = k[i]
+            o2[j] = o[i]
+        k, k2 = k2, k
+        o, o2 = o2, o
+    return k, o
+
+
+@numba.njit(nogil=True, cache=True)
 def _roots(parent: np.ndarray) -> np.ndarray:
     out = np.empty(len(parent), dtype=np.int32)
     for x in range(len(parent)):
@@ -258,7 +293,7 @@ def cluster_mixes(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     themselves took a second per million). Texts with the same signature are interchangeable: the
     same buckets, the same comparisons, and the same key."""
     mixed = mix(sig)
-    order = np.argsort(mixed, kind="stable").astype(np.int32)
+    order = _radix_order(mixed)[1]
     first = _clusters(np.ones(len(sig), dtype=bool), sig, order)  # positions in that order
     in_one = np.zeros(len(sig), dtype=bool)
     out = np.zeros(len(sig), dtype=np.uint64)
