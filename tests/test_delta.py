@@ -314,3 +314,31 @@ def test_a_build_in_small_chunks_gives_the_warehouse_one_chunk_gives(
     across = con.execute("select count(*) from participation where duplicate_of is not null").fetchall()[0][0]
     con.close()
     assert across > 10  # repeats to find, most of them in another chunk than the record they repeat
+
+
+def test_an_appends_uniqueness_check_reads_its_own_keys_against_the_whole_table(built, tmp_path: Path) -> None:
+    """An append checks the keys it wrote (delta.NEW_ROWS) for uniqueness, against every stored row:
+    a new record that repeats a stored id fails it, as the whole table's check does."""
+    from etl import checks, delta
+
+    wh = tmp_path / "w.duckdb"
+    shutil.copyfile(built[0], wh)
+    con = duckdb.connect(str(wh))
+    run_id = con.execute("select max(run_id) from etl_run").fetchall()[0][0]
+    con.execute(  # as if this run had written three of the records
+        "create temp table loaded_now as select 'participation' as kind, participation_id as record_id "
+        "from participation order by participation_id limit 3"
+    )
+
+    def duplicated(scope: dict[str, str] | None) -> int:
+        name = "unique participation.participation_id"
+        sql = next(q for n, q, _ in checks.queries(run_id, None, scope) if n == name)
+        return con.execute(sql).fetchall()[0][0]
+
+    assert duplicated(delta.NEW_ROWS) == duplicated(None) == 0
+    con.execute(
+        "insert into participation select * from participation "
+        "where participation_id = (select min(record_id) from loaded_now)"
+    )
+    assert duplicated(delta.NEW_ROWS) == duplicated(None) == 1
+    con.close()
