@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.clock import RIYADH, riyadh_now
+from core.clock import riyadh_now
 from core.settings import get as setting
 from core.settings import memory_bytes
 from core.settings import path as setting_path
@@ -46,7 +46,7 @@ from etl.extract import Extracted, extract, extract_csv_native
 from etl.fingerprint import load_fingerprint, rules_fingerprint
 from etl.model import model as sentiment_model
 from etl.parallel import beside, worker_pool
-from etl.retention import file_sha256
+from etl.retention import file_sha256, modified_at
 from etl.sources import (
     ACTION_FIELDS,
     DATE_FIELDS,
@@ -204,8 +204,9 @@ def _manifest(input_dir: Path, files: list[tuple[Path, Source]]) -> list[tuple]:
     out = []
     for path, src in files:
         before = path.stat()
-        modified = dt.datetime.fromtimestamp(before.st_mtime, RIYADH).replace(tzinfo=None)
-        out.append((path.relative_to(input_dir).as_posix(), src.key, before.st_size, modified, file_sha256(path)))
+        out.append(
+            (path.relative_to(input_dir).as_posix(), src.key, before.st_size, modified_at(before), file_sha256(path))
+        )
     return out
 
 
@@ -214,8 +215,7 @@ def _unchanged(input_dir: Path, manifest: list[tuple]) -> None:
     the old file nor the new one."""
     for rel, _, size, modified, _ in manifest:
         st = (input_dir / rel).stat()
-        now_modified = dt.datetime.fromtimestamp(st.st_mtime, RIYADH).replace(tzinfo=None)
-        if st.st_size != size or now_modified != modified:
+        if st.st_size != size or modified_at(st) != modified:
             raise InputFileError(
                 rel, "changed while it was being read", "nothing of this run was loaded; run again once it is written"
             )

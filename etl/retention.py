@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from core.clock import RIYADH
 from etl.errors import ConfigError
 
 
@@ -33,6 +35,11 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def modified_at(st: os.stat_result) -> dt.datetime:
+    """A file's modification time as the manifest (etl_file.modified_at) stores it: Riyadh's clock."""
+    return dt.datetime.fromtimestamp(st.st_mtime, RIYADH).replace(tzinfo=None)
 
 
 def plan(input_dir: Path, warehouse: Path, older_than_days: int, now: dt.datetime | None = None) -> Purge:

@@ -142,3 +142,30 @@ def test_a_warehouse_that_does_not_say_what_it_was_built_from_is_built_again(set
     assert _runs(wh) == [(1, "success"), (2, "success")]
     assert main(["run", str(landing), "--quiet"]) == 0
     assert "up to date" in capsys.readouterr().err
+
+
+def test_a_run_hashes_only_the_exports_whose_size_or_time_changed(setup, capsys, monkeypatch) -> None:
+    """The plan takes a file of the size and modification time it was loaded with as loaded, and
+    hashes every other: a daily run reads the day's exports, not every export ever received. A file
+    rewritten to the same size is a changed file (its time moved)."""
+    from etl import fingerprint
+
+    landing, _, _ = setup
+    assert main(["run", str(landing), "--quiet"]) == 0
+    hashed = []
+    real = fingerprint.file_sha256
+    monkeypatch.setattr(fingerprint, "file_sha256", lambda path: hashed.append(path.name) or real(path))
+    assert main(["run", str(landing), "--quiet"]) == 0
+    assert "up to date" in capsys.readouterr().err and hashed == []
+
+    comments = landing / "website" / "comments_export.csv"
+    data = comments.read_bytes()
+    st = comments.stat()
+    at = data.rfind(b"@") - 1  # the last digit of the last sender's address, for another
+    swapped = data[:at] + (b"1" if data[at : at + 1] != b"1" else b"2") + data[at + 1 :]
+    assert swapped != data and len(swapped) == len(data)
+    comments.write_bytes(swapped)
+    os.utime(comments, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert main(["run", str(landing)]) == 0
+    assert "0 new and 1 changed export file(s) since run 1" in capsys.readouterr().err
+    assert hashed == ["comments_export.csv"]
