@@ -272,6 +272,23 @@ def test_clusters_are_the_connected_components_of_every_near_identical_pair_in_a
     assert spread[idx].tolist() == [idx[k] if k >= 0 else -1 for k in expected]
 
 
+def test_the_radix_order_is_numpys_stable_argsort() -> None:
+    """The compiled sort of 64-bit keys gives numpy's stable order (equal keys keep theirs), over
+    every digit, ties and the top bit included."""
+    import numpy as np
+
+    from etl.similar import _radix_order
+
+    rng = np.random.default_rng(9)
+    keys = rng.integers(0, 1 << 63, 50_000, dtype=np.uint64) << np.uint64(1) | rng.integers(0, 2, 50_000).astype(
+        np.uint64
+    )
+    keys[::7] = keys[3]  # many ties
+    expected = np.argsort(keys, kind="stable")
+    got_keys, got = _radix_order(keys.copy())
+    assert got.tolist() == expected.tolist() and got_keys.tolist() == keys[expected].tolist()
+
+
 def test_minhash_signatures_are_the_minimum_over_each_texts_own_shingles() -> None:
     """The blocked, whole-array signatures equal MinHash computed text by text: no window that
     crosses from one text into the next, whatever the block size (texts shorter than a shingle are
