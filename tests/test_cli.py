@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -76,3 +78,22 @@ def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> No
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_the_etl_asks_numpy_for_no_huge_pages_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Transparent huge pages cost the clusters more than they gave on these machines: the ETL turns
+    numpy's request for them off, unless NUMPY_MADVISE_HUGEPAGE chooses."""
+    from numpy._core import multiarray
+
+    from etl import cli
+
+    before = multiarray._set_madvise_hugepage(True)
+    try:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+        cli.ordinary_pages()
+        assert multiarray._set_madvise_hugepage(True) is False
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+        cli.ordinary_pages()
+        assert multiarray._set_madvise_hugepage(True) is True
+    finally:
+        multiarray._set_madvise_hugepage(before)
