@@ -27,7 +27,6 @@ SHINGLE = 5
 PERMS = 32
 BANDS = 8  # 8 bands of 4 rows: pairs with Jaccard >= ~0.6 are likely to share a band
 MIN_AGREEMENT = 0.6  # estimated Jaccard needed to join two texts into one cluster
-AGREE_CHUNK = 4096  # candidate pairs compared at a time (two 1 MB blocks of signatures)
 MIN_CHARS = 20  # shorter texts ("شكرا", "ممتاز") are common words, not near-duplicates
 # What a skeleton keeps: letters and non-decimal numerals (Python's \w without _ and digits), as
 # one RE2 class so that Arrow computes every skeleton of a column at once.
@@ -190,7 +189,6 @@ def _band_pairs(
     ``sort``) whose signatures (rows ``at[text]`` of ``sig``) agree in ``need`` values or more, but
     for those whose roots in ``joined`` are one already (in one component, so no pair can change
     it)."""
-    width = sig.shape[1]
     left = np.empty(len(sort), dtype=np.int32)
     right = np.empty(len(sort), dtype=np.int32)
     found = 0
@@ -200,11 +198,7 @@ def _band_pairs(
         a, b = sort[i], sort[i + 1]
         if joined[a] == joined[b]:
             continue
-        ra, rb = at[a], at[b]
-        same = 0
-        for p in range(width):
-            same += sig[ra, p] == sig[rb, p]
-        if same >= need:
+        if _agree(sig, at[a], at[b], need):
             left[found] = a
             right[found] = b
             found += 1
@@ -276,12 +270,27 @@ def _roots(parent: np.ndarray) -> np.ndarray:
 
 def _alike(sig: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Whether the signatures of each pair (rows ``left`` and ``right``) agree enough to call the
-    two texts near-identical; compared in cache-sized chunks (5x the whole-array compare)."""
-    agree = np.empty(len(left), dtype=bool)
-    for k in range(0, len(left), AGREE_CHUNK):
-        lk, rk = left[k : k + AGREE_CHUNK], right[k : k + AGREE_CHUNK]
-        agree[k : k + AGREE_CHUNK] = np.count_nonzero(sig[lk] == sig[rk], axis=1) >= MIN_AGREEMENT * PERMS
-    return agree
+    two texts near-identical (``_agree``, the test the band's pairs pass too)."""
+    return _alike_pairs(
+        sig, left.astype(np.int32, copy=False), right.astype(np.int32, copy=False), MIN_AGREEMENT * PERMS
+    )
+
+
+@numba.njit(nogil=True, cache=True)
+def _alike_pairs(sig: np.ndarray, left: np.ndarray, right: np.ndarray, need: float) -> np.ndarray:
+    out = np.empty(len(left), dtype=np.bool_)
+    for i in range(len(left)):
+        out[i] = _agree(sig, left[i], right[i], need)
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _agree(sig: np.ndarray, a: int, b: int, need: float) -> bool:
+    """Whether signature rows ``a`` and ``b`` hold the same value in ``need`` places or more."""
+    same = 0
+    for p in range(sig.shape[1]):
+        same += sig[a, p] == sig[b, p]
+    return same >= need
 
 
 def mix(sig: np.ndarray) -> np.ndarray:
