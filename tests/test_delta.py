@@ -54,7 +54,8 @@ def _canonical(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
 
 def _days(demo_dir: Path, root: Path) -> list[dict[str, Path]]:
     """Three days of exports (relative path -> file): every demo export in parts, a campaign that
-    only becomes one on day 2, and a sender whose day-2 record is older than their day-1 one."""
+    only becomes one on day 2, and a sender whose day-2 record is older than their day-1 ones (the
+    first becomes a repeat; the second, an exact repeat of the first, becomes a near one)."""
     staged = root / "staged"
     days: list[dict[str, Path]] = [{}, {}, {}]
     for src in sorted(demo_dir.rglob("*")):
@@ -73,6 +74,7 @@ def _days(demo_dir: Path, root: Path) -> list[dict[str, Path]]:
 
     first = [(f"c{i}", at(i), f"campaigner{i}@example.sa", f"{CAMPAIGN} {'!' * i}") for i in range(6)]
     first.append(("r1", at(30), "repeater@example.sa", "الرجاء تحسين سرعة الرد على البلاغات في التطبيق"))
+    first.append(("r2", at(40), "repeater@example.sa", "الرجاء تحسين سرعة الرد على البلاغات في التطبيق"))
     second = [(f"c{i}", at(i), f"campaigner{i}@example.sa", f"{CAMPAIGN} رقم {i}") for i in range(6, 13)]
     second.append(("r0", at(2), "repeater@example.sa", "الرجاء تحسين سرعة الرد على البلاغات في التطبيق!"))
     _canonical(staged / "canonical/day1.csv", first)
@@ -151,13 +153,15 @@ def test_daily_appends_give_the_warehouse_one_build_gives(
     assert "adding the new and changed exports only: " in capsys.readouterr().err
     con = duckdb.connect(str(wh_daily), read_only=True)
     (campaign,) = con.execute("select count(distinct campaign_id) from participation where source = 'day1'").fetchone()
-    repeat = con.execute(
-        "select duplicate_of is not null, list_contains(screening_controls, 7) from participation "
-        "where source = 'day1' and source_record_id = 'r1'"
-    ).fetchone()
+    repeats = con.execute(
+        "select source_record_id, duplicate_kind, list_contains(screening_controls, 7), screening_rules "
+        "from participation where source = 'day1' and source_record_id in ('r1', 'r2') order by 1"
+    ).fetchall()
     con.close()
     assert campaign == 1  # day 1's six senders joined day 2's seven: a campaign of records loaded before
-    assert repeat == (True, True)  # day 1's record repeats an older one that came on day 2
+    # day 1's records repeat an older one that came on day 2 (r2 was an exact repeat of r1: its rule names that)
+    assert [r[:3] for r in repeats] == [("r1", "near", True), ("r2", "near", True)]
+    assert ["7:repeated_near" in r[3] and "7:repeated_exact" not in r[3] for r in repeats] == [True, True]
 
     # day 3: a corrected re-export of a file loaded on day 1, and a loaded file purged from the landing
     reexported = next(rel for rel in days[0] if rel.startswith("website/"))
