@@ -137,27 +137,35 @@ def _clusters(long: np.ndarray, sig: np.ndarray, order: np.ndarray | None = None
 
     need = MIN_AGREEMENT * PERMS
 
-    def band_pairs(band: int, joined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        keys, sort = _radix_order(_band_keys(sig, at, band * rows, rows))
-        return _band_pairs(keys, sort, sig, at, need, joined)
-
     # Each band's near-identical pairs are found on every core (compiled without the GIL): its
     # buckets sorted, each two neighbours compared unless the components known when it started
     # (``joined``, each text's root then) hold both already. This thread joins them band by band:
     # the same components as the whole graph's, and the comparisons and sorts, most of the time,
     # run beside the joins (the joins alone took 9 s of 13 at 10 million texts, one band after another).
+    # Each core's band works in arrays of its own, made once and used again by its next band (given
+    # out after this thread has joined the last one's pairs): new arrays for every band took 2.4 GB
+    # of fresh pages at 10 million texts, each one zeroed by the kernel on first touch.
     parent = np.arange(len(idx), dtype=np.int32)
-    joined = parent.copy()
     cores = max(1, min(BANDS, os.cpu_count() or 1))
+    slots = [_Band(len(idx)) for _ in range(cores)]
+    for slot in slots:
+        slot.joined[:] = parent
+
+    def band_pairs(band: int, slot: _Band) -> int:
+        _band_keys(sig, at, band * rows, rows, slot.keys)
+        _radix_sort(slot.keys, slot.order, slot.keys_aside, slot.order_aside)
+        return _band_pairs(slot.keys, slot.order, sig, at, need, slot.joined, slot.left, slot.right)
+
     with ThreadPoolExecutor(cores) as finding:
-        coming = deque(finding.submit(band_pairs, band, joined) for band in range(cores))
+        coming = deque(finding.submit(band_pairs, band, slots[band]) for band in range(cores))
         for band in range(BANDS):
-            left, right = coming.popleft().result()
-            _join_pairs(parent, left, right)
-            del left, right
+            slot = slots[band % cores]
+            found = coming.popleft().result()
+            _join_pairs(parent, slot.left[:found], slot.right[:found])
             if band + cores < BANDS:
-                joined = _roots(parent)
-                coming.append(finding.submit(band_pairs, band + cores, joined))
+                _roots_into(parent, slot.joined)
+                coming.append(finding.submit(band_pairs, band + cores, slot))
+    del slots, slot
     first = _roots(parent)  # each text's component by its first text: union-find keeps the smallest root
     # Components chain: A like B and B like C put C with A however unlike they are (on the demo
     # data one component held 350,000 records, and 87% of the repeats it gave control 7 shared
@@ -183,14 +191,19 @@ def _find(parent: np.ndarray, x: int) -> int:
 
 @numba.njit(nogil=True, cache=True)
 def _band_pairs(
-    keys: np.ndarray, sort: np.ndarray, sig: np.ndarray, at: np.ndarray, need: float, joined: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The near-identical pairs of one band: each two neighbours in a bucket (``keys`` sorted, texts
-    ``sort``) whose signatures (rows ``at[text]`` of ``sig``) agree in ``need`` values or more, but
-    for those whose roots in ``joined`` are one already (in one component, so no pair can change
-    it)."""
-    left = np.empty(len(sort), dtype=np.int32)
-    right = np.empty(len(sort), dtype=np.int32)
+    keys: np.ndarray,
+    sort: np.ndarray,
+    sig: np.ndarray,
+    at: np.ndarray,
+    need: float,
+    joined: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> int:
+    """The near-identical pairs of one band, written to ``left`` and ``right`` (how many: returned):
+    each two neighbours in a bucket (``keys`` sorted, texts ``sort``) whose signatures (rows
+    ``at[text]`` of ``sig``) agree in ``need`` values or more, but for those whose roots in
+    ``joined`` are one already (in one component, so no pair can change it)."""
     found = 0
     for i in range(len(sort) - 1):
         if keys[i] != keys[i + 1]:
@@ -202,7 +215,7 @@ def _band_pairs(
             left[found] = a
             right[found] = b
             found += 1
-    return left[:found].copy(), right[:found].copy()
+    return found
 
 
 @numba.njit(nogil=True, cache=True)
@@ -218,31 +231,50 @@ def _join_pairs(parent: np.ndarray, left: np.ndarray, right: np.ndarray) -> None
 
 
 @numba.njit(nogil=True, cache=True)
-def _band_keys(sig: np.ndarray, at: np.ndarray, start: int, rows: int) -> np.ndarray:
-    """Each text's bucket in the band of ``rows`` values from ``start``: its values of 16 bits side
-    by side (texts in order; text p's signature is row ``at[p]``)."""
-    keys = np.empty(len(at), dtype=np.uint64)
+def _band_keys(sig: np.ndarray, at: np.ndarray, start: int, rows: int, keys: np.ndarray) -> None:
+    """Each text's bucket in the band of ``rows`` values from ``start``, into ``keys``: its values of
+    16 bits side by side (texts in order; text p's signature is row ``at[p]``)."""
     for p in range(len(at)):
         key = np.uint64(0)
         for r in range(rows):
             key |= np.uint64(sig[at[p], start + r]) << np.uint64(16 * r)
         keys[p] = key
-    return keys
+
+
+class _Band:
+    """The arrays one band's pairs are found in (``_clusters``), for n texts: 36 bytes each."""
+
+    def __init__(self, n: int) -> None:
+        self.keys, self.keys_aside = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+        self.order, self.order_aside = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
+        self.left, self.right = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
+        self.joined = np.empty(n, dtype=np.int32)
 
 
 RADIX_BITS = 11  # digits of 11 bits: six passes over 64, counts of 2,048 that stay in the cache
 
 
-@numba.njit(nogil=True, cache=True)
 def _radix_order(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``keys`` sorted (in their own array: pass a copy to keep them), and the order that sorts them
-    (int32), stable: equal keys keep their order. A least-significant-digit radix sort: 0.54 s for
-    9.2 million, where numpy's stable argsort and the gather of the keys took 2.2 s (numpy's radix
-    sort is for 16-bit numbers only)."""
+    (int32), stable: equal keys keep their order (``_radix_sort``)."""
+    order = np.empty(len(keys), dtype=np.int32)
+    _radix_sort(keys, order, np.empty_like(keys), np.empty_like(order))
+    return keys, order
+
+
+@numba.njit(nogil=True, cache=True)
+def _radix_sort(keys: np.ndarray, order: np.ndarray, keys_aside: np.ndarray, order_aside: np.ndarray) -> None:
+    """Sort ``keys`` in place, and write to ``order`` the order that sorts them, stable (equal keys
+    keep their order); the two ``_aside`` arrays, of the same sizes, hold each pass's output. A
+    least-significant-digit radix sort: 0.54 s for 9.2 million, where numpy's stable argsort and the
+    gather of the keys took 2.2 s (numpy's radix sort is for 16-bit numbers only)."""
     n = len(keys)
-    k, k2 = keys, np.empty_like(keys)
-    o, o2 = np.arange(n, dtype=np.int32), np.empty(n, dtype=np.int32)
+    k, k2 = keys, keys_aside
+    o, o2 = order, order_aside
+    for i in range(n):
+        o[i] = i
     mask = np.uint64((1 << RADIX_BITS) - 1)
+    passes = 0
     for shift in range(0, 64, RADIX_BITS):
         start = np.zeros((1 << RADIX_BITS) + 1, dtype=np.int64)
         for i in range(n):
@@ -257,15 +289,22 @@ def _radix_order(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             o2[j] = o[i]
         k, k2 = k2, k
         o, o2 = o2, o
-    return k, o
+        passes += 1
+    if passes % 2:  # the last pass wrote the arrays aside
+        keys[:] = k
+        order[:] = o
+
+
+def _roots(parent: np.ndarray) -> np.ndarray:
+    out = np.empty(len(parent), dtype=np.int32)
+    _roots_into(parent, out)
+    return out
 
 
 @numba.njit(nogil=True, cache=True)
-def _roots(parent: np.ndarray) -> np.ndarray:
-    out = np.empty(len(parent), dtype=np.int32)
+def _roots_into(parent: np.ndarray, out: np.ndarray) -> None:
     for x in range(len(parent)):
         out[x] = _find(parent, x)
-    return out
 
 
 def _alike(sig: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
