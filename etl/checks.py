@@ -393,28 +393,49 @@ def personal_data_failures(con: duckdb.DuckDBPyConnection, scope: dict[str, str]
     hold text no earlier run scanned (an append's new rows: etl/delta.py); a table not named is
     scanned whole."""
     failures = []
-    for table, col in TEXT_COLUMNS:
-        found: set[str] = set()
-        rows = texts = 0
-        where = f"where {scope[table]}" if scope and table in scope else ""
-        cur = con.execute(
-            f"select v, n from (select {col} as v, count(*) as n from {table} {where} group by {col}) "
-            "where v is not null and regexp_matches(v, ?)",
-            [_CANDIDATE],
-        )
-        while texts < SCAN_LIMIT and (batch := cur.fetchmany(10_000)):
-            for v, n in batch:
-                kinds = personal_data_in(v)
-                if kinds:
-                    found |= kinds
-                    rows += n
-                    texts += 1
-        if rows:
-            more = " at least" if texts >= SCAN_LIMIT else ""
-            failures.append(
-                f"no personal data (independent scan: {', '.join(sorted(found))}) in {table}.{col}:{more} {rows} rows"
-            )
+    scoped: dict[str, str] = {}  # table -> a temp table of its rows in scope, its text columns only
+    try:
+        for table, col in TEXT_COLUMNS:
+            rows = table
+            if scope and table in scope:
+                if table not in scoped:  # one pass over the table for all its columns (0.5 s each at 10M)
+                    scoped[table] = f"_scanned_{table}"
+                    columns = ", ".join(c for t, c in TEXT_COLUMNS if t == table)
+                    con.execute(
+                        f"create or replace temp table {scoped[table]} as "
+                        f"select {columns} from {table} where {scope[table]}"
+                    )
+                rows = scoped[table]
+            failure = _personal_data_in_column(con, rows, table, col)
+            if failure:
+                failures.append(failure)
+    finally:
+        for name in scoped.values():
+            con.execute(f"drop table if exists {name}")
     return failures
+
+
+def _personal_data_in_column(con: duckdb.DuckDBPyConnection, rows: str, table: str, col: str) -> str | None:
+    """``personal_data_failures``' failure for ``table.col``, read from ``rows`` (the table, or its
+    rows in scope), or None."""
+    found: set[str] = set()
+    n = texts = 0
+    cur = con.execute(
+        f"select v, n from (select {col} as v, count(*) as n from {rows} group by {col}) "
+        "where v is not null and regexp_matches(v, ?)",
+        [_CANDIDATE],
+    )
+    while texts < SCAN_LIMIT and (batch := cur.fetchmany(10_000)):
+        for v, k in batch:
+            kinds = personal_data_in(v)
+            if kinds:
+                found |= kinds
+                n += k
+                texts += 1
+    if not n:
+        return None
+    more = " at least" if texts >= SCAN_LIMIT else ""
+    return f"no personal data (independent scan: {', '.join(sorted(found))}) in {table}.{col}:{more} {n} rows"
 
 
 def count(run_id: int) -> int:

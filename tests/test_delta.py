@@ -346,3 +346,39 @@ def test_an_appends_uniqueness_check_reads_its_own_keys_against_the_whole_table(
     )
     assert duplicated(delta.NEW_ROWS) == duplicated(None) == 1
     con.close()
+
+
+def test_an_appends_personal_data_scan_reads_the_rows_it_wrote_in_every_text_column(built, tmp_path: Path) -> None:
+    """An append scans the rows it wrote (delta.NEW_ROWS) for personal data, each text column of
+    them, in one pass over the table: a phone number in one new record's redacted text and an
+    e-mail address in another's normalised text both fail it; one in a stored record outside
+    the append is the whole scan's to find."""
+    from etl import checks, delta
+
+    wh = tmp_path / "w.duckdb"
+    shutil.copyfile(built[0], wh)
+    con = duckdb.connect(str(wh))
+    con.execute(  # as if this run had written three of the records
+        "create temp table loaded_now as select 'participation' as kind, participation_id as record_id "
+        "from participation order by participation_id limit 3"
+    )
+    assert checks.personal_data_failures(con, delta.NEW_ROWS) == []
+    first, second, outside = [
+        r[0]
+        for r in con.execute("select participation_id from participation order by participation_id limit 4").fetchall()
+    ][1:]
+    con.execute("update participation set text_redacted = 'اتصل على 0551234567' where participation_id = ?", [first])
+    con.execute(
+        "update participation set text_normalized = 'راسلني على someone@example.com' where participation_id = ?",
+        [second],
+    )
+    con.execute("update participation set text_redacted = 'رقمي 0559876543' where participation_id = ?", [outside])
+    failures = checks.personal_data_failures(con, delta.NEW_ROWS)
+    assert [f.split(" in ")[1] for f in failures] == [
+        "participation.text_redacted: 1 rows",
+        "participation.text_normalized: 1 rows",
+    ]
+    assert "phone" in failures[0] and "email" in failures[1]
+    assert "participation.text_redacted: 2 rows" in " | ".join(checks.personal_data_failures(con))
+    assert not con.execute("select count(*) from duckdb_tables() where table_name like '_scanned_%'").fetchall()[0][0]
+    con.close()
