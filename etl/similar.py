@@ -334,12 +334,22 @@ def _agree(sig: np.ndarray, a: int, b: int, need: float) -> bool:
 
 def mix(sig: np.ndarray) -> np.ndarray:
     """One 64-bit number per signature, from all of it: the order clusters are found in, and their
-    keys. Two different signatures share one with odds of about 1 in 10^8 among a million texts."""
-    out = np.zeros(len(sig), dtype=np.uint64)
-    for p in range(sig.shape[1]):
-        out *= np.uint64(0x9E3779B97F4A7C15)
-        out ^= sig[:, p]
+    keys. Two different signatures share one with odds of about 1 in 10^8 among a million texts.
+    Each value in turn: the mix so far times a constant (wrapping at 64 bits), xor the value."""
+    out = np.empty(len(sig), dtype=np.uint64)
+    _mix(sig, out)
     return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _mix(sig: np.ndarray, out: np.ndarray) -> None:
+    """``mix`` a row at a time: one pass over the signatures, where numpy, a column at a time,
+    made 64 passes over 9.2 million numbers (0.2 s against 0.9-1.3 s)."""
+    for i in range(sig.shape[0]):
+        m = np.uint64(0)
+        for p in range(sig.shape[1]):
+            m = (m * _SPREAD) ^ np.uint64(sig[i, p])
+        out[i] = m
 
 
 def cluster_keys(distinct: pa.Array, sketch: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Array:

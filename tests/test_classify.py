@@ -587,3 +587,23 @@ def test_edited_rules_are_seen_by_a_running_process(tmp_path: Path) -> None:
         os.utime(ref / name, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert theme_and_sentiment(word, None, ref)[2] == "positive"
     assert screens(ref)[0].first(word) == word
+
+
+def test_the_mix_of_a_signature_is_its_values_folded_in_turn() -> None:
+    """``mix`` (compiled, a row at a time) is the fold that defines it: the mix so far times the
+    constant, wrapping at 64 bits, xor the next value; over every row, whatever its values."""
+    import numpy as np
+
+    from etl.similar import PERMS, SIG_DTYPE, mix
+
+    rng = np.random.default_rng(4)
+    sig = rng.integers(0, 1 << 16, (1_000, PERMS), dtype=np.int64).astype(SIG_DTYPE)
+    sig[0] = 0
+    sig[1] = (1 << 16) - 1
+    expected = []
+    for row in sig.tolist():
+        m = 0
+        for v in row:
+            m = ((m * 0x9E3779B97F4A7C15) % (1 << 64)) ^ v
+        expected.append(m)
+    assert mix(sig).tolist() == expected
