@@ -1,11 +1,15 @@
 """The one helper that loads SQL from .sql files (named after what they produce), the ones that
-quote an identifier or a literal, and the one that makes sure a result is in its query's order."""
+quote an identifier or a literal, the one that makes sure a result is in its query's order, and the
+one that runs statements in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -51,3 +55,16 @@ def in_order(tbl: pa.Table, column: str = "pos") -> pa.Table:
     if len(key) > 1 and not (np.diff(key) > 0).all():
         tbl = tbl.take(pa.array(np.argsort(key, kind="stable")))
     return tbl
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements in one transaction on ``con`` (auto-commit otherwise): committed when
+    the block ends, rolled back when it raises or is interrupted."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from core.settings import get as setting
-from core.sqlfiles import load_sql, reading
+from core.sqlfiles import load_sql, reading, transaction
 from etl import sketch
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -131,8 +131,7 @@ def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> None:
     the new records (time order, as pipeline._record_input numbers them)."""
     con.execute("create temp table links as " + load_sql(SQL_DIR, "record_links"), params)
     con.execute("drop view records")
-    con.begin()  # the rows relinked finds are the rows relink.sql updates: no checkpoint between
-    try:
+    with transaction(con):  # the rows relinked finds are the rows relink.sql updates: no checkpoint between
         con.execute("create temp table relinked as " + load_sql(SQL_DIR, "relinked"))
         # mart_daily counts control 7's screen, not clusters, repeats' kinds or campaigns: only the
         # days of records that became, or stopped being, a repeat are touched
@@ -141,10 +140,6 @@ def relink(con: duckdb.DuckDBPyConnection, params: dict[str, int]) -> None:
         rows = [r for (r,) in con.execute("select row_id from relinked where rescreened").fetchall()]
         if rows:
             con.execute(load_sql(SQL_DIR, "relink_screens"), {"rows": rows})
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
     con.execute("insert into touched_day select distinct cast(submitted_at as date) from link_keys where new")
     con.execute(
         "create temp table record_link as select (row_number() over (order by k.pos) - 1) as pos, "

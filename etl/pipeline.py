@@ -38,7 +38,7 @@ from core.clock import riyadh_now
 from core.settings import get as setting
 from core.settings import memory_bytes
 from core.settings import path as setting_path
-from core.sqlfiles import in_order, load_sql, quote_literal
+from core.sqlfiles import in_order, load_sql, quote_literal, transaction
 from etl import checks, corrections, delta, reference, sketch
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError, InputFileError
@@ -892,14 +892,9 @@ def _create_as(con: duckdb.DuckDBPyConnection, table: str, sql: str, zstd: tuple
     defs = ", ".join(
         f'"{name}" {kind}' + (" using compression zstd" if name in zstd else "") for name, kind, *_ in columns
     )
-    con.begin()  # one transaction: the table appears with its rows
-    try:
+    with transaction(con):  # the table appears with its rows
         con.execute(f"create table {table} ({defs})")
         con.execute(f"insert into {table} {sql}")
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
 
 
 # -- improvement actions -----------------------------------------------------------------------
