@@ -140,12 +140,12 @@ def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:
     for name in tables(con, "lake"):
         t = quote_identifier(name)
         table = f"select * from lake.main.{t}"
-        files = _parquet_files(con, name) if name in RECORD_LEVEL else []
+        files = _parquet_read(con, name) if name in RECORD_LEVEL else ""
         if files is None:  # only the lake reads it
             con.execute(f"create view warehouse.main.{t} as {table}")
             through_lake = True
         elif files:
-            con.execute(f"create view warehouse.main.{t} as select * from read_parquet([{', '.join(files)}])")
+            con.execute(f"create view warehouse.main.{t} as {files}")
         else:  # the marts, the reference tables, the runs, and empty tables: copied into memory
             con.execute(f"create table warehouse.main.{t} as {table}")
     con.execute("set parquet_metadata_cache = true")
@@ -154,25 +154,38 @@ def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _parquet_files(con: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
-    """The Parquet files (as SQL literals) that hold the lake table ``name`` at the attached
-    snapshot, when reading them is all it takes ([] for an empty table); None when only the lake
-    reads it: deleted rows, encryption, or files whose columns are not the table's."""
+def _parquet_read(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The query that reads the lake table ``name`` at the attached snapshot from its Parquet files
+    alone ("" for a table with no files), newest file first; None when only the lake reads it. Rows
+    an append deleted (DuckLake's delete files: each names a data file and the positions in it that
+    are gone) are left out by an anti join on (file, position). The lake is asked once whether that
+    is all of it: the same columns, and as many rows (none kept in the catalog, say)."""
     files = con.execute(
-        "select data_file, delete_file is not null or data_file_encryption_key is not null "
-        "from ducklake_list_files('lake', ?)",
+        "select data_file, delete_file, data_file_encryption_key is not null or delete_file_encryption_key is not null "
+        "from ducklake_list_files('lake', ?) order by data_file desc",  # named by UUIDv7: newest first
         [name],
     ).fetchall()
-    if any(special for _, special in files):
-        return None
-    listed = [quote_literal(f) for f, _ in files]
-    columns = "select column_name, column_type from (describe {})"
+    if not files:
+        return ""
+    if any(encrypted or (gone is not None and not gone.endswith(".parquet")) for _, gone, encrypted in files):
+        return None  # encrypted, or deletion vectors (Puffin files): only the lake reads them
+    data = ", ".join(quote_literal(f) for f, _, _ in files)
+    deletes = ", ".join(quote_literal(d) for _, d, _ in files if d is not None)
+    sql = f"select * from read_parquet([{data}])"
+    if deletes:
+        sql = (
+            f"select f.* exclude (filename, file_row_number) "
+            f"from read_parquet([{data}], filename = true, file_row_number = true) as f "
+            f"anti join read_parquet([{deletes}]) as d on f.filename = d.file_path and f.file_row_number = d.pos"
+        )
     lake_table = f"select * from lake.main.{quote_identifier(name)}"
-    if listed and con.execute(columns.format(f"select * from read_parquet([{', '.join(listed)}])")).fetchall() != (
-        con.execute(columns.format(lake_table)).fetchall()
-    ):
+    columns = "select column_name, column_type from (describe {})"
+    if con.execute(columns.format(sql)).fetchall() != con.execute(columns.format(lake_table)).fetchall():
         return None
-    return listed
+    rows = "select count(*) from ({})"
+    if con.execute(rows.format(sql)).fetchall() != con.execute(rows.format(lake_table)).fetchall():
+        return None
+    return sql
 
 
 def corrections_path() -> Path:

@@ -83,6 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     input_dir = Path(args.input_dir)
     sources_path = Path(args.sources) if args.sources else settings.path("SOURCES_PATH")
     salt = settings.sender_salt()
+    reclassified = False
     if not args.source and input_dir.is_dir():  # a partial run (--source) always builds
         decision = _plan(warehouse, input_dir, sources_path, salt, args.full)
         if decision.action == "up to date":
@@ -96,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             done = cmd_reclassify(args)
             if done or decision.append is None:
                 return done
+            reclassified = True
         append = decision.append
         if not args.quiet:  # with --quiet, stderr holds only the outcome (and an error in one line)
             if append:
@@ -121,6 +123,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
             append=append,
         )
+    # on a lake, what to commit (etl/lake.py): an append's changed rows; a build's, or an append
+    # after a reclassification, every table
+    args.changed = None if reclassified else result.changed
     where = _named(args, result.warehouse)
     table = Table(title=f"ETL run {result.run_id} -> {where}")
     table.add_column("source", no_wrap=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from core.settings import get as setting
 from core.sqlfiles import load_sql, reading, transaction
@@ -53,12 +54,12 @@ def forget(con: duckdb.DuckDBPyConnection, replaced: tuple[str, ...]) -> int:
     con.execute("create temp table touched_day (day date)")
     # what the records that go were linked by (link_keys.sql: the groups and clusters they leave)
     con.execute("create temp table gone_keys (sender_hash varchar, cluster varchar, text_hash ubigint)")
-    if not replaced:
-        return 0
     con.execute("create temp table replaced_file as select unnest(?::varchar[]) as file", [list(replaced)])
     con.execute(
         "create temp table gone as select kind, record_id from record_file semi join replaced_file using (file)"
     )
+    if not replaced:
+        return 0
     gone_p = "(select record_id from gone where kind = 'participation')"
     con.execute(
         "insert into touched_day select distinct cast(submitted_at as date) from participation "
@@ -201,3 +202,47 @@ def carried_files(con: duckdb.DuckDBPyConnection, run_id: int, previous: int) ->
         "where run_id = ? and file not in (select file from etl_file where run_id = ?)",
         [run_id, previous, run_id],
     )
+
+
+# The rows an append may have changed, per table: the key column and the query (over this run's temp
+# tables) of the keys whose rows it inserted, updated or deleted. A lake commits only these rows of
+# these tables (etl/lake.py: the lake's rows with these keys go, the checkout's come), every other
+# table whole. A key too many costs a row written again; a key missing would leave the lake's row
+# stale, so each set errs on the side of more: a new record's text, say, whether or not it was new.
+# $run is this run's id, $files the exports it read (new and changed: the replaced ones among them).
+CHANGED: dict[str, tuple[str, str]] = {
+    "participation": (
+        "participation_id",
+        "select record_id from loaded_now where kind = 'participation' "
+        "union select record_id from gone where kind = 'participation' "
+        "union select participation_id from relinked",
+    ),
+    "poll_answer": (
+        "participation_id",
+        "select record_id from loaded_now where kind = 'participation' "
+        "union select record_id from gone where kind = 'participation'",
+    ),
+    # the texts whose cluster moved, the new records' (signed now, or already held), the gone records'
+    "text_sketch": (
+        "h",
+        "select h from cluster_moved union select text_id from enriched where text_id is not null "
+        "union select text_hash from gone_keys where text_hash is not null",
+    ),
+    "record_file": ("file", "select unnest($files)"),
+    "quarantine": ("file", "select unnest($files)"),
+    "duplicate_row": ("file", "select unnest($files)"),
+    "mart_daily": ("day", TOUCHED),
+    "etl_run": ("run_id", "select $run"),
+    "etl_run_source": ("run_id", "select $run"),
+    "etl_file": ("run_id", "select $run"),
+}
+
+
+def changed(con: duckdb.DuckDBPyConnection, run_id: int, files: tuple[str, ...]) -> dict[str, tuple[str, pa.Table]]:
+    """``CHANGED`` for this append: per table, its key column and the keys (a one-column table)."""
+    out = {}
+    for table, (key, sql) in CHANGED.items():
+        params = {name: value for name, value in (("run", run_id), ("files", list(files))) if f"${name}" in sql}
+        keys = con.sql(f"select distinct k from ({sql}) as c(k) where k is not null", params=params).to_arrow_table()
+        out[table] = (key, keys.rename_columns(["k"]))
+    return out

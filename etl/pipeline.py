@@ -92,6 +92,8 @@ class RunResult:
     sources: list[SourceStats]
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # said after the run's table, and kept in etl_run
+    # an append's changed rows, per table (etl/delta.py ``changed``): what a lake commit writes
+    changed: dict[str, tuple[str, pa.Table]] | None = None
 
     @property
     def totals(self) -> SourceStats:
@@ -387,7 +389,8 @@ def _build(
         )
         con.execute("checkpoint")
         warnings = [w for w in (history_note, orphan_corrections(con, warehouse)) if w]
-        result = RunResult(run_id, warehouse, list(stats.values()), timings, warnings)
+        changed = delta.changed(con, run_id, append.files) if append else None
+        result = RunResult(run_id, warehouse, list(stats.values()), timings, warnings, changed)
         _count_outcomes(con, run_id, result)
         return result
     finally:
@@ -816,7 +819,7 @@ def orphan_corrections(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str |
     never loaded here, or its export was replaced): they are kept, and apply if it comes back."""
     n = con.execute(
         "select count(*) from label_override where participation_id not in (select participation_id from participation)"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not n:
         return None
     return (

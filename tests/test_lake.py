@@ -158,7 +158,7 @@ def test_the_app_reads_the_lake_and_follows_its_new_snapshots(
 def test_the_app_reads_each_snapshot_straight_from_its_parquet_files(lake: Warehouse, landing: Path) -> None:
     """Without the catalog once the snapshot is open (each query would ask it first): the record-level
     tables are views over that snapshot's files, an older snapshot reads its own, and a table with
-    deleted rows, which its files alone do not show, is read through the lake."""
+    deleted rows leaves them out (DuckLake's delete files name the positions that are gone)."""
     from dashboard.db import LAKE_VERSION, open_warehouse
 
     assert main(["run", str(landing), "--quiet"]) == 0
@@ -194,11 +194,117 @@ def test_the_app_reads_each_snapshot_straight_from_its_parquet_files(lake: Wareh
 
     writer = duckdb.connect()
     attach(writer, lake, "lake", read_only=False)
-    writer.execute("delete from lake.participation where source = 'day2'")
+    # the 40 rows of day 2 (a file of their own, which goes) and 5 of the build's (a delete file)
+    writer.execute(
+        "delete from lake.participation where source = 'day2' or participation_id in "
+        "(select participation_id from lake.participation where source <> 'day2' order by 1 limit 5)"
+    )
     deleted = snapshot(writer, "lake")
     writer.close()
     con = open_warehouse(lake, f"{LAKE_VERSION}{deleted}")
-    assert con.execute("select count(*) from warehouse.participation").fetchone()[0] == counts(second)[0] - 40
+    assert con.execute("select count(*) from warehouse.participation").fetchone()[0] == counts(second)[0] - 45
+    assert con.execute("select count(*) from duckdb_databases() where type = 'ducklake'").fetchone()[0] == 0
+    assert "ANTI JOIN" in con.execute("select sql from duckdb_views() where view_name = 'participation'").fetchone()[0]
+
+
+def _same(lake: Warehouse, file: Path) -> dict[str, tuple[int, int]]:
+    """Rows only in the lake, and only in ``file``, per table: every table, the runs' too."""
+    con = duckdb.connect()
+    try:
+        attach(con, lake, "a")
+        con.execute(f"attach '{file}' as b (read_only)")
+        names = [
+            {
+                t
+                for (t,) in con.execute(
+                    f"select table_name from duckdb_tables() where database_name = '{db}'"
+                ).fetchall()
+            }
+            for db in "ab"
+        ]
+        assert names[0] == names[1]
+        out = {}
+        for t in sorted(names[0]):
+            only = [
+                con.execute(f"select count(*) from (from {x}.{t} except all from {y}.{t})").fetchall()[0][0]
+                for x, y in ("ab", "ba")
+            ]
+            if any(only):
+                out[t] = tuple(only)
+        return out
+    finally:
+        con.close()
+
+
+def test_an_append_commits_only_the_rows_it_changed(
+    lake: Warehouse, demo_dir: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Daily appends (a campaign that forms across days, a repeat whose kind changes, a re-exported
+    file, a purged one) write to the lake the rows they changed, not every table; the lake then holds
+    what the run's own warehouse holds, table by table and row by row, and the app reads it from
+    its Parquet files, deleted rows and all, with the catalog detached."""
+    from dashboard.db import LAKE_VERSION, open_warehouse
+    from tests.test_delta import _days, _reexport
+
+    monkeypatch.setenv("CAMPAIGN_MIN_SENDERS", "10")
+    days = _days(demo_dir, tmp_path)
+    landing = tmp_path / "landing"
+
+    def land(k: int) -> None:
+        for rel, src in days[k].items():
+            (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, landing / rel)
+
+    def append() -> tuple[int, int, int]:
+        """Run an append: the participation rows it wrote, those that differ from the snapshot
+        before (new or changed), and the rows in all."""
+        before = _latest(lake)
+        assert main(["run", str(landing)]) == 0
+        err = capsys.readouterr().err
+        assert "adding the new and changed exports only" in err and "written whole" not in err
+        after = _latest(lake)
+        (kept,) = (tmp_path / "local").glob(f".lake-*-{after}.duckdb")
+        assert _same(lake, kept) == {}
+        con = duckdb.connect()
+        attach(con, lake, "lake")
+        counts = con.execute(
+            "select (select count(*) from ducklake_table_insertions('lake', 'main', 'participation', $a, $a)), "
+            "(select count(*) from (from lake.participation at (version => $a) "
+            "except all from lake.participation at (version => $b))), (select count(*) from lake.participation)",
+            {"a": after, "b": before},
+        ).fetchone()
+        created = con.execute("select changes['tables_created'] from lake.snapshots() where snapshot_id = ?", [after])
+        # the record-level tables got rows; the small ones (marts, reference) were made anew
+        assert not {"main.participation", "main.text_sketch", "main.record_file"} & set(created.fetchone()[0] or [])
+        con.close()
+        return counts
+
+    land(0)
+    assert main(["run", str(landing), "--quiet"]) == 0
+    land(1)
+    written, differ, total = append()
+    assert 0 < written == differ < total  # the new records and the stored ones relinked: no other
+    reexported = next(rel for rel in days[0] if rel.startswith("website/"))
+    _reexport(landing / reexported)
+    (landing / next(rel for rel in days[0] if rel.startswith("email/"))).unlink()
+    land(2)
+    written, differ, total = append()
+    assert 0 < differ <= written < total  # and the re-exported file's records, changed or not
+
+    con = duckdb.connect()
+    attach(con, lake, "lake")
+    deletes = con.execute("select count(delete_file) from ducklake_list_files('lake', 'participation')").fetchone()[0]
+    expected = con.execute(
+        "select count(*), count(distinct campaign_id), sum(len(screening_rules)) from lake.participation"
+    ).fetchone()
+    con.close()
+    assert deletes  # the stored records relinked and replaced: rows deleted in the files the build wrote
+    app = open_warehouse(lake, f"{LAKE_VERSION}{_latest(lake)}")
+    assert app.execute("select count(*) from duckdb_databases() where type = 'ducklake'").fetchone()[0] == 0
+    got = app.execute(
+        "select count(*), count(distinct campaign_id), sum(len(screening_rules)) from warehouse.participation"
+    ).fetchone()
+    assert got == expected
 
 
 def _etl(landing: Path) -> subprocess.Popen:
@@ -303,11 +409,24 @@ def test_publications_name_their_snapshot_which_maintenance_keeps(
     assert latest >= built + 2
     capsys.readouterr()
 
+    def deletes() -> int:  # the appends' relinked rows: delete files, until maintenance writes them away
+        con = duckdb.connect()
+        attach(con, lake, "lake")
+        try:
+            return con.execute(
+                "select count(delete_file) from ducklake_list_files('lake', 'participation')"
+            ).fetchone()[0]
+        finally:
+            con.close()
+
+    assert deletes() > 0
+
     assert main(["maintain", "--keep-days", "0", "--out", str(out)]) == 0  # a dry run changes nothing
     assert f"keep    snapshot {built}: a publication was built from it" in capsys.readouterr().out
     assert main(["maintain", "--keep-days", "0", "--out", str(out), "--yes"]) == 0
     said = capsys.readouterr().out
     assert f"expired snapshot {built + 1}" in said and f"keep    snapshot {latest}: the latest" in said
+    assert deletes() == 0
 
     # the publication can be built again from its own snapshot, after the maintenance
     assert main(["publish", "--period", "2026", "--out", str(out), "--at-snapshot", str(built)]) == 0
