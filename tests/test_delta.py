@@ -103,9 +103,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CORRECTIONS_PATH", raising=False)
 
 
-def _differences(a: Path | Warehouse, b: Path | Warehouse) -> dict[str, tuple[int, int]]:
+def _differences(a: Path | Warehouse, b: Path | Warehouse, every: bool = False) -> dict[str, tuple[int, int]]:
     """Rows only in ``a``, and only in ``b``, per table but the runs' bookkeeping (each a warehouse
-    file, or a lake: tests/test_lake.py)."""
+    file, or a lake: tests/test_lake.py); ``every``: every table, every column, the runs' too."""
     con = duckdb.connect()
     try:
         for alias, wh in (("a", a), ("b", b)):
@@ -119,8 +119,8 @@ def _differences(a: Path | Warehouse, b: Path | Warehouse) -> dict[str, tuple[in
         }
         assert tables["a"] == tables["b"]
         out = {}
-        for t in sorted(tables["a"] - set(BOOKKEEPING)):
-            cols = "* exclude (run_id)" if t in PER_RUN else "*"
+        for t in sorted(tables["a"] - (set() if every else set(BOOKKEEPING))):
+            cols = "* exclude (run_id)" if t in PER_RUN and not every else "*"
             only = [
                 con.execute(
                     f"select count(*) from (select {cols} from {x}.{t} except all select {cols} from {y}.{t})"
