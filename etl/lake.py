@@ -178,8 +178,8 @@ def commit(wh: Warehouse, co: Checkout, changed: Changed | None = None) -> int:
     but those of an append's ``changed`` (etl/delta.py ``changed``: per table, a key column and the
     keys of the rows it inserted, updated or deleted): of those, the rows with these keys go and the
     checkout's rows with them come. At 10M records that writes 10,000 new rows and the few hundred
-    stored ones relinked, where the whole tables took 21-25 s; it leaves delete files, which the app
-    reads (dashboard/db.py) and ``maintain`` merges away."""
+    stored ones relinked (2-3 s), where the whole tables took 21-25 s. It leaves delete files: the
+    app reads such a table through the lake (dashboard/db.py) until ``maintain`` writes it again."""
     con = _connect(wh, read_only=False)
     try:
         con.execute(f"attach {quote_literal(str(co.local))} as local (read_only)")
@@ -363,7 +363,7 @@ def maintain(wh: Warehouse, keep_days: int, published: Path, apply: bool) -> Mai
             if expired:
                 con.execute(f"call ducklake_expire_snapshots('lake', versions => {[int(s) for s in expired]})")
             # rows kept in the catalog to files; files with rows deleted (an append's relinked and
-            # replaced records) written again without them, so the app's reads skip no positions
+            # replaced records) written again without them: the app reads such tables' files again
             con.execute("call ducklake_flush_inlined_data('lake')")
             con.execute("call ducklake_rewrite_data_files('lake', delete_threshold => 0)")
             con.execute("call ducklake_merge_adjacent_files('lake')")
