@@ -150,6 +150,11 @@ def tables(con: duckdb.DuckDBPyConnection, alias: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """The (name, type) of each column of ``relation``: a table (``alias.table``) or a query."""
+    return con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
+
+
 def lake_available() -> bool:
     """Whether this environment can open a DuckLake (DuckDB 1.5.5 and the extension packages)."""
     try:

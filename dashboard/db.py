@@ -25,7 +25,7 @@ import pyarrow as pa
 import streamlit as st
 
 from core.sqlfiles import load_sql, quote_identifier, quote_literal, reading
-from core.warehouse import Warehouse, WarehouseUnavailable, attach, configured, one_line, snapshot, tables
+from core.warehouse import Warehouse, WarehouseUnavailable, attach, columns, configured, one_line, snapshot, tables
 from etl import corrections
 from etl.checks import DAILY_KEYS
 
@@ -173,8 +173,7 @@ def _parquet_read(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
         return None
     sql = f"select * from read_parquet([{', '.join(quote_literal(f) for f, _ in files)}])"
     lake_table = f"select * from lake.main.{quote_identifier(name)}"
-    columns = "select column_name, column_type from (describe {})"
-    if con.execute(columns.format(sql)).fetchall() != con.execute(columns.format(lake_table)).fetchall():
+    if columns(con, sql) != columns(con, lake_table):
         return None
     rows = "select count(*) from ({})"
     if con.execute(rows.format(sql)).fetchall() != con.execute(rows.format(lake_table)).fetchall():

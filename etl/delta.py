@@ -238,7 +238,11 @@ CHANGED: dict[str, tuple[str, str]] = {
 }
 
 
-def changed(con: duckdb.DuckDBPyConnection, run_id: int, files: tuple[str, ...]) -> dict[str, tuple[str, pa.Table]]:
+# per table, a key column and the keys (a one-column table, ``k``) of the rows an append changed
+Changed = dict[str, tuple[str, pa.Table]]
+
+
+def changed(con: duckdb.DuckDBPyConnection, run_id: int, files: tuple[str, ...]) -> Changed:
     """``CHANGED`` for this append: per table, its key column and the keys (a one-column table)."""
     out = {}
     for table, (key, sql) in CHANGED.items():

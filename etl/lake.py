@@ -41,7 +41,8 @@ import pyarrow as pa
 
 from core import settings
 from core.sqlfiles import quote_identifier, quote_literal
-from core.warehouse import Warehouse, WarehouseUnavailable, attach, one_line, snapshot, tables
+from core.warehouse import Warehouse, WarehouseUnavailable, attach, columns, one_line, snapshot, tables
+from etl.delta import Changed
 from etl.errors import EtlError
 from etl.lifeline import alive
 from etl.pipeline import NEWEST_STORAGE
@@ -66,9 +67,6 @@ PARQUET_OPTIONS = {
 # (a theme's samples at 10M records: 117 ms, against 8 ms newest first). Nothing reads the stored
 # order: every query that needs one says it. Costs the commit 0.2 s at 1M records, 3.8 s at 10M.
 WRITE_ORDER = {"participation": "submitted_at desc, participation_id desc"}
-
-
-Changed = dict[str, tuple[str, pa.Table]]  # per table, a key column and the keys of the rows an append changed
 
 
 class Conflict(EtlError):
@@ -220,8 +218,7 @@ def write_rows(con: duckdb.DuckDBPyConnection, name: str, key: str, keys: pa.Tab
     instead: the two tables' columns differ, or afterwards they hold different numbers of rows (the
     keys missed one: a bug in etl/delta.py CHANGED, said on stderr)."""
     t = quote_identifier(name)
-    columns = "select column_name, column_type from (describe {}.{})"
-    if con.execute(columns.format("lake", t)).fetchall() != con.execute(columns.format("local", t)).fetchall():
+    if columns(con, f"lake.{t}") != columns(con, f"local.{t}"):
         return False
     con.register("_keys", keys)
     try:

@@ -93,7 +93,7 @@ class RunResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # said after the run's table, and kept in etl_run
     # an append's changed rows, per table (etl/delta.py ``changed``): what a lake commit writes
-    changed: dict[str, tuple[str, pa.Table]] | None = None
+    changed: delta.Changed | None = None
 
     @property
     def totals(self) -> SourceStats:

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.warehouse import Warehouse, attach, lake_available, snapshot
+from core.warehouse import Warehouse, attach, lake_available, snapshot, tables
 from etl.cli import main
 from tests.conftest import REFERENCE, ROOT, SALT
 from tests.test_delta import _canonical, _differences
@@ -79,6 +79,19 @@ def _latest(wh: Warehouse) -> int:
     try:
         attach(con, wh, "lake")
         return snapshot(con, "lake")
+    finally:
+        con.close()
+
+
+def _delete_files(wh: Warehouse) -> dict[str, int]:
+    """Per table of the lake's latest snapshot, how many of its data files have rows deleted."""
+    con = duckdb.connect()
+    try:
+        attach(con, wh, "lake")
+        return {
+            t: con.execute("select count(delete_file) from ducklake_list_files('lake', ?)", [t]).fetchone()[0]
+            for t in tables(con, "lake")
+        }
     finally:
         con.close()
 
@@ -264,12 +277,9 @@ def test_an_append_commits_only_the_rows_it_changed(
     written, differ, total = append()
     assert 0 < differ <= written < total  # and the re-exported file's records, changed or not
 
+    deleted = _delete_files(lake)
     con = duckdb.connect()
     attach(con, lake, "lake")
-    deleted = {
-        t: con.execute("select count(delete_file) from ducklake_list_files('lake', ?)", [t]).fetchone()[0]
-        for (t,) in con.execute("select table_name from duckdb_tables() where database_name = 'lake'").fetchall()
-    }
     expected = con.execute(
         "select count(*), count(distinct campaign_id), sum(len(screening_rules)) from lake.participation"
     ).fetchone()
@@ -386,24 +396,14 @@ def test_publications_name_their_snapshot_which_maintenance_keeps(
     assert latest >= built + 2
     capsys.readouterr()
 
-    def deletes() -> int:  # the appends' relinked rows: delete files, until maintenance writes them away
-        con = duckdb.connect()
-        attach(con, lake, "lake")
-        try:
-            return con.execute(
-                "select count(delete_file) from ducklake_list_files('lake', 'participation')"
-            ).fetchone()[0]
-        finally:
-            con.close()
-
-    assert deletes() > 0
+    assert _delete_files(lake)["participation"] > 0  # the appends' relinked rows, until maintenance
 
     assert main(["maintain", "--keep-days", "0", "--out", str(out)]) == 0  # a dry run changes nothing
     assert f"keep    snapshot {built}: a publication was built from it" in capsys.readouterr().out
     assert main(["maintain", "--keep-days", "0", "--out", str(out), "--yes"]) == 0
     said = capsys.readouterr().out
     assert f"expired snapshot {built + 1}" in said and f"keep    snapshot {latest}: the latest" in said
-    assert deletes() == 0
+    assert _delete_files(lake)["participation"] == 0
 
     # the publication can be built again from its own snapshot, after the maintenance
     assert main(["publish", "--period", "2026", "--out", str(out), "--at-snapshot", str(built)]) == 0
