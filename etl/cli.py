@@ -414,12 +414,19 @@ class Stopped(BaseException):
     """SIGTERM: stop as Ctrl-C does, cleanly (not an Exception: nothing may swallow it)."""
 
 
-_signalled: list[int] = []  # SIGTERM seen: whatever error it surfaces as (DuckDB's "Query interrupted"), a stop
+_signalled: list[int] = []  # the signals seen: whatever error one surfaces as, the run was stopped, not broken
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     _signalled.append(signum)
     raise Stopped
+
+
+def _stop_on_sigint(signum: int, frame: object) -> None:
+    """Ctrl-C, remembered: raised inside Python that DuckDB called (a registered frame's schema),
+    the KeyboardInterrupt comes back as DuckDB's InvalidInputException, and is still an interrupt."""
+    _signalled.append(signum)
+    raise KeyboardInterrupt
 
 
 def _interrupted(exc: BaseException) -> bool:
@@ -448,8 +455,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _signalled.clear()
     ordinary_pages()
+    handlers = {}
     if threading.current_thread() is threading.main_thread():  # a handler can only be set there
-        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        handlers = {
+            signal.SIGTERM: signal.signal(signal.SIGTERM, _stop_on_sigterm),
+            signal.SIGINT: signal.signal(signal.SIGINT, _stop_on_sigint),
+        }
+    try:
+        return _run(args)
+    finally:
+        for signum, handler in handlers.items():  # a caller in the same process gets its own back
+            signal.signal(signum, handler)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         settings.current()  # every setting checked before any work: a wrong one is one line, exit 2
         wh = configured(Path(args.warehouse) if getattr(args, "warehouse", None) else None)
@@ -458,23 +477,23 @@ def main(argv: list[str] | None = None) -> int:
 
             return around(wh, args, args.func)
         return args.func(args)
-    except (settings.SettingError, WarehouseUnavailable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except EtlError as exc:
-        if args.verbose:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except (KeyboardInterrupt, Stopped, Exception) as exc:
-        if isinstance(exc, Stopped) or _signalled:
+        # a signal first: whatever error it surfaced as (DuckDB's "Query interrupted", or a
+        # KeyboardInterrupt wrapped in an InvalidInputException), the run was stopped, not broken
+        if isinstance(exc, Stopped) or signal.SIGTERM in _signalled:
             print("stopped (SIGTERM): nothing was swapped in; the previous warehouse is untouched", file=sys.stderr)
             return 143
-        if isinstance(exc, KeyboardInterrupt) or _interrupted(exc):
+        if isinstance(exc, KeyboardInterrupt) or signal.SIGINT in _signalled or _interrupted(exc):
             print("interrupted: nothing was swapped in; the previous warehouse is untouched", file=sys.stderr)
             return 130
+        if isinstance(exc, (settings.SettingError, WarehouseUnavailable)):
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
         if args.verbose:  # anything else: one line, and the traceback on request
             raise
+        if isinstance(exc, EtlError):
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
         storage = storage_error(exc, getattr(args, "warehouse", None) or settings.get("WAREHOUSE_PATH"))
         if storage is not None:
             print(f"error: {storage}", file=sys.stderr)

@@ -281,12 +281,41 @@ def test_sigterm_and_sigint_stop_cleanly(
     before = digest(wh)
     proc = _start_with_workers(varied, env)
     os.kill(proc.pid, sig)
-    assert proc.wait(timeout=30) == code
+    returned = proc.wait(timeout=30)
     err = proc.stderr.read().decode()
     proc.stderr.close()
-    assert said in err and "Traceback" not in err, err
+    assert returned == code and said in err and "Traceback" not in err, err
     assert digest(wh) == before and _builds(wh) == []  # the previous warehouse serves; nothing half-built
     assert _gone(proc.pid) == []
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "said"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped (SIGTERM)")]
+)
+def test_a_signal_that_duckdb_wraps_in_an_error_of_its_own_is_still_a_stop(
+    tmp_path: Path, monkeypatch, capsys, sig: signal.Signals, code: int, said: str
+) -> None:
+    """Ctrl-C that lands while DuckDB runs Python (a UDF, or reading a registered frame's schema, as
+    CI once caught) comes back as DuckDB's InvalidInputException: still 130, not "unexpected error"."""
+    from etl import cli
+
+    def command(args) -> int:
+        def slow(x: int) -> int:
+            os.kill(os.getpid(), sig)
+            time.sleep(2)  # the handler raises here
+            return x
+
+        con = duckdb.connect()
+        con.create_function("slow", slow, [int], int)
+        con.sql("SELECT slow(1)").fetchall()
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_check", command)
+    previous = signal.getsignal(sig)
+    assert cli.main(["check", "--warehouse", str(tmp_path / "w.duckdb")]) == code
+    err = capsys.readouterr().err
+    assert said in err and "unexpected" not in err, err
+    assert signal.getsignal(sig) is previous  # the caller's handler is back
 
 
 def test_no_pool_starts_for_an_input_too_small_to_need_one(landing: Path, tmp_path: Path, monkeypatch) -> None:
