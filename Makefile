@@ -103,8 +103,8 @@ bench: $(VENV)/.dev
 	  || echo "could not install npm's lighthouse: bench.site will skip it"
 	$(BIN)/python -m bench.site --lighthouse $(VENV)/lighthouse/node_modules/.bin/lighthouse
 
-# Train the sentiment model from ../shared/datasets/arabic_sentiment (about half a minute; same bytes
-# every time) into data/model/sentiment.npz, and print the model card's evaluation.
+# Train the sentiment model from ../shared/datasets (the public corpora and Sehhaty's dev half; about
+# a minute, same bytes every time) into data/model/sentiment.npz, and print the model card's evaluation.
 model: $(VENV)/.dev
 	$(BIN)/python -m etl.train --evaluate
 

@@ -15,11 +15,11 @@ test compares them.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-import math
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -38,13 +38,35 @@ class ModelError(ConfigError):
 
 
 def grams(text: str) -> list[str]:
-    """The model's features of a normalised text: its words and each pair of neighbouring words."""
+    """The model's word features of a normalised text: its words and each pair of neighbouring words."""
     tokens = TOKEN.findall(text)
     return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
+def subwords(token: str, lo: int = 3, hi: int = 5) -> list[str]:
+    """The character n-grams (``lo`` to ``hi`` long) of one word, padded with a space each side so
+    that its beginning and end are pieces of their own: what a misspelt, stretched or dialect form
+    of a word still shares with the word ("متتازين" with "ممتازين")."""
+    w = f" {token} "
+    return [w[i : i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
+
+
+# Each word's share of the scores is cached per process (about 200 bytes a word); past this many
+# words the cache starts again, so a rule worker holds at most about 40 MB of it.
+CACHE_WORDS = 200_000
+
+
 @dataclass(frozen=True)
 class SentimentModel:
+    """A linear model over two blocks of features of a normalised text:
+
+    - words: TF-IDF of its words and word pairs (``grams``), sublinear tf, l2 norm;
+    - subwords: each word's TF-IDF vector of character n-grams (``subwords``), l2 norm, summed
+      over the text's words and divided by the square root of their number.
+
+    The second block is linear in the words, so each word's share of the scores is computed once
+    and cached: inference costs a lookup per word, not per character n-gram."""
+
     index: dict[str, int]
     idf: np.ndarray  # (terms,)
     weights: np.ndarray  # (terms, classes)
@@ -52,58 +74,144 @@ class SentimentModel:
     classes: tuple[str, ...]
     meta: dict
     digest: str  # SHA-256 of the file: part of the rules' fingerprint
+    pieces: dict[str, int] = field(default_factory=dict)  # character n-gram -> row of piece_idf
+    piece_idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    piece_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    _words: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # word -> row of _table
+    _table: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # [shares, term, pair word]
+    _pair_word: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # a word of a pair term
+    _pairs: tuple[np.ndarray, np.ndarray] = field(default=(np.zeros(0, np.int64),) * 2, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Word pairs are looked up in numpy, not a dictionary: each word of a pair term gets a
+        number, and each pair term the key (first word's number, second's), sorted."""
+        split = [(t.split(" "), i) for t, i in self.index.items() if " " in t]
+        words = sorted({w for (a, b), _ in split for w in (a, b)})
+        number = {w: k for k, w in enumerate(words)}
+        keys = np.array([number[a] * len(words) + number[b] for (a, b), _ in split], dtype=np.int64)
+        order = np.argsort(keys)
+        ids = np.array([i for _, i in split], dtype=np.int64)
+        object.__setattr__(self, "_pair_word", number)
+        object.__setattr__(self, "_pairs", (keys[order], ids[order]))
 
     def predict(self, text: str, among: tuple[str, ...] | None = None) -> tuple[str, float]:
         """The most likely class of a normalised text (of ``among`` only, when given: a corpus
         with no neutral class), and its probability."""
-        counts: dict[int, int] = {}
-        for g in grams(text):
-            i = self.index.get(g)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        scores = self.bias.astype(np.float64)
-        if counts:
-            ids = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts))
-            x = tf * self.idf[ids]
-            x /= math.sqrt(float(x @ x))
-            scores = scores + x @ self.weights[ids]
-        if among is not None:
-            scores = np.where([c in among for c in self.classes], scores, -np.inf)
-        p = np.exp(scores - scores.max())
-        p /= p.sum()
-        best = int(p.argmax())
-        return self.classes[best], float(p[best])
+        labels, probs = self.predict_many([text], among)
+        return labels[0], float(probs[0])
 
-    def predict_many(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
-        """``predict`` for many texts at once: the lookups in Python, the arithmetic in numpy."""
-        rows, ids = [], []
-        for r, text in enumerate(texts):
-            for g in grams(text):
-                i = self.index.get(g)
-                if i is not None:
-                    rows.append(r)
-                    ids.append(i)
+    def predict_many(self, texts: list[str], among: tuple[str, ...] | None = None) -> tuple[list[str], np.ndarray]:
+        """``predict`` for many texts at once: a dictionary lookup per word and per word pair in
+        Python, the arithmetic in numpy."""
         n = len(texts)
+        tokens = [TOKEN.findall(t) for t in texts]
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
+        shares, term_of, pair_word, at = self._words_of(tokens)
+        word_rows = np.repeat(np.arange(n), lengths)
+        # the word block: each word's term (cached with the word), then each pair's, found by its key
+        first = pair_word[at[:-1]] if len(at) else np.zeros(0, np.int64)
+        second = pair_word[at[1:]] if len(at) else np.zeros(0, np.int64)
+        within = (word_rows[:-1] == word_rows[1:]) & (first >= 0) & (second >= 0)
+        keys, pair_terms = self._pairs
+        key = first[within] * max(len(self._pair_word), 1) + second[within]
+        found = np.minimum(np.searchsorted(keys, key), max(len(keys) - 1, 0))
+        hit = keys[found] == key if len(keys) else np.zeros(len(key), bool)
+        rows = np.concatenate([word_rows, word_rows[:-1][within][hit]])
+        ids = np.concatenate([term_of[at], pair_terms[found[hit]]])
         scores = np.tile(self.bias.astype(np.float64), (n, 1))
-        if ids:
-            pairs = np.unique(
-                np.array(rows, dtype=np.int64) * len(self.idf) + np.array(ids, dtype=np.int64), return_counts=True
-            )
-            r_idx, t_idx = np.divmod(pairs[0], len(self.idf))
-            x = (1.0 + np.log(pairs[1])) * self.idf[t_idx]
-            norms = np.sqrt(np.bincount(r_idx, weights=x * x, minlength=n))
-            x = x / norms[r_idx]
-            np.add.at(scores, r_idx, x[:, None] * self.weights[t_idx])
+        scores += _tfidf_scores(rows[ids >= 0], ids[ids >= 0], self.idf, self.weights, n)
+        if self.pieces:  # the subword block: each word's share, summed over the text, / sqrt(words)
+            scores += _sum_rows(word_rows, shares[at], n) / np.sqrt(np.maximum(lengths, 1))[:, None]
+        if among is not None:
+            scores[:, [c not in among for c in self.classes]] = -np.inf
         p = np.exp(scores - scores.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         best = p.argmax(axis=1)
         return [self.classes[b] for b in best], p[np.arange(n), best]
 
+    def _words_of(self, tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The per-word cache (each word's subword share of the scores, its term id or -1, and its
+        number among the words of pair terms or -1), and
+        where each word of ``tokens`` is in it; words not seen before are computed and added."""
+        known = self._words
+        if len(known) > CACHE_WORDS:
+            known.clear()
+            self._table.clear()
+        flat = list(itertools.chain.from_iterable(tokens))
+        at = np.fromiter((known.get(t, -1) for t in flat), dtype=np.int64, count=len(flat))
+        missing = np.flatnonzero(at < 0)
+        if len(missing) or not self._table:
+            new = sorted({flat[k] for k in missing})
+            start = len(known)
+            known.update(zip(new, range(start, start + len(new))))
+            parts = [self._table] if self._table else []
+            computed = self._compute(new)
+            self._table[:] = [np.concatenate([p[j] for p in parts] + [c]) for j, c in enumerate(computed)]
+            at[missing] = [known[flat[k]] for k in missing]
+        return self._table[0], self._table[1], self._table[2], at
 
-def save(path: Path, terms: list[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray, meta: dict) -> None:
-    """Write a model as plain arrays (no pickle)."""
+    def _compute(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        term_of = np.fromiter((self.index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        pair_word = np.fromiter((self._pair_word.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        shares = np.zeros((len(words), len(self.classes)))
+        if self.pieces and words:
+            rows, ids = [], []
+            n = self.meta["subwords"]["n"]
+            for r, word in enumerate(words):
+                for g in subwords(word, *n):
+                    i = self.pieces.get(g)
+                    if i is not None:
+                        rows.append(r)
+                        ids.append(i)
+            shares = _tfidf_scores(
+                np.array(rows, dtype=np.int64),
+                np.array(ids, dtype=np.int64),
+                self.piece_idf,
+                self.piece_weights,
+                len(words),
+            )
+        return shares, term_of, pair_word
+
+
+def _sum_rows(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` (k, classes) summed into ``n`` rows by ``rows`` (k,)."""
+    return np.stack([np.bincount(rows, weights=values[:, c], minlength=n) for c in range(values.shape[1])], axis=1)
+
+
+def _tfidf_scores(rows: np.ndarray, ids: np.ndarray, idf: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Scores (n, classes) of the l2-normalised TF-IDF vectors (sublinear tf) of ``n`` rows, given
+    each occurrence of a term as (row, term id), times ``weights``: scikit-learn's TfidfVectorizer
+    followed by a linear model's decision function, without its bias."""
+    if not len(ids):
+        return np.zeros((n, weights.shape[1]))
+    pairs, counts = np.unique(rows * len(idf) + ids, return_counts=True)
+    r_idx, t_idx = np.divmod(pairs, len(idf))
+    x = (1.0 + np.log(counts)) * idf[t_idx]
+    norms = np.sqrt(np.bincount(r_idx, weights=x * x, minlength=n))
+    x = x / norms[r_idx]
+    return _sum_rows(r_idx, x[:, None] * weights[t_idx], n)
+
+
+def save(
+    path: Path,
+    terms: list[str],
+    idf: np.ndarray,
+    weights: np.ndarray,
+    bias: np.ndarray,
+    meta: dict,
+    pieces: list[str] | None = None,
+    piece_idf: np.ndarray | None = None,
+    piece_weights: np.ndarray | None = None,
+) -> None:
+    """Write a model as plain arrays (no pickle); the subword block (``pieces``...) is optional."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    extra = {}
+    if pieces:
+        extra = {
+            "pieces": np.array(pieces, dtype=str),
+            "piece_idf": piece_idf.astype(np.float32),
+            "piece_weights": piece_weights.astype(np.float32),
+        }
     with path.open("wb") as fh:
         np.savez_compressed(
             fh,
@@ -113,6 +221,7 @@ def save(path: Path, terms: list[str], idf: np.ndarray, weights: np.ndarray, bia
             bias=bias.astype(np.float32),
             classes=np.array(meta["classes"], dtype=str),
             meta=np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
+            **extra,
         )
 
 
@@ -125,6 +234,10 @@ def load(path: Path = MODEL_PATH) -> SentimentModel:
             idf, weights, bias = z["idf"], z["weights"], z["bias"]
             classes = tuple(z["classes"].tolist())
             meta = json.loads(str(z["meta"]))
+            has_pieces = "pieces" in z.files
+            pieces = z["pieces"].tolist() if has_pieces else []
+            piece_idf = z["piece_idf"] if has_pieces else np.zeros(0)
+            piece_weights = z["piece_weights"] if has_pieces else np.zeros((0, len(classes)))
     except FileNotFoundError:
         raise ModelError(
             f"{path}: the sentiment model is missing; restore it from the repository or run make model"
@@ -133,10 +246,21 @@ def load(path: Path = MODEL_PATH) -> SentimentModel:
         raise ModelError(
             f"{path}: the sentiment model cannot be read ({type(exc).__name__}); restore it or run make model"
         ) from None
-    if not (len(terms) == len(idf) == len(weights) and weights.shape[1:] == (len(classes),) == bias.shape):
+    fits = len(terms) == len(idf) == len(weights) and weights.shape[1:] == (len(classes),) == bias.shape
+    fits = fits and len(pieces) == len(piece_idf) == len(piece_weights) and piece_weights.shape[1:] == (len(classes),)
+    if not fits or (has_pieces and "subwords" not in meta):
         raise ModelError(f"{path}: the sentiment model's arrays do not fit together; restore it or run make model")
     return SentimentModel(
-        {t: i for i, t in enumerate(terms)}, idf, weights, bias, classes, meta, hashlib.sha256(raw).hexdigest()
+        {t: i for i, t in enumerate(terms)},
+        idf,
+        weights,
+        bias,
+        classes,
+        meta,
+        hashlib.sha256(raw).hexdigest(),
+        {t: i for i, t in enumerate(pieces)},
+        piece_idf,
+        piece_weights,
     )
 
 

@@ -26,7 +26,7 @@ TEXTS = [
 ] * 3
 
 
-def test_inference_reproduces_scikit_learn(tmp_path: Path) -> None:
+def test_inference_reproduces_scikit_learn(tmp_path: Path, monkeypatch) -> None:
     pytest.importorskip("sklearn")
     from etl.train import export, fit
 
@@ -35,22 +35,33 @@ def test_inference_reproduces_scikit_learn(tmp_path: Path) -> None:
     path = tmp_path / "s.npz"
     export(vectorizer, classifier, {"corpora": {"test": "none"}}, path)
     loaded = m.load(path)
-    probe = [normalise(t) for t in ("الخدمة سيء جدا", "متى يرد المركز", "ممتاز", "كلام لا يعرفه النموذج", "")]
+    probe = [
+        normalise(t)
+        for t in ("الخدمة سيء جدا", "متى يرد المركز", "ممتاز", "كلام لا يعرفه النموذج", "", "ممتازين", "والسيئين")
+    ]
+    probe = texts + probe  # the last two are checked by name below
     expected = classifier.predict_proba(vectorizer.transform(probe))
     labels, probs = loaded.predict_many(probe)
     for i, text in enumerate(probe):
         best = int(expected[i].argmax())
         assert labels[i] == classifier.classes_[best] == loaded.predict(text)[0]
         assert probs[i] == pytest.approx(expected[i, best], abs=1e-5) == loaded.predict(text)[1]
+    # words the model never saw as words are read by their pieces: a misspelt or inflected form
+    assert "ممتازين" not in loaded.index and labels[-2:] == ["positive", "negative"]
+    # the per-word cache, started again every two words, changes nothing
+    monkeypatch.setattr(m, "CACHE_WORDS", 2)
+    again = m.load(path)
+    for i in range(0, len(probe), 3):
+        assert again.predict_many(probe[i : i + 3])[1] == pytest.approx(probs[i : i + 3], abs=1e-9)
     # plain arrays: numpy reads it with pickles refused
     with np.load(path, allow_pickle=False) as z:
-        assert {"terms", "idf", "weights", "bias", "classes", "meta"} <= set(z.files)
+        assert {"terms", "idf", "weights", "bias", "classes", "meta", "pieces", "piece_idf"} <= set(z.files)
 
 
 def test_the_shipped_model_is_small_and_names_its_corpora() -> None:
     assert m.MODEL_PATH.stat().st_size < 5_000_000
     meta = m.load().meta
-    assert set(meta["corpora"]) == {"arsarcasm_v2", "ajgt", "absa_hotels_semeval2016", "afrd_reviews"}
+    assert set(meta["corpora"]) == {"arsarcasm_v2", "ajgt", "absa_hotels_semeval2016", "afrd_reviews", "sehhaty_dev"}
     assert "astd" not in meta["corpora"]  # GPL-2.0: tested on, never trained on
     label, p = m.load().predict(normalise("خدمة سيئة جدا وما احد يرد"))
     assert label == "negative" and 0.34 < p <= 1
