@@ -330,6 +330,48 @@ def test_two_writers_at_once_both_land(lake: Warehouse, demo_dir: Path, tmp_path
     assert loaded >= sum(sources.values())
 
 
+def test_two_appends_at_once_on_a_built_lake_both_land_and_link(
+    lake: Warehouse, demo_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """Two daily appends racing on a built lake, each committing only the rows it changed: the
+    second to commit finds the first's snapshot, runs again on it and links across them (day 3's
+    senders repeat day 2's texts, whichever lands first), and the lake holds what its run's own
+    warehouse holds, every table, row by row."""
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    shutil.copytree(demo_dir / "website", a / "website")
+    assert main(["run", str(a), "--quiet"]) == 0
+    capsys.readouterr()
+    _day2(b)
+    at = "2026-11-27 09:00:00"
+    _canonical(
+        c / "canonical" / "day3.csv",
+        [(f"r{i}", at, f"new{i}@example.sa", f"الرجاء تحسين خدمة المواعيد في الفرع رقم {i}") for i in range(5)]
+        + [(f"m{i}", at, f"other{i}@example.sa", f"متى يفتح مكتب الخدمة رقم {i} يوم السبت") for i in range(25)],
+    )
+    procs = [_etl(b), _etl(c)]
+    try:
+        outs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    assert not any("written whole" in err for _, err in outs), [o[1] for o in outs]
+    con = duckdb.connect()
+    attach(con, lake, "lake")
+    sources = dict(con.execute("select source, count(*) from lake.participation group by source").fetchall())
+    runs = con.execute("select count(*) from lake.etl_run where status = 'success'").fetchone()[0]
+    linked = con.execute(
+        "select count(*) from lake.participation r join lake.participation o on r.duplicate_of = o.participation_id "
+        "where r.source = 'day3' and o.source = 'day2' and r.duplicate_kind = 'exact'"
+    ).fetchone()[0]
+    con.close()
+    assert sources.get("day2") == 40 and sources.get("day3") == 30 and sources.get("website_comments", 0) > 0
+    assert runs == 3 and linked == 5
+    (kept,) = (tmp_path / "local").glob(f".lake-*-{_latest(lake)}.duckdb")
+    assert _differences(lake, kept, every=True) == {}
+
+
 def test_a_run_killed_before_it_commits_leaves_the_lake_as_it_was(lake: Warehouse, landing: Path) -> None:
     assert main(["run", str(landing), "--quiet"]) == 0
     first = _latest(lake)
