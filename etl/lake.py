@@ -139,6 +139,8 @@ def checkout(wh: Warehouse, *, create: bool, at: int | None = None) -> Iterator[
             kept = _kept(wh, base)
             if names and kept.exists():  # the snapshot this machine committed last: no copy out of the lake
                 _link_or_copy(kept, local)
+            elif names and _brought_forward(con, wh, base, names, local):
+                pass  # an older copy of this machine's, and the rows that changed in the lake since
             elif names:
                 con.execute(f"attach {quote_literal(str(local))} as local")
                 for name in names:
@@ -150,6 +152,82 @@ def checkout(wh: Warehouse, *, create: bool, at: int | None = None) -> Iterator[
         yield Checkout(local, base, names, _stamp(local))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _brought_forward(con: duckdb.DuckDBPyConnection, wh: Warehouse, base: int, names: list[str], local: Path) -> bool:
+    """The lake's snapshot ``base`` at ``local`` from this machine's copy of an older snapshot
+    (another writer committed since: a second machine's daily run, or two at once) and DuckLake's
+    change feed between the two, instead of every row of the lake: a table that an append wrote by
+    keys (``etl.delta.CHANGED``) gets the rows of the keys that changed; one that was made anew (the
+    small tables every commit replaces) is copied whole. Each table must then hold as many rows as
+    the lake's; False (and nothing at ``local``) where it cannot be done: no older copy, a snapshot
+    expired, a table made anew that an append writes by keys, or a count that differs."""
+    from etl.delta import CHANGED
+
+    older = sorted(
+        (int(p.stem.rsplit("-", 1)[1]), p)
+        for p in _kept(wh, base).parent.glob(_kept(wh, base).name.rsplit("-", 1)[0] + "-*.duckdb")
+        if p.stem.rsplit("-", 1)[1].isdigit() and int(p.stem.rsplit("-", 1)[1]) < base
+    )
+    if not older:
+        return False
+    since, kept = older[-1]
+    t0 = time.perf_counter()
+    try:
+        made = {
+            name.split(".", 1)[-1].strip('"')
+            for (name,) in con.execute(
+                "select unnest(coalesce(changes['tables_created'], [])) from lake.snapshots() "
+                "where snapshot_id > ? and snapshot_id <= ?",
+                [since, base],
+            ).fetchall()
+        }
+        if made & set(CHANGED):
+            return False  # a build or a reclassification since: nearly every row is new
+        shutil.copyfile(kept, local)
+        con.execute(f"attach {quote_literal(str(local))} as local")
+        try:
+            have = set(tables(con, "local"))
+            for name in sorted(have - set(names)):
+                con.execute(f"drop table local.{quote_identifier(name)}")
+            for name in names:
+                t = quote_identifier(name)
+                if name in made or name not in have or name not in CHANGED:
+                    con.execute(f"create or replace table local.{t} as from lake.{t} at (version => {base})")
+                    continue
+                k = quote_identifier(CHANGED[name][0])
+                con.execute(
+                    f"create temp table _moved as select distinct {k} as k "
+                    f"from lake.table_changes({quote_literal(name)}, {since + 1}, {base})"
+                )
+                try:
+                    con.execute(f"delete from local.{t} where {k} in (select k from _moved)")
+                    con.execute(
+                        f"insert into local.{t} select * from lake.{t} at (version => {base}) "
+                        f"where {k} in (select k from _moved)"
+                    )
+                finally:
+                    con.execute("drop table _moved")
+            for name in names:
+                t = quote_identifier(name)
+                here, there = (
+                    con.execute(f"select count(*) from {db}.{t}{at}").fetchall()[0][0]
+                    for db, at in (("local", ""), ("lake", f" at (version => {base})"))
+                )
+                if here != there:
+                    raise EtlError(f"{name}: {here:,} rows brought forward, {there:,} in the lake")
+        finally:
+            con.execute("detach local")
+    except (duckdb.Error, EtlError, OSError) as exc:
+        print(f"{wh}: copying snapshot {base} out of the lake ({one_line(exc)})", file=sys.stderr)
+        local.unlink(missing_ok=True)
+        return False
+    print(
+        f"{wh}: snapshot {base} from this machine's copy of {since} and the changes since "
+        f"({time.perf_counter() - t0:.1f} s)",
+        file=sys.stderr,
+    )
+    return True
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

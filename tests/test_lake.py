@@ -372,6 +372,34 @@ def test_two_appends_at_once_on_a_built_lake_both_land_and_link(
     assert _differences(lake, kept, every=True) == {}
 
 
+def test_a_machine_behind_the_lake_brings_its_copy_forward_by_the_changes(
+    lake: Warehouse, demo_dir: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Machine A builds the lake, machine B (a folder of its own) appends day 2, then A appends day
+    3: A starts from its copy of the build and the rows that changed since (DuckLake's change feed),
+    not from a copy of every row; the lake then holds what A's run holds, every table, and what three
+    daily runs on one file hold."""
+    from tests.test_delta import _days
+
+    monkeypatch.setenv("CAMPAIGN_MIN_SENDERS", "10")
+    days = _days(demo_dir, tmp_path)
+    landing, machine_a, machine_b = tmp_path / "landing", tmp_path / "a", tmp_path / "b"
+    file = tmp_path / "file.duckdb"
+    for k, machine in enumerate((machine_a, machine_b, machine_a)):
+        for rel, src in days[k].items():
+            (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, landing / rel)
+        monkeypatch.setenv("WAREHOUSE_PATH", str(machine / "w.duckdb"))
+        capsys.readouterr()
+        assert main(["run", str(landing), "--quiet"]) == 0
+        assert main(["run", str(landing), "--quiet", "--warehouse", str(file)]) == 0
+    err = capsys.readouterr().err
+    assert "from this machine's copy of" in err and "copying snapshot" not in err, err
+    (kept,) = machine_a.glob(f".lake-*-{_latest(lake)}.duckdb")
+    assert _differences(lake, kept, every=True) == {}
+    assert _differences(lake, file) == {}
+
+
 def test_a_run_killed_before_it_commits_leaves_the_lake_as_it_was(lake: Warehouse, landing: Path) -> None:
     assert main(["run", str(landing), "--quiet"]) == 0
     first = _latest(lake)
