@@ -16,7 +16,9 @@ beside the catalog.
 The checkout holds the warehouse's redacted tables only (raw rows stay in the build, as on the
 file kind), in a private temporary folder deleted at the end (a killed command's, by the next
 command). After a commit it is kept instead, beside ``WAREHOUSE_PATH``, as this machine's copy of
-the new snapshot: the next command starts from it rather than copying the lake out again.
+the new snapshot: the next command starts from it rather than copying the lake out again. When
+another writer committed since, that copy is brought forward by DuckLake's change feed
+(``_brought_forward``), and only where it cannot be is the lake copied out.
 """
 
 from __future__ import annotations

@@ -305,20 +305,26 @@ def _etl(landing: Path) -> subprocess.Popen:
     )
 
 
-def test_two_writers_at_once_both_land(lake: Warehouse, demo_dir: Path, tmp_path: Path) -> None:
-    """Two ETLs on two sources' landing folders, started together on an empty lake: the one that
-    commits second finds the other's snapshot and runs again on it, so both sources' rows are there."""
-    a, b = tmp_path / "a", tmp_path / "b"
-    shutil.copytree(demo_dir / "website", a / "website")
-    _day2(b)
-    procs = [_etl(a), _etl(b)]
+def _at_once(*landings: Path) -> list[tuple[str, str]]:
+    """An ETL run on each landing folder, started together; each must succeed. (stdout, stderr) each."""
+    procs = [_etl(landing) for landing in landings]
     try:
         outs = [p.communicate(timeout=300) for p in procs]
     finally:
         for p in procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
-    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    assert [p.returncode for p in procs] == [0] * len(procs), [o[1] for o in outs]
+    return outs
+
+
+def test_two_writers_at_once_both_land(lake: Warehouse, demo_dir: Path, tmp_path: Path) -> None:
+    """Two ETLs on two sources' landing folders, started together on an empty lake: the one that
+    commits second finds the other's snapshot and runs again on it, so both sources' rows are there."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(demo_dir / "website", a / "website")
+    _day2(b)
+    _at_once(a, b)
     con = duckdb.connect()
     attach(con, lake, "lake")
     sources = dict(con.execute("select source, count(*) from lake.participation group by source").fetchall())
@@ -348,14 +354,7 @@ def test_two_appends_at_once_on_a_built_lake_both_land_and_link(
         [(f"r{i}", at, f"new{i}@example.sa", f"الرجاء تحسين خدمة المواعيد في الفرع رقم {i}") for i in range(5)]
         + [(f"m{i}", at, f"other{i}@example.sa", f"متى يفتح مكتب الخدمة رقم {i} يوم السبت") for i in range(25)],
     )
-    procs = [_etl(b), _etl(c)]
-    try:
-        outs = [p.communicate(timeout=300) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    outs = _at_once(b, c)
     assert not any("written whole" in err for _, err in outs), [o[1] for o in outs]
     con = duckdb.connect()
     attach(con, lake, "lake")
