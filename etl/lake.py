@@ -44,7 +44,7 @@ import pyarrow as pa
 from core import settings
 from core.sqlfiles import quote_identifier, quote_literal
 from core.warehouse import Warehouse, WarehouseUnavailable, attach, columns, one_line, snapshot, tables
-from etl.delta import Changed
+from etl.delta import CHANGED, Changed
 from etl.errors import EtlError
 from etl.lifeline import alive
 from etl.pipeline import NEWEST_STORAGE
@@ -141,13 +141,10 @@ def checkout(wh: Warehouse, *, create: bool, at: int | None = None) -> Iterator[
             kept = _kept(wh, base)
             if names and kept.exists():  # the snapshot this machine committed last: no copy out of the lake
                 _link_or_copy(kept, local)
-            elif names and _brought_forward(con, wh, base, names, local):
-                pass  # an older copy of this machine's, and the rows that changed in the lake since
-            elif names:
+            elif names and not _brought_forward(con, wh, base, names, local):  # else every row, copied out
                 con.execute(f"attach {quote_literal(str(local))} as local")
                 for name in names:
-                    t = quote_identifier(name)
-                    con.execute(f"create table local.{t} as select * from lake.{t} at (version => {base})")
+                    _copy_out(con, name, base)
                 con.execute("detach local")
         finally:
             con.close()
@@ -164,16 +161,11 @@ def _brought_forward(con: duckdb.DuckDBPyConnection, wh: Warehouse, base: int, n
     small tables every commit replaces) is copied whole. Each table must then hold as many rows as
     the lake's; False (and nothing at ``local``) where it cannot be done: no older copy, a snapshot
     expired, a table made anew that an append writes by keys, or a count that differs."""
-    from etl.delta import CHANGED
-
-    older = sorted(
-        (int(p.stem.rsplit("-", 1)[1]), p)
-        for p in _kept(wh, base).parent.glob(_kept(wh, base).name.rsplit("-", 1)[0] + "-*.duckdb")
-        if p.stem.rsplit("-", 1)[1].isdigit() and int(p.stem.rsplit("-", 1)[1]) < base
-    )
+    older = [snap for snap in _kept_copies(wh) if snap < base]
     if not older:
         return False
-    since, kept = older[-1]
+    since = max(older)
+    kept = _kept(wh, since)
     t0 = time.perf_counter()
     try:
         made = {
@@ -195,7 +187,7 @@ def _brought_forward(con: duckdb.DuckDBPyConnection, wh: Warehouse, base: int, n
             for name in names:
                 t = quote_identifier(name)
                 if name in made or name not in have or name not in CHANGED:
-                    con.execute(f"create or replace table local.{t} as from lake.{t} at (version => {base})")
+                    _copy_out(con, name, base)
                     continue
                 k = quote_identifier(CHANGED[name][0])
                 con.execute(
@@ -230,6 +222,12 @@ def _brought_forward(con: duckdb.DuckDBPyConnection, wh: Warehouse, base: int, n
         file=sys.stderr,
     )
     return True
+
+
+def _copy_out(con: duckdb.DuckDBPyConnection, name: str, snap: int) -> None:
+    """Table ``name`` of the lake's snapshot ``snap``, every row, into the database attached as ``local``."""
+    t = quote_identifier(name)
+    con.execute(f"create or replace table local.{t} as select * from lake.{t} at (version => {snap})")
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -375,6 +373,13 @@ def _kept(wh: Warehouse, snap: int) -> Path:
     return settings.path("WAREHOUSE_PATH").parent / f".lake-{key}-{snap}.duckdb"
 
 
+def _kept_copies(wh: Warehouse) -> list[int]:
+    """The snapshots of the lake that this machine keeps a copy of (``_kept``)."""
+    prefix = _kept(wh, 0).name.removesuffix("0.duckdb")  # ".lake-<key>-"
+    snaps = (p.name.removeprefix(prefix).removesuffix(".duckdb") for p in _kept(wh, 0).parent.glob(f"{prefix}*.duckdb"))
+    return sorted(int(snap) for snap in snaps if snap.isdigit())
+
+
 def _keep(wh: Warehouse, local: Path, snap: int) -> None:
     """Keep the committed checkout as the copy of snapshot ``snap`` (the next run on this machine
     starts from it instead of copying the lake out: 9 s at 1M records), and drop older copies."""
@@ -387,9 +392,9 @@ def _keep(wh: Warehouse, local: Path, snap: int) -> None:
     except OSError:
         tmp.unlink(missing_ok=True)
         return  # only a cache: the next run copies the lake out instead
-    for old in target.parent.glob(target.name.rsplit("-", 1)[0] + "-*.duckdb"):
-        if old != target:
-            old.unlink(missing_ok=True)
+    for old in _kept_copies(wh):
+        if old != snap:
+            _kept(wh, old).unlink(missing_ok=True)
 
 
 @dataclass

@@ -15,13 +15,12 @@ test compares them.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,8 @@ class ModelError(ConfigError):
 
 
 def grams(text: str) -> list[str]:
-    """The model's word features of a normalised text: its words and each pair of neighbouring words."""
+    """The model's word features of a normalised text: its words and each pair of neighbouring words
+    (training's analyzer; ``SentimentModel.predict_many`` finds the same features in numpy)."""
     tokens = TOKEN.findall(text)
     return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
@@ -108,16 +108,9 @@ class SentimentModel:
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
         shares, term_of, pair_word, at = self._words_of(tokens)
         word_rows = np.repeat(np.arange(n), lengths)
-        # the word block: each word's term (cached with the word), then each pair's, found by its key
-        first = pair_word[at[:-1]] if len(at) else np.zeros(0, np.int64)
-        second = pair_word[at[1:]] if len(at) else np.zeros(0, np.int64)
-        within = (word_rows[:-1] == word_rows[1:]) & (first >= 0) & (second >= 0)
-        keys, pair_terms = self._pairs
-        key = first[within] * max(len(self._pair_word), 1) + second[within]
-        found = np.minimum(np.searchsorted(keys, key), max(len(keys) - 1, 0))
-        hit = keys[found] == key if len(keys) else np.zeros(len(key), bool)
-        rows = np.concatenate([word_rows, word_rows[:-1][within][hit]])
-        ids = np.concatenate([term_of[at], pair_terms[found[hit]]])
+        pair_rows, pair_ids = self._pair_terms(pair_word[at], word_rows)
+        rows = np.concatenate([word_rows, pair_rows])
+        ids = np.concatenate([term_of[at], pair_ids])
         scores = np.tile(self.bias.astype(np.float64), (n, 1))
         scores += _tfidf_scores(rows[ids >= 0], ids[ids >= 0], self.idf, self.weights, n)
         if self.pieces:  # the subword block: each word's share, summed over the text, / sqrt(words)
@@ -129,24 +122,34 @@ class SentimentModel:
         best = p.argmax(axis=1)
         return [self.classes[b] for b in best], p[np.arange(n), best]
 
+    def _pair_terms(self, numbers: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, term id) of each word pair that is a term, given each word's number among the
+        words of pair terms (-1: in none) and its text's row, in text order."""
+        keys, terms = self._pairs
+        within = (rows[:-1] == rows[1:]) & (numbers[:-1] >= 0) & (numbers[1:] >= 0)
+        key = numbers[:-1][within] * len(self._pair_word) + numbers[1:][within]
+        if not len(keys) or not len(key):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        found = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        hit = keys[found] == key
+        return rows[:-1][within][hit], terms[found[hit]]
+
     def _words_of(self, tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The per-word cache (each word's subword share of the scores, its term id or -1, and its
-        number among the words of pair terms or -1), and
-        where each word of ``tokens`` is in it; words not seen before are computed and added."""
+        number among the words of pair terms or -1), and where each word of ``tokens`` is in it;
+        words not seen before are computed first and added."""
         known = self._words
         if len(known) > CACHE_WORDS:
             known.clear()
             self._table.clear()
-        flat = list(itertools.chain.from_iterable(tokens))
+        flat = list(chain.from_iterable(tokens))
         at = np.fromiter((known.get(t, -1) for t in flat), dtype=np.int64, count=len(flat))
         missing = np.flatnonzero(at < 0)
-        if len(missing) or not self._table:
+        if len(missing) or not self._table:  # (an empty cache is three empty arrays, not none)
             new = sorted({flat[k] for k in missing})
-            start = len(known)
-            known.update(zip(new, range(start, start + len(new))))
-            parts = [self._table] if self._table else []
+            known.update(zip(new, range(len(known), len(known) + len(new))))
             computed = self._compute(new)
-            self._table[:] = [np.concatenate([p[j] for p in parts] + [c]) for j, c in enumerate(computed)]
+            self._table[:] = [np.concatenate([a, b]) for a, b in zip(self._table, computed)] or list(computed)
             at[missing] = [known[flat[k]] for k in missing]
         return self._table[0], self._table[1], self._table[2], at
 

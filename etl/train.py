@@ -212,8 +212,9 @@ def scores(rows: list[tuple[str, str]], model_path: Path) -> dict[str, tuple[flo
     gold = [label for _, label in rows]
     by_rules = [sentiment_rules.words_label(t) for t, _ in rows]
     among = tuple(c for c in CLASSES if c in gold)  # a two-class corpus: neutral is no answer it has
-    by_model = [model.predict(text, among)[0] for text, _ in rows]
-    as_etl = [model.predict(text) for text, _ in rows]  # over all three classes, as in the ETL
+    texts = [text for text, _ in rows]
+    by_model = model.predict_many(texts, among)[0]
+    as_etl = zip(*model.predict_many(texts))  # over all three classes, as in the ETL
     combined = [
         "negative" if label == "negative" and p >= NEGATIVE_OVERRIDE and "negative" in among else (r or m)
         for r, m, (label, p) in zip(by_rules, by_model, as_etl)
