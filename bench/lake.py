@@ -25,6 +25,12 @@ after the append a reader polling the catalog sees its snapshot:
 
     .venv-lake/bin/python -m bench.lake etl /tmp/v1m/in /tmp/v1m/day.csv sqlite
 
+The app's copy of a lake's snapshot on a machine of its own (``WAREHOUSE_READ_COPY``): made once
+by copying the lake out, then after each commit brought forward by the change feed; the pages on it
+are a file's (``pages file`` on the path it prints):
+
+    .venv-lake/bin/python -m bench.lake copy ducklake:sqlite:/tmp/v1m/lake/meta.sqlite /tmp/v1m/app
+
 Each ``pages`` prints one JSON line: the median of 5 of each page's query set (bench.pages), in
 the app's default view and in another period. The lake is read with the extensions loaded from the
 PyPI packages' files (nothing is downloaded) and with ``parquet_metadata_cache`` on.
@@ -124,6 +130,29 @@ def pages(kind: str, target: Path) -> dict:
         for page, fns in page_sets("ar", filters).items():
             out[f"{page}/{view}"] = round(timed(fns), 1)
     return out
+
+
+def copy(url: str, home: Path) -> dict:
+    """The app's copy of the lake's latest snapshot (``etl.lake.replicate``) made on a machine whose
+    copies are kept in ``home`` (its WAREHOUSE_PATH's folder): how long it took and how large it is.
+    Its stderr line says how it was made: copied out of the lake (the first), brought forward from
+    the copy of an older snapshot by the change feed, or copied from the ETL's copy on this machine.
+    The pages on it: ``pages file`` on the path printed."""
+    from core.warehouse import attach, snapshot
+    from etl.lake import replicate
+
+    os.environ["WAREHOUSE_PATH"] = str(home / "w.duckdb")
+    wh = Warehouse(url=url)
+    con = duckdb.connect()
+    attach(con, wh, "lake")
+    snap = snapshot(con, "lake")
+    con.close()
+    t0 = time.perf_counter()
+    made = replicate(wh, snap)
+    seconds = time.perf_counter() - t0
+    if made is None:
+        raise SystemExit("another process on this machine is making this copy")
+    return {"snapshot": snap, "seconds": round(seconds, 2), "mb": round(made.stat().st_size / 1e6), "path": str(made)}
 
 
 def _run(landing: Path, env: dict[str, str], *extra: str) -> tuple[float, float | None]:
@@ -292,6 +321,9 @@ def main() -> None:
     r.add_argument("catalog", choices=["sqlite", "duckdb", "postgres"])
     r.add_argument("--into", default="canonical", help="the folder under the history the day's export goes to")
     r.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-lake-etl")
+    c = sub.add_parser("copy", help="the app's copy of the lake's latest snapshot, made on this machine")
+    c.add_argument("url", help="the lake's WAREHOUSE_URL")
+    c.add_argument("home", type=Path, help="the app machine's folder of copies (its WAREHOUSE_PATH's folder)")
     a = sub.add_parser("append")
     a.add_argument("file", type=Path, help="a warehouse built by the ETL (or bench.pages.scaled from one)")
     a.add_argument("landing", type=Path, help="the exports it was built from")
@@ -303,6 +335,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.what == "append":
         print(json.dumps(append(args.file, args.landing, args.day, args.salt, args.catalog, args.work, args.into)))
+    elif args.what == "copy":
+        print(json.dumps(copy(args.url, args.home)))
     elif args.what == "export":
         export(args.warehouse, args.out)
     elif args.what == "build":

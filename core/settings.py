@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="with a DuckLake: the folder of its Parquet files, where the ETL writes a new lake (a lake "
         "remembers its own; readers need only `WAREHOUSE_URL`)",
     )
+    WAREHOUSE_READ_COPY: bool = Field(
+        True,
+        description="with a DuckLake: the app keeps a DuckDB copy of the latest snapshot beside `WAREHOUSE_PATH`, "
+        "brought forward by the lake's change feed after each commit, and reads the pages from it at a file's "
+        "speed (it reads the lake until the copy is ready); `false`: the pages always read the lake's files",
+    )
     LANDING_DIR: str = Field(
         "data/landing/demo",
         min_length=1,

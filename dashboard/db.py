@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -24,10 +26,12 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from core import settings
 from core.sqlfiles import load_sql, quote_identifier, quote_literal, reading
 from core.warehouse import Warehouse, WarehouseUnavailable, attach, columns, configured, one_line, snapshot, tables
 from etl import corrections
 from etl.checks import DAILY_KEYS
+from etl.lake import read_copy, replicate
 
 SQL_DIR = Path(__file__).parent / "sql"
 LABELLED = re.compile(r"theme|sentiment", re.IGNORECASE)  # the columns a correction changes, by name
@@ -36,6 +40,8 @@ MART_KEYS = ("day", *DAILY_KEYS)
 MART_SQL = "etl/sql/mart_daily.sql"  # the overlay reads it over the corrected records
 LAKE_POLL_SECONDS = 2  # how often the app asks a lake's catalog for a newer snapshot
 LAKE_VERSION = "lake-"  # a lake's version: this, then its snapshot (a file's is its inode, size and mtime)
+READ_COPY = "+copy"  # after a lake's version: read from this machine's copy of the snapshot (etl.lake.replicate)
+COPY_RETRY_SECONDS = 10  # after a copy that failed, or that another process was making: look again this late
 # a lake's tables of one row per record (or more): read from the lake, never copied into memory
 RECORD_LEVEL = frozenset(
     (
@@ -72,16 +78,56 @@ def warehouse_path() -> Path | str:
 
 def warehouse_version() -> str:
     """Identifies the warehouse now being served: a file's inode, size and mtime (changes with
-    every swap), or a lake's latest snapshot (changes with every commit)."""
+    every swap), or a lake's latest snapshot (changes with every commit), with ``READ_COPY`` once
+    this machine's copy of that snapshot is ready (``WAREHOUSE_READ_COPY``)."""
     wh = target()
     if wh.is_lake:
-        return _lake_version(wh.url or "", int(time.monotonic() // LAKE_POLL_SECONDS))
+        version = _lake_version(wh.url or "", int(time.monotonic() // LAKE_POLL_SECONDS))
+        if not settings.get("WAREHOUSE_READ_COPY"):
+            return version
+        snap = int(version.removeprefix(LAKE_VERSION))
+        if read_copy(wh, snap).exists():
+            return version + READ_COPY
+        _copy_soon(wh, snap)
+        return version
     p = wh.path
     try:
         s = os.stat(p)
     except FileNotFoundError as exc:
         raise WarehouseMissing(str(p)) from exc
     return f"{s.st_ino}-{s.st_size}-{s.st_mtime_ns}"
+
+
+_copying: dict[str, tuple[threading.Thread, float]] = {}  # per lake: the thread making its copy, and since when
+_copying_lock = threading.Lock()
+
+
+def _copy_soon(wh: Warehouse, snap: int) -> None:
+    """Start making this machine's copy of the lake's snapshot ``snap`` in a thread of this process
+    (a daemon: it ends with the server), unless one is at work, or ended less than
+    ``COPY_RETRY_SECONDS`` ago without the copy (it failed, or another process is making it). The
+    sessions read the lake meanwhile."""
+    key = wh.url or ""
+    with _copying_lock:
+        thread, since = _copying.get(key, (None, 0.0))
+        if thread is not None and (thread.is_alive() or time.monotonic() - since < COPY_RETRY_SECONDS):
+            return
+        thread = threading.Thread(target=_copy, args=(wh, snap), name=f"lake-copy-{snap}", daemon=True)
+        _copying[key] = (thread, time.monotonic())
+        thread.start()
+
+
+def _copy(wh: Warehouse, snap: int) -> None:
+    t0 = time.perf_counter()
+    try:
+        made = replicate(wh, snap)
+    except Exception as exc:
+        said = f"no copy of snapshot {snap} on this machine, the pages read the lake ({one_line(exc)})"
+    else:
+        if made is None:
+            return
+        said = f"the pages read this machine's copy of snapshot {snap} ({time.perf_counter() - t0:.1f} s to make)"
+    print(f"{wh}: {said}", file=sys.stderr)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -119,8 +165,16 @@ def _connection(where: str, version: str) -> duckdb.DuckDBPyConnection:
     Never closed by the cache: when a third warehouse version evicts it, a session that is still
     rendering may hold it, and a close would fail that session's next query. The garbage collector
     closes it once no session refers to it any more (a DuckDB connection closes when collected)."""
-    lake = version.startswith(LAKE_VERSION)
-    return open_warehouse(Warehouse(url=where) if lake else Warehouse(path=Path(where)), version)
+    if not version.startswith(LAKE_VERSION):
+        return open_warehouse(Warehouse(path=Path(where)), version)
+    lake = Warehouse(url=where)
+    if version.endswith(READ_COPY):
+        version = version.removesuffix(READ_COPY)
+        try:
+            return open_warehouse(Warehouse(path=read_copy(lake, int(version.removeprefix(LAKE_VERSION)))), version)
+        except (duckdb.Error, WarehouseUnavailable):  # gone since: a copy of a newer snapshot replaced it
+            pass
+    return open_warehouse(lake, version)
 
 
 def open_warehouse(wh: Warehouse, version: str) -> duckdb.DuckDBPyConnection:

@@ -399,6 +399,83 @@ def test_a_machine_behind_the_lake_brings_its_copy_forward_by_the_changes(
     assert _differences(lake, file) == {}
 
 
+def test_the_app_reads_its_own_copy_of_each_snapshot_brought_forward_by_the_changes(
+    lake: Warehouse, landing: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine that only serves the app (no ETL copy of the lake here): the first snapshot is
+    copied out of the lake into a DuckDB file, the next is brought forward from that copy by the
+    change feed; each copy holds its snapshot, every table and column; the app reads the lake until
+    its copy is ready (made in a thread of its own), then the copy, with the same answers."""
+    from dashboard import db, queries
+    from etl.lake import read_copy, replicate
+
+    local = tmp_path / "local"
+
+    def app_only_machine() -> None:  # the ETL's copies of its commits are not on this machine
+        for kept in local.glob(".lake-*.duckdb"):
+            kept.unlink()
+
+    assert main(["run", str(landing), "--quiet"]) == 0
+    first = _latest(lake)
+    app_only_machine()
+    capsys.readouterr()
+    assert replicate(lake, first) == read_copy(lake, first)
+    assert "copied out of the lake" in capsys.readouterr().err
+    assert _differences(lake, read_copy(lake, first), every=True) == {}
+
+    _day2(landing)
+    assert main(["run", str(landing), "--quiet"]) == 0
+    second = _latest(lake)
+    app_only_machine()
+    capsys.readouterr()
+    assert replicate(lake, second) == read_copy(lake, second)
+    err = capsys.readouterr().err
+    assert f"from this machine's copy of {first}" in err and "copied out" not in err, err
+    assert _differences(lake, read_copy(lake, second), every=True) == {}
+    assert not read_copy(lake, first).exists()  # the older copy went
+
+    # the app: the lake until its copy is ready, then the copy
+    monkeypatch.setattr(db, "LAKE_POLL_SECONDS", 0.001)
+    read_copy(lake, second).unlink()
+    assert db.warehouse_version() == f"{db.LAKE_VERSION}{second}"  # and the copy is being made
+    thread, _ = db._copying[lake.url]
+    total = queries.query("select count(*) as n from participation").at[0, "n"]
+    thread.join(120)
+    assert read_copy(lake, second).exists()
+    version = db.warehouse_version()
+    assert version == f"{db.LAKE_VERSION}{second}{db.READ_COPY}"
+    con = db._connection(lake.url, version)
+    assert con.execute("select path from duckdb_databases() where database_name = 'warehouse'").fetchone()[0] == str(
+        read_copy(lake, second)
+    )
+    assert queries.query("select count(*) as n from participation").at[0, "n"] == total
+
+    # switched off: the pages read the lake
+    monkeypatch.setenv("WAREHOUSE_READ_COPY", "false")
+    assert db.warehouse_version() == f"{db.LAKE_VERSION}{second}"
+
+
+def test_a_copy_another_process_is_making_is_left_to_it_and_a_killed_makers_file_goes(
+    lake: Warehouse, landing: Path
+) -> None:
+    import fcntl
+
+    from etl.lake import read_copy, replicate
+
+    assert main(["run", str(landing), "--quiet"]) == 0
+    snap = _latest(lake)
+    target = read_copy(lake, snap)
+    lock = target.with_name(target.name.removesuffix(f"{snap}.duckdb") + "lock")
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # another server on this machine is making it
+        assert replicate(lake, snap) is None
+        assert not target.exists()
+    stale = target.with_name(f"{target.name}.999999999.tmp")  # a maker killed half-way
+    stale.write_bytes(b"half a copy")
+    assert replicate(lake, snap) == target and not stale.exists()
+    assert _differences(lake, target, every=True) == {}
+
+
 def test_a_run_killed_before_it_commits_leaves_the_lake_as_it_was(lake: Warehouse, landing: Path) -> None:
     assert main(["run", str(landing), "--quiet"]) == 0
     first = _latest(lake)
