@@ -97,9 +97,14 @@ def _stamp(path: Path) -> tuple | None:
     return (s.st_ino, s.st_size, s.st_mtime_ns)
 
 
-def _connect(wh: Warehouse, read_only: bool, at: int | None = None) -> duckdb.DuckDBPyConnection:
+def _connect(wh: Warehouse, read_only: bool, spill: Path, at: int | None = None) -> duckdb.DuckDBPyConnection:
+    """The lake attached as ``lake``, with DuckDB held to ETL_MEMORY_LIMIT as the ETL's own
+    connection is (etl/pipeline.py), spilling to the folder ``spill``: a build's commit sorts every
+    row of participation (``WRITE_ORDER``), and unbounded it held 9.6 GB at 10M records."""
     for attempt in range(5):
         con = duckdb.connect(config=NEWEST_STORAGE)  # the checkout's file in the newest storage format
+        con.execute("set memory_limit = ?", [settings.get("ETL_MEMORY_LIMIT")])
+        con.execute("set temp_directory = ?", [str(spill)])
         try:
             attach(con, wh, "lake", read_only=read_only, snapshot=at)
             return con
@@ -110,6 +115,17 @@ def _connect(wh: Warehouse, read_only: bool, at: int | None = None) -> duckdb.Du
                 raise
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def _spill() -> Iterator[Path]:
+    """A private folder for what DuckDB spills (``_connect``), deleted at the end (a killed
+    command's, by the next command: ``_remove_stale``)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"etl-lake-{os.getpid()}-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -133,7 +149,7 @@ def checkout(wh: Warehouse, *, create: bool, at: int | None = None) -> Iterator[
     _remove_stale()
     work = Path(tempfile.mkdtemp(prefix=f"etl-lake-{os.getpid()}-"))
     try:
-        con = _connect(wh, read_only=not create or at is not None, at=at)
+        con = _connect(wh, read_only=not create or at is not None, spill=work / "spill", at=at)
         try:
             base = snapshot(con, "lake") if at is None else at
             names = tables(con, "lake")
@@ -260,29 +276,30 @@ def commit(wh: Warehouse, co: Checkout, changed: Changed | None = None) -> int:
     checkout's rows with them come. At 10M records that writes 10,000 new rows and the few hundred
     stored ones relinked (2-3 s), where the whole tables took 21-25 s. It leaves delete files: the
     app reads such a table through the lake (dashboard/db.py) until ``maintain`` writes it again."""
-    con = _connect(wh, read_only=False)
-    try:
-        con.execute(f"attach {quote_literal(str(co.local))} as local (read_only)")
-        parquet_options(con)
-        con.execute("begin")
-        now = snapshot(con, "lake")
-        if now != co.base:
-            raise Conflict(f"{wh}: snapshot {now} was committed by another writer since this run read {co.base}")
-        new = tables(con, "local")
-        changed = changed or {}
-        whole = [n for n in new if not (n in changed and n in co.names and write_rows(con, n, *changed[n]))]
-        write_tables(con, "local", whole)
-        for name in sorted(set(co.names) - set(new)):
-            con.execute(f"drop table lake.{quote_identifier(name)}")
+    with _spill() as spill:
+        con = _connect(wh, read_only=False, spill=spill)
         try:
-            con.execute("commit")
-        except duckdb.TransactionException as exc:
-            if "conflict" in str(exc).lower():
-                raise Conflict(f"{wh}: another writer committed first ({one_line(exc)})") from None
-            raise
-        return snapshot(con, "lake")
-    finally:
-        con.close()
+            con.execute(f"attach {quote_literal(str(co.local))} as local (read_only)")
+            parquet_options(con)
+            con.execute("begin")
+            now = snapshot(con, "lake")
+            if now != co.base:
+                raise Conflict(f"{wh}: snapshot {now} was committed by another writer since this run read {co.base}")
+            new = tables(con, "local")
+            changed = changed or {}
+            whole = [n for n in new if not (n in changed and n in co.names and write_rows(con, n, *changed[n]))]
+            write_tables(con, "local", whole)
+            for name in sorted(set(co.names) - set(new)):
+                con.execute(f"drop table lake.{quote_identifier(name)}")
+            try:
+                con.execute("commit")
+            except duckdb.TransactionException as exc:
+                if "conflict" in str(exc).lower():
+                    raise Conflict(f"{wh}: another writer committed first ({one_line(exc)})") from None
+                raise
+            return snapshot(con, "lake")
+        finally:
+            con.close()
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, source: str, names: list[str]) -> None:
@@ -445,23 +462,24 @@ def replicate(wh: Warehouse, snap: int) -> Path | None:
 
 def _make_read_copy(wh: Warehouse, snap: int, local: Path) -> None:
     t0 = time.perf_counter()
-    con = _connect(wh, read_only=True, at=snap)
-    try:
-        names = tables(con, "lake")
-        older = [s for s in _kept_copies(wh, "read") if s < snap]
-        if older and _bring_forward(con, wh, snap, names, max(older), read_copy(wh, max(older)), local):
-            return
-        with contextlib.suppress(FileNotFoundError):  # the ETL's copy, unless its next commit just replaced it
-            shutil.copyfile(_kept(wh, snap), local)
-            print(f"{wh}: snapshot {snap} copied from this machine's ETL copy", file=sys.stderr)
-            return
-        con.execute(f"attach {quote_literal(str(local))} as local")
-        for name in names:
-            _copy_out(con, name, snap)
-        con.execute("detach local")  # checkpointed: the copy is one file
-        print(f"{wh}: snapshot {snap} copied out of the lake ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-    finally:
-        con.close()
+    with _spill() as spill:
+        con = _connect(wh, read_only=True, spill=spill, at=snap)
+        try:
+            names = tables(con, "lake")
+            older = [s for s in _kept_copies(wh, "read") if s < snap]
+            if older and _bring_forward(con, wh, snap, names, max(older), read_copy(wh, max(older)), local):
+                return
+            with contextlib.suppress(FileNotFoundError):  # the ETL's copy, unless its next commit just replaced it
+                shutil.copyfile(_kept(wh, snap), local)
+                print(f"{wh}: snapshot {snap} copied from this machine's ETL copy", file=sys.stderr)
+                return
+            con.execute(f"attach {quote_literal(str(local))} as local")
+            for name in names:
+                _copy_out(con, name, snap)
+            con.execute("detach local")  # checkpointed: the copy is one file
+            print(f"{wh}: snapshot {snap} copied out of the lake ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        finally:
+            con.close()
 
 
 @dataclass
@@ -489,35 +507,37 @@ def maintain(wh: Warehouse, keep_days: int, published: Path, apply: bool) -> Mai
     """Expire the snapshots older than ``keep_days`` that no publication names (never the latest),
     then merge small files and delete the files no snapshot reads any more (the old snapshots', and
     the orphans of runs killed before their commit). ``apply=False``: only say what would go."""
-    con = _connect(wh, read_only=not apply)
-    try:
-        rows = con.execute(
-            "select snapshot_id, snapshot_time < now() - to_days(cast(? as integer)) from lake.snapshots() order by 1",
-            [keep_days],
-        ).fetchall()
-        named = published_snapshots(published)
-        kept: dict[int, str] = {}
-        expired = []
-        for snap, old in rows:
-            if snap == rows[-1][0]:
-                kept[snap] = "the latest"
-            elif snap in named:
-                kept[snap] = "a publication was built from it"
-            elif not old:
-                kept[snap] = f"younger than {keep_days} days"
-            else:
-                expired.append(snap)
-        deleted = 0
-        if apply:
-            if expired:
-                con.execute(f"call ducklake_expire_snapshots('lake', versions => {[int(s) for s in expired]})")
-            # rows kept in the catalog to files; files with rows deleted (an append's relinked and
-            # replaced records) written again without them: the app reads such tables' files again
-            con.execute("call ducklake_flush_inlined_data('lake')")
-            con.execute("call ducklake_rewrite_data_files('lake', delete_threshold => 0)")
-            con.execute("call ducklake_merge_adjacent_files('lake')")
-            for fn in ("ducklake_cleanup_old_files", "ducklake_delete_orphaned_files"):
-                deleted += len(con.execute(f"call {fn}('lake', cleanup_all => true)").fetchall())
-        return Maintenance(expired, kept, deleted)
-    finally:
-        con.close()
+    with _spill() as spill:
+        con = _connect(wh, read_only=not apply, spill=spill)
+        try:
+            rows = con.execute(
+                "select snapshot_id, snapshot_time < now() - to_days(cast(? as integer)) "
+                "from lake.snapshots() order by 1",
+                [keep_days],
+            ).fetchall()
+            named = published_snapshots(published)
+            kept: dict[int, str] = {}
+            expired = []
+            for snap, old in rows:
+                if snap == rows[-1][0]:
+                    kept[snap] = "the latest"
+                elif snap in named:
+                    kept[snap] = "a publication was built from it"
+                elif not old:
+                    kept[snap] = f"younger than {keep_days} days"
+                else:
+                    expired.append(snap)
+            deleted = 0
+            if apply:
+                if expired:
+                    con.execute(f"call ducklake_expire_snapshots('lake', versions => {[int(s) for s in expired]})")
+                # rows kept in the catalog to files; files with rows deleted (an append's relinked and
+                # replaced records) written again without them: the app reads such tables' files again
+                con.execute("call ducklake_flush_inlined_data('lake')")
+                con.execute("call ducklake_rewrite_data_files('lake', delete_threshold => 0)")
+                con.execute("call ducklake_merge_adjacent_files('lake')")
+                for fn in ("ducklake_cleanup_old_files", "ducklake_delete_orphaned_files"):
+                    deleted += len(con.execute(f"call {fn}('lake', cleanup_all => true)").fetchall())
+            return Maintenance(expired, kept, deleted)
+        finally:
+            con.close()

@@ -455,6 +455,58 @@ def test_the_app_reads_its_own_copy_of_each_snapshot_brought_forward_by_the_chan
     assert db.warehouse_version() == f"{db.LAKE_VERSION}{second}"
 
 
+def test_the_lake_connections_keep_to_the_etl_memory_limit_and_leave_no_spill_folder(
+    lake: Warehouse, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build's commit sorts every row of participation: unbounded, it held 9.6 GB at 10M records
+    (bench/results.md). The lake's connections are held to ETL_MEMORY_LIMIT, spilling to a private
+    folder that goes with the command."""
+    import tempfile
+
+    from etl.lake import _connect, _spill, read_copy, replicate
+
+    monkeypatch.setenv("ETL_MEMORY_LIMIT", "300MB")
+    expected = duckdb.connect()
+    expected.execute("set memory_limit = '300MB'")
+    assert main(["run", str(landing), "--quiet"]) == 0
+    assert replicate(lake, _latest(lake)) == read_copy(lake, _latest(lake))
+    with _spill() as spill:
+        con = _connect(lake, read_only=True, spill=spill)
+        for name in ("memory_limit", "temp_directory"):
+            assert con.execute(f"select current_setting('{name}')").fetchone() == (
+                expected.execute("select current_setting('memory_limit')").fetchone()
+                if name == "memory_limit"
+                else (str(spill),)
+            )
+        con.close()
+    assert not list(Path(tempfile.gettempdir()).glob(f"etl-lake-{os.getpid()}-*"))
+
+
+def test_a_copy_that_cannot_be_made_leaves_the_app_reading_the_lake_and_says_why_once(
+    lake: Warehouse, landing: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import db, queries
+
+    assert main(["run", str(landing), "--quiet"]) == 0
+    calls = []
+
+    def full_disk(wh: Warehouse, snap: int) -> None:
+        calls.append(snap)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(db, "replicate", full_disk)
+    monkeypatch.setattr(db, "LAKE_POLL_SECONDS", 0.001)
+    capsys.readouterr()
+    version = db.warehouse_version()
+    db._copying[lake.url][0].join(60)
+    for _ in range(3):  # not tried again at every query
+        assert db.warehouse_version() == version and not version.endswith(db.READ_COPY)
+    assert queries.query("select count(*) as n from participation").at[0, "n"] > 0
+    err = capsys.readouterr().err
+    assert calls == [_latest(lake)]
+    assert err.count("no copy of snapshot") == 1 and "No space left on device" in err, err
+
+
 def test_a_copy_another_process_is_making_is_left_to_it_and_a_killed_makers_file_goes(
     lake: Warehouse, landing: Path
 ) -> None:
