@@ -12,6 +12,8 @@ head = queries.headline()
 
 row = head.iloc[0]
 st.caption(t(lang, "dq_version", version=int(row.run_id), built=f"{row.built_at:%Y-%m-%d %H:%M}"))
+if (lake := queries.lake_source()) is not None:  # a lake: from this server's copy of its snapshot, or its files
+    st.caption(t(lang, "dq_read_copy" if lake[1] else "dq_read_lake", snapshot=lake[0]))
 orphans = queries.corrections_not_in_warehouse()
 if orphans:  # kept in the store, never dropped: said here and by every ETL run
     st.warning(t(lang, "dq_orphan_corrections", n=orphans), icon=":material/rule:")

@@ -98,6 +98,15 @@ def warehouse_version() -> str:
     return f"{s.st_ino}-{s.st_size}-{s.st_mtime_ns}"
 
 
+def served_from() -> tuple[int, bool] | None:
+    """On a lake: the snapshot the pages read, and whether from this machine's copy of it (else
+    from the lake's files); None for a file."""
+    version = warehouse_version()
+    if not version.startswith(LAKE_VERSION):
+        return None
+    return int(version.removeprefix(LAKE_VERSION).removesuffix(READ_COPY)), version.endswith(READ_COPY)
+
+
 _copying: dict[str, tuple[threading.Thread, float]] = {}  # per lake: the thread making its copy, and since when
 _copying_lock = threading.Lock()
 

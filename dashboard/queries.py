@@ -16,7 +16,7 @@ import pandas as pd
 from core import settings
 from core.settings import WEEK_SHIFTS
 from core.sqlfiles import load_sql
-from dashboard.db import corrections_path, query
+from dashboard.db import corrections_path, query, served_from
 from dashboard.filters import DIMENSIONS, Filters, where
 from dashboard.i18n import t
 from etl import corrections
@@ -47,6 +47,11 @@ def _run(
 def headline() -> pd.DataFrame:
     """One row: participations, senders, channels, last run, quarantined rows, build time."""
     return _run("headline")
+
+
+def lake_source() -> tuple[int, bool] | None:
+    """On a lake, the snapshot the pages read and whether from this server's copy (dashboard/db.py)."""
+    return served_from()
 
 
 def names(lang: str) -> dict[tuple[str, str], str]:

@@ -437,13 +437,13 @@ def test_the_app_reads_its_own_copy_of_each_snapshot_brought_forward_by_the_chan
     # the app: the lake until its copy is ready, then the copy
     monkeypatch.setattr(db, "LAKE_POLL_SECONDS", 0.001)
     read_copy(lake, second).unlink()
-    assert db.warehouse_version() == f"{db.LAKE_VERSION}{second}"  # and the copy is being made
+    assert db.served_from() == (second, False)  # the lake's files, while the copy is being made
     thread, _ = db._copying[lake.url]
     total = queries.query("select count(*) as n from participation").at[0, "n"]
     thread.join(120)
     assert read_copy(lake, second).exists()
+    assert db.served_from() == (second, True)
     version = db.warehouse_version()
-    assert version == f"{db.LAKE_VERSION}{second}{db.READ_COPY}"
     con = db._connection(lake.url, version)
     assert con.execute("select path from duckdb_databases() where database_name = 'warehouse'").fetchone()[0] == str(
         read_copy(lake, second)
@@ -676,4 +676,17 @@ def test_two_app_servers_follow_the_lake_while_a_third_process_writes(
                 wait_until_ready(page)
                 captions = " | ".join(page.locator("[data-testid='stCaptionContainer']").all_inner_texts())
                 assert f"Warehouse version in use: {last}," in captions, captions
+                assert "Pages read from" in captions, captions
+        # each server then reads its copy of the last snapshot (one made it: they share this machine's)
+        snap = _latest(wh)
+        for page, server in zip(pages[:2], servers[:2]):
+            for _ in range(30):
+                page.goto(f"{server}/data_quality?lang=en")
+                wait_until_ready(page)
+                captions = " | ".join(page.locator("[data-testid='stCaptionContainer']").all_inner_texts())
+                if f"this server's copy of the lake's snapshot {snap}." in captions:
+                    break
+                time.sleep(1)
+            else:
+                raise AssertionError(captions)
         browser.close()
