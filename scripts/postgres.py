@@ -3,9 +3,10 @@ lake benchmark (issue: several machines, proved on one).
 
 ``serve()`` creates a cluster in a temporary folder of its own (``initdb``, trust on loopback only),
 runs the postmaster in the foreground on a free loopback port, in its own session, tied to this
-process (it gets SIGTERM if this process dies, even by SIGKILL), and yields a libpq DSN with no
-password. The whole process group is stopped and the folder deleted when the ``with`` block ends.
-As root (CI), the cluster belongs to the ``postgres`` user, which Debian's package creates.
+process (an immediate shutdown, SIGQUIT, if this process dies, even by SIGKILL), and yields a libpq
+DSN with no password. When the ``with`` block ends the server is stopped (``_stop``), every one of
+its processes with it, and then the folder is deleted. As root (CI), the cluster belongs to the
+``postgres`` user, which Debian's package creates.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts.browser import free_port, stop_group, wait_for_port
+from scripts.browser import free_port, wait_for_port
 
 _PR_SET_PDEATHSIG = 1
 
@@ -45,7 +46,7 @@ def _as_owner(uid: int | None, gid: int | None):
             os.setgid(gid)
             os.setuid(uid)
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0)
 
     return first
 
@@ -62,7 +63,8 @@ def serve(database: str = "lake") -> Iterator[str]:
     if os.geteuid() == 0:  # initdb refuses root: the cluster is the postgres user's
         owner = pwd.getpwnam("postgres")
         uid, gid, user = owner.pw_uid, owner.pw_gid, "postgres"
-    with tempfile.TemporaryDirectory(prefix="postgres-") as tmp:
+    _remove_stale()
+    with tempfile.TemporaryDirectory(prefix=f"postgres-{os.getpid()}-") as tmp:
         root = Path(tmp)
         data, sock = root / "data", root / "sock"
         sock.mkdir()
@@ -97,7 +99,51 @@ def serve(database: str = "lake") -> Iterator[str]:
                     time.sleep(0.1)
             yield dsn
         finally:
-            stop_group(proc, 20)
+            _stop(proc, 20)
+
+
+def _remove_stale() -> None:
+    """The folders of servers whose owner was killed (SIGKILL: the server went with it, by its
+    parent-death signal, but the folder stayed)."""
+    from etl.lifeline import alive
+
+    for old in Path(tempfile.gettempdir()).glob("postgres-*-*"):
+        pid = old.name.split("-")[1]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _stop(postmaster: subprocess.Popen, timeout: float) -> None:
+    """A fast shutdown (SIGINT: clients are disconnected, then a shutdown checkpoint), else an
+    immediate one (SIGQUIT: the postmaster stops each of its processes itself), else SIGKILL to
+    the postmaster and each of its processes. Not SIGTERM: a smart shutdown waits for every client
+    to leave (a DuckDB connection not yet collected), and it took the 20 s timeout here. Not the
+    process group: each of the postmaster's processes runs in a session of its own (PostgreSQL's
+    InitPostmasterChild calls setsid), so a group's SIGKILL reached the postmaster alone, and a
+    checkpointer it left behind, writing into the deleted folder, ran on for good (it ignores
+    SIGTERM)."""
+    for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 10.0)):
+        with contextlib.suppress(ProcessLookupError):
+            postmaster.send_signal(sig)
+        try:
+            postmaster.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    for pid in (*_children(postmaster.pid), postmaster.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    postmaster.wait()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def create_database(dsn: str, name: str) -> str:

@@ -549,6 +549,44 @@ def test_a_run_killed_before_it_commits_leaves_the_lake_as_it_was(lake: Warehous
     con.close()
 
 
+def test_the_catalog_server_stops_at_once_with_a_client_connected_and_leaves_no_process() -> None:
+    """A client still connected when the ``with`` block ends (a DuckDB connection not yet
+    collected) must not hold the stop: a smart shutdown waited for it until the timeout, then a
+    SIGKILL reached the postmaster alone (its processes run in sessions of their own), and a
+    checkpointer writing into the deleted folder was left running for good."""
+    from etl.lifeline import alive
+    from scripts.postgres import _children, postgres_bin, serve
+
+    if postgres_bin() is None:
+        pytest.skip("Debian's PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
+    with serve("stop") as dsn:
+        parts = dict(p.split("=", 1) for p in dsn.split())
+        (postmaster,) = [
+            int(c.parent.name)
+            for c in Path("/proc").glob("[0-9]*/cmdline")
+            if f"\0-p\0{parts['port']}\0" in c.read_bytes().decode(errors="replace")
+            and "postgres" in c.read_bytes().decode(errors="replace")
+        ]
+        before = set(_children(postmaster))
+        where = ["-h", "127.0.0.1", "-p", parts["port"], "-U", parts["user"], "-d", "stop"]
+        client = subprocess.Popen(
+            [str(postgres_bin() / "psql"), *where, "-c", "select pg_sleep(600)"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):  # its backend
+            if set(_children(postmaster)) - before:
+                break
+            time.sleep(0.1)
+        server = [postmaster, *_children(postmaster)]
+        assert len(server) > len(before) + 1
+        t0 = time.monotonic()
+    assert time.monotonic() - t0 < 10
+    assert client.wait(10) != 0  # its session was ended by the server
+    time.sleep(0.5)
+    assert [pid for pid in server if alive(pid)] == []
+
+
 def test_a_catalog_that_does_not_answer_is_one_line_without_its_password(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, caplog
 ) -> None:
