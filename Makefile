@@ -14,7 +14,7 @@ APP_PORT ?= 8501
 PUBLIC_SNAPSHOT_PATH ?= data/public
 export WAREHOUSE_PATH LANDING_DIR DEMO_ROWS APP_PORT PUBLIC_SNAPSHOT_PATH
 
-.PHONY: model settings run public public-app test lint format bench demo install install-dev lake lock clean
+.PHONY: model settings run public public-app test lint format bench bench-lake demo install install-dev lake lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +102,12 @@ bench: $(VENV)/.dev
 	  || npm install --silent --no-audit --no-fund --prefix $(VENV)/lighthouse lighthouse@13.5.0 \
 	  || echo "could not install npm's lighthouse: bench.site will skip it"
 	$(BIN)/python -m bench.site --lighthouse $(VENV)/lighthouse/node_modules/.bin/lighthouse
+	$(MAKE) bench-lake
+
+# Issue 26's figures (the ETL into a lake, the app's copy of it, the pages on each) in the lake's
+# environment: `python -m bench.lake all` on 1M varied records made for it.
+bench-lake: $(LAKE_VENV)/.dev
+	$(LAKE_BIN)/python -m bench.lake all --rows 1000000
 
 # Train the sentiment model from ../shared/datasets (the public corpora and Sehhaty's dev half; about
 # a minute, same bytes every time) into data/model/sentiment.npz, and print the model card's evaluation.

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from bench.__main__ import step
+from core.sqlfiles import quote_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
@@ -42,14 +43,12 @@ def _split(source: Path, history: Path, day: Path, delta: int) -> None:
     con.execute(
         "create table ranked as select *, row_number() over (order by submitted_at desc, source_record_id) as r from t"
     )
-    con.execute(
-        "copy (select * exclude (r) from ranked where r > ? order by submitted_at) to ? (header, delimiter ',')",
-        [delta, str(history)],
-    )
-    con.execute(
-        "copy (select * exclude (r) from ranked where r <= ? order by submitted_at) to ? (header, delimiter ',')",
-        [delta, str(day)],
-    )
+    for where, out in (("r > ?", history), ("r <= ?", day)):  # a literal target: DuckDB 1.5.5 binds none
+        con.execute(
+            f"copy (select * exclude (r) from ranked where {where} order by submitted_at) "
+            f"to {quote_literal(str(out))} (header, delimiter ',')",
+            [delta],
+        )
     con.close()
 
 

@@ -299,6 +299,57 @@ def append(file: Path, landing: Path, day: Path, salt: Path, catalog: str, work:
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
 
 
+def whole(rows: int, work: Path) -> dict:
+    """Issue 26's figures in one command, on ``rows`` varied records made here: the ETL into a file
+    and into a lake (SQLite catalog), a build and a 10,000-record day appended (``etl``); the app's
+    copy of the lake on a machine of its own, copied out, then brought forward after the next day's
+    append (``copy``); then the pages on the ETL's file of that snapshot, on the app's copy and on
+    the lake's files (``pages``), each against the file's."""
+    from bench.__main__ import step
+    from bench.delta import _split
+
+    shutil.rmtree(work, ignore_errors=True)
+    step("canonical", str(rows + 10_000), str(work / "gen"), "42", "varied")
+    history, day = work / "history", work / "day.csv"
+    _split(work / "gen" / "canonical" / "participations.csv", history / "canonical" / "history.csv", day, 10_000)
+    shutil.rmtree(work / "gen")
+    run = work / "run"
+    out: dict = {"rows": rows, "etl": etl(history, day, "canonical", "sqlite", run)}
+    url = _catalog("sqlite", run / "lake").replace("meta.sqlite", "catalog.sqlite")
+    out["copy_first"] = copy(url, work / "app")  # a new app machine: copied out
+    _day_after(day, run / "in" / "canonical" / "day-after-1.csv", 1)
+    lake_env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SALT_PATH": str(run / "salt"),
+        "WAREHOUSE_URL": url,
+        "WAREHOUSE_DATA_PATH": str(run / "lake" / "data"),
+        "WAREHOUSE_PATH": str(run / "local" / "w.duckdb"),
+    }
+    seconds, _ = _run(run / "in", lake_env, "--quiet")
+    out["lake_second_append_s"] = round(seconds, 2)
+    out["copy_after_append"] = copy(url, work / "app")  # brought forward by the change feed
+    copied = Path(out["copy_after_append"]["path"])
+    shutil.copyfile(
+        run / "local" / f".lake-{copied.name.split('-')[1]}-{out['copy_after_append']['snapshot']}.duckdb",
+        run / "w-lake.duckdb",
+    )  # the ETL's own file of the same snapshot
+    catalog = run / "lake" / "meta.sqlite"
+    if not catalog.exists():
+        os.symlink(run / "lake" / "catalog.sqlite", catalog)  # where ``pages`` looks for the catalog
+    measured = {
+        "file": pages("file", run / "w-lake.duckdb"),
+        "copy": pages("file", copied),
+        "lake": pages("app-sqlite", run / "lake"),
+    }
+    for kind in ("copy", "lake"):
+        out[f"pages_{kind}_against_file"] = {
+            k: round(v / measured["file"][k], 2) for k, v in measured[kind].items() if "/" in k and measured["file"][k]
+        }
+    out["pages_ms"] = {kind: {k: v for k, v in m.items() if "/" in k} for kind, m in measured.items()}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="what", required=True)
@@ -324,6 +375,9 @@ def main() -> None:
     c = sub.add_parser("copy", help="the app's copy of the lake's latest snapshot, made on this machine")
     c.add_argument("url", help="the lake's WAREHOUSE_URL")
     c.add_argument("home", type=Path, help="the app machine's folder of copies (its WAREHOUSE_PATH's folder)")
+    w = sub.add_parser("all", help="issue 26's figures at one size: ETL, the app's copy, the pages")
+    w.add_argument("--rows", type=int, default=1_000_000)
+    w.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-lake-all")
     a = sub.add_parser("append")
     a.add_argument("file", type=Path, help="a warehouse built by the ETL (or bench.pages.scaled from one)")
     a.add_argument("landing", type=Path, help="the exports it was built from")
@@ -335,6 +389,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.what == "append":
         print(json.dumps(append(args.file, args.landing, args.day, args.salt, args.catalog, args.work, args.into)))
+    elif args.what == "all":
+        print(json.dumps(whole(args.rows, args.work)))
     elif args.what == "copy":
         print(json.dumps(copy(args.url, args.home)))
     elif args.what == "export":
