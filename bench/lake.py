@@ -173,6 +173,19 @@ def _run(landing: Path, env: dict[str, str], *extra: str) -> tuple[float, float 
     return secs, float(found.group(1)) if found else None
 
 
+def _lake_env(salt: Path, url: str, work: Path) -> dict[str, str]:
+    """The environment of ``python -m etl run`` into the lake at ``url``: its Parquet under
+    ``work/lake/data``, the ETL's copy of the snapshot it committed under ``work/local``."""
+    return {
+        **os.environ,
+        "SALT_PATH": str(salt),
+        "PYTHONPATH": str(ROOT),
+        "WAREHOUSE_URL": url,
+        "WAREHOUSE_DATA_PATH": str(work / "lake" / "data"),
+        "WAREHOUSE_PATH": str(work / "local" / "w.duckdb"),
+    }
+
+
 def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
     """The ETL into a DuckDB file against into a lake, with the same exports: a build of the history,
     then the day's export appended; and how long after the append's commit a reader that polls the
@@ -189,12 +202,7 @@ def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
         from scripts.postgres import create_database
 
         url = "ducklake:postgres:" + create_database(os.environ["LAKE_PG_DSN"], "bench_lake")
-    lake_env = {
-        **base,
-        "WAREHOUSE_URL": url,
-        "WAREHOUSE_DATA_PATH": str(work / "lake" / "data"),
-        "WAREHOUSE_PATH": str(work / "local" / "w.duckdb"),  # the ETL's copy of the snapshot it committed
-    }
+    lake_env = _lake_env(salt, url, work)
     out: dict = {"duckdb": duckdb.__version__, "catalog": catalog}
     out["file_build_s"], _ = _run(landing, base, "--warehouse", str(work / "w.duckdb"), "--quiet")
     out["lake_build_s"], out["lake_build_commit_s"] = _run(landing, lake_env, "--quiet")
@@ -279,12 +287,7 @@ def append(file: Path, landing: Path, day: Path, salt: Path, catalog: str, work:
     out["lake_written_s"] = _fill(con, "src", names)
     (out["rows"],) = con.execute("select count(*) from src.participation").fetchone()
     con.close()
-    lake_env = {
-        **base,
-        "WAREHOUSE_URL": url,
-        "WAREHOUSE_DATA_PATH": str(work / "lake" / "data"),
-        "WAREHOUSE_PATH": str(work / "local" / "w.duckdb"),
-    }
+    lake_env = _lake_env(salt, url, work)
     for n in (1, 2):
         _day_after(day, work / "in" / into / f"day-after-{n}.csv", n)
         out[f"file_append{n}_s"], _ = _run(work / "in", base, "--warehouse", str(work / "w.duckdb"), "--quiet")
@@ -318,14 +321,7 @@ def whole(rows: int, work: Path) -> dict:
     url = _catalog("sqlite", run / "lake").replace("meta.sqlite", "catalog.sqlite")
     out["copy_first"] = copy(url, work / "app")  # a new app machine: copied out
     _day_after(day, run / "in" / "canonical" / "day-after-1.csv", 1)
-    lake_env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SALT_PATH": str(run / "salt"),
-        "WAREHOUSE_URL": url,
-        "WAREHOUSE_DATA_PATH": str(run / "lake" / "data"),
-        "WAREHOUSE_PATH": str(run / "local" / "w.duckdb"),
-    }
+    lake_env = _lake_env(run / "salt", url, run)
     seconds, _ = _run(run / "in", lake_env, "--quiet")
     out["lake_second_append_s"] = round(seconds, 2)
     out["copy_after_append"] = copy(url, work / "app")  # brought forward by the change feed

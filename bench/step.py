@@ -20,6 +20,8 @@ import threading
 import time
 from pathlib import Path
 
+from etl.lifeline import children
+
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -31,13 +33,9 @@ def _tree_rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status") as fh:
             rss = next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0) / 1024
-        children = []
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as fh:
-                children += [int(c) for c in fh.read().split()]
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    return rss + sum(_tree_rss_mb(c) for c in children)
+    return rss + sum(_tree_rss_mb(c) for c in children(pid))
 
 
 class TreePeak:

@@ -18,7 +18,7 @@ file kind), in a private temporary folder deleted at the end (a killed command's
 command). After a commit it is kept instead, beside ``WAREHOUSE_PATH``, as this machine's copy of
 the new snapshot: the next command starts from it rather than copying the lake out again. When
 another writer committed since, that copy is brought forward by DuckLake's change feed
-(``_brought_forward``), and only where it cannot be is the lake copied out.
+(``_bring_forward``), and only where it cannot be is the lake copied out.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from core.sqlfiles import quote_identifier, quote_literal
 from core.warehouse import Warehouse, WarehouseUnavailable, attach, columns, one_line, snapshot, tables
 from etl.delta import CHANGED, Changed
 from etl.errors import EtlError
-from etl.lifeline import alive
+from etl.lifeline import remove_orphaned
 from etl.pipeline import NEWEST_STORAGE
 
 ATTEMPTS = 5  # runs of one command before it gives up on a lake that other writers keep changing
@@ -118,14 +118,18 @@ def _connect(wh: Warehouse, read_only: bool, spill: Path, at: int | None = None)
 
 
 @contextmanager
-def _spill() -> Iterator[Path]:
-    """A private folder for what DuckDB spills (``_connect``), deleted at the end (a killed
-    command's, by the next command: ``_remove_stale``)."""
-    folder = Path(tempfile.mkdtemp(prefix=f"etl-lake-{os.getpid()}-"))
+def _connected(wh: Warehouse, read_only: bool, at: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``_connect``, spilling to a private folder; the connection closed and the folder deleted at
+    the end (a killed command's folder, by the next command's ``checkout``)."""
+    spill = Path(tempfile.mkdtemp(prefix=f"etl-lake-{os.getpid()}-"))
     try:
-        yield folder
+        con = _connect(wh, read_only, spill, at)
+        try:
+            yield con
+        finally:
+            con.close()
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 @contextmanager
@@ -146,46 +150,38 @@ def _writer_lock(wh: Warehouse) -> Iterator[None]:
 def checkout(wh: Warehouse, *, create: bool, at: int | None = None) -> Iterator[Checkout]:
     """The lake's latest snapshot (or snapshot ``at``) as a DuckDB file in a private temporary
     folder. ``create``: a lake that does not exist yet is created (its first snapshot holds no table)."""
-    _remove_stale()
+    remove_orphaned("etl-lake")  # checkouts and spill folders of commands that were killed
     work = Path(tempfile.mkdtemp(prefix=f"etl-lake-{os.getpid()}-"))
     try:
-        con = _connect(wh, read_only=not create or at is not None, spill=work / "spill", at=at)
-        try:
+        with _connected(wh, read_only=not create or at is not None, at=at) as con:
             base = snapshot(con, "lake") if at is None else at
             names = tables(con, "lake")
             local = work / "warehouse.duckdb"
             kept = _kept(wh, base)
             if names and kept.exists():  # the snapshot this machine committed last: no copy out of the lake
                 _link_or_copy(kept, local)
-            elif names and not _brought_forward(con, wh, base, names, local):  # else every row, copied out
-                con.execute(f"attach {quote_literal(str(local))} as local")
-                for name in names:
-                    _copy_out(con, name, base)
-                con.execute("detach local")
-        finally:
-            con.close()
+            elif names and not _bring_forward(con, wh, base, names, local):  # else every row, copied out
+                _copy_out(con, names, base, local)
         yield Checkout(local, base, names, _stamp(local))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _brought_forward(con: duckdb.DuckDBPyConnection, wh: Warehouse, base: int, names: list[str], local: Path) -> bool:
-    """The lake's snapshot ``base`` at ``local`` from this machine's copy of an older snapshot
-    (another writer committed since: a second machine's daily run, or two at once) and DuckLake's
-    change feed between the two (``_bring_forward``); False where there is no older copy."""
-    older = [snap for snap in _kept_copies(wh) if snap < base]
-    return bool(older) and _bring_forward(con, wh, base, names, max(older), _kept(wh, max(older)), local)
-
-
 def _bring_forward(
-    con: duckdb.DuckDBPyConnection, wh: Warehouse, base: int, names: list[str], since: int, kept: Path, local: Path
+    con: duckdb.DuckDBPyConnection, wh: Warehouse, base: int, names: list[str], local: Path, kind: str = "lake"
 ) -> bool:
-    """The lake's snapshot ``base`` at ``local`` from ``kept``, a copy of its older snapshot
-    ``since``, and DuckLake's change feed between the two, instead of every row of the lake: a table
-    that an append wrote by keys (``etl.delta.CHANGED``) gets the rows of the keys that changed; one
-    that was made anew (the small tables every commit replaces) is copied whole. Each table must
-    then hold as many rows as the lake's; False (and nothing at ``local``) where it cannot be done:
-    a snapshot expired, a table made anew that an append writes by keys, or a count that differs."""
+    """The lake's snapshot ``base`` at ``local`` from this machine's newest copy of an older snapshot
+    (``_kept`` of ``kind``: the ETL's, or the app's "read" copies) and DuckLake's change feed between
+    the two, instead of every row of the lake: a table that an append wrote by keys
+    (``etl.delta.CHANGED``) gets the rows of the keys that changed; one that was made anew (the small
+    tables every commit replaces) is copied whole. Each table must then hold as many rows as the
+    lake's; False (and nothing at ``local``) where it cannot be done: no older copy, a snapshot
+    expired, a table made anew that an append writes by keys, or a count that differs."""
+    older = [snap for snap in _kept_copies(wh, kind) if snap < base]
+    if not older:
+        return False
+    since = max(older)
+    kept = _kept(wh, since, kind)
     t0 = time.perf_counter()
     try:
         made = {
@@ -207,7 +203,7 @@ def _bring_forward(
             for name in names:
                 t = quote_identifier(name)
                 if name in made or name not in have or name not in CHANGED:
-                    _copy_out(con, name, base)
+                    _copy_table(con, name, base)
                     continue
                 k = quote_identifier(CHANGED[name][0])
                 con.execute(
@@ -244,10 +240,19 @@ def _bring_forward(
     return True
 
 
-def _copy_out(con: duckdb.DuckDBPyConnection, name: str, snap: int) -> None:
+def _copy_table(con: duckdb.DuckDBPyConnection, name: str, snap: int) -> None:
     """Table ``name`` of the lake's snapshot ``snap``, every row, into the database attached as ``local``."""
     t = quote_identifier(name)
     con.execute(f"create or replace table local.{t} as select * from lake.{t} at (version => {snap})")
+
+
+def _copy_out(con: duckdb.DuckDBPyConnection, names: list[str], snap: int, local: Path) -> None:
+    """The tables ``names`` of the lake's snapshot ``snap``, every row, into a new DuckDB file at
+    ``local`` (checkpointed when detached: one file)."""
+    con.execute(f"attach {quote_literal(str(local))} as local")
+    for name in names:
+        _copy_table(con, name, snap)
+    con.execute("detach local")
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -260,14 +265,6 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def _remove_stale() -> None:
-    """Checkouts left by commands that were killed (SIGKILL, power loss): their process is gone."""
-    for old in Path(tempfile.gettempdir()).glob("etl-lake-*-*"):
-        pid = old.name.split("-")[2]
-        if pid.isdigit() and not alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-
-
 def commit(wh: Warehouse, co: Checkout, changed: Changed | None = None) -> int:
     """The checkout's new warehouse in the lake, in one transaction; returns the new snapshot.
     ``Conflict`` when another writer committed since the checkout. Each table replaces the lake's,
@@ -276,30 +273,26 @@ def commit(wh: Warehouse, co: Checkout, changed: Changed | None = None) -> int:
     checkout's rows with them come. At 10M records that writes 10,000 new rows and the few hundred
     stored ones relinked (2-3 s), where the whole tables took 21-25 s. It leaves delete files: the
     app reads such a table through the lake (dashboard/db.py) until ``maintain`` writes it again."""
-    with _spill() as spill:
-        con = _connect(wh, read_only=False, spill=spill)
+    with _connected(wh, read_only=False) as con:
+        con.execute(f"attach {quote_literal(str(co.local))} as local (read_only)")
+        parquet_options(con)
+        con.execute("begin")
+        now = snapshot(con, "lake")
+        if now != co.base:
+            raise Conflict(f"{wh}: snapshot {now} was committed by another writer since this run read {co.base}")
+        new = tables(con, "local")
+        changed = changed or {}
+        whole = [n for n in new if not (n in changed and n in co.names and write_rows(con, n, *changed[n]))]
+        write_tables(con, "local", whole)
+        for name in sorted(set(co.names) - set(new)):
+            con.execute(f"drop table lake.{quote_identifier(name)}")
         try:
-            con.execute(f"attach {quote_literal(str(co.local))} as local (read_only)")
-            parquet_options(con)
-            con.execute("begin")
-            now = snapshot(con, "lake")
-            if now != co.base:
-                raise Conflict(f"{wh}: snapshot {now} was committed by another writer since this run read {co.base}")
-            new = tables(con, "local")
-            changed = changed or {}
-            whole = [n for n in new if not (n in changed and n in co.names and write_rows(con, n, *changed[n]))]
-            write_tables(con, "local", whole)
-            for name in sorted(set(co.names) - set(new)):
-                con.execute(f"drop table lake.{quote_identifier(name)}")
-            try:
-                con.execute("commit")
-            except duckdb.TransactionException as exc:
-                if "conflict" in str(exc).lower():
-                    raise Conflict(f"{wh}: another writer committed first ({one_line(exc)})") from None
-                raise
-            return snapshot(con, "lake")
-        finally:
-            con.close()
+            con.execute("commit")
+        except duckdb.TransactionException as exc:
+            if "conflict" in str(exc).lower():
+                raise Conflict(f"{wh}: another writer committed first ({one_line(exc)})") from None
+            raise
+        return snapshot(con, "lake")
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, source: str, names: list[str]) -> None:
@@ -396,9 +389,9 @@ def _kept(wh: Warehouse, snap: int, kind: str = "lake") -> Path:
 
 def _kept_copies(wh: Warehouse, kind: str = "lake") -> list[int]:
     """The snapshots of the lake that this machine keeps a copy of (``_kept``)."""
-    prefix = _kept(wh, 0, kind).name.removesuffix("0.duckdb")  # ".lake-<key>-"
-    folder = _kept(wh, 0, kind).parent
-    snaps = (p.name.removeprefix(prefix).removesuffix(".duckdb") for p in folder.glob(f"{prefix}*.duckdb"))
+    first = _kept(wh, 0, kind)
+    prefix = first.name.removesuffix("0.duckdb")  # ".lake-<key>-"
+    snaps = (p.name.removeprefix(prefix).removesuffix(".duckdb") for p in first.parent.glob(f"{prefix}*.duckdb"))
     return sorted(int(snap) for snap in snaps if snap.isdigit())
 
 
@@ -462,24 +455,16 @@ def replicate(wh: Warehouse, snap: int) -> Path | None:
 
 def _make_read_copy(wh: Warehouse, snap: int, local: Path) -> None:
     t0 = time.perf_counter()
-    with _spill() as spill:
-        con = _connect(wh, read_only=True, spill=spill, at=snap)
-        try:
-            names = tables(con, "lake")
-            older = [s for s in _kept_copies(wh, "read") if s < snap]
-            if older and _bring_forward(con, wh, snap, names, max(older), read_copy(wh, max(older)), local):
-                return
-            with contextlib.suppress(FileNotFoundError):  # the ETL's copy, unless its next commit just replaced it
-                shutil.copyfile(_kept(wh, snap), local)
-                print(f"{wh}: snapshot {snap} copied from this machine's ETL copy", file=sys.stderr)
-                return
-            con.execute(f"attach {quote_literal(str(local))} as local")
-            for name in names:
-                _copy_out(con, name, snap)
-            con.execute("detach local")  # checkpointed: the copy is one file
-            print(f"{wh}: snapshot {snap} copied out of the lake ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-        finally:
-            con.close()
+    with _connected(wh, read_only=True, at=snap) as con:
+        names = tables(con, "lake")
+        if _bring_forward(con, wh, snap, names, local, "read"):
+            return
+        with contextlib.suppress(FileNotFoundError):  # the ETL's copy, unless its next commit just replaced it
+            shutil.copyfile(_kept(wh, snap), local)
+            print(f"{wh}: snapshot {snap} copied from this machine's ETL copy", file=sys.stderr)
+            return
+        _copy_out(con, names, snap, local)
+        print(f"{wh}: snapshot {snap} copied out of the lake ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
 
 
 @dataclass
@@ -507,37 +492,32 @@ def maintain(wh: Warehouse, keep_days: int, published: Path, apply: bool) -> Mai
     """Expire the snapshots older than ``keep_days`` that no publication names (never the latest),
     then merge small files and delete the files no snapshot reads any more (the old snapshots', and
     the orphans of runs killed before their commit). ``apply=False``: only say what would go."""
-    with _spill() as spill:
-        con = _connect(wh, read_only=not apply, spill=spill)
-        try:
-            rows = con.execute(
-                "select snapshot_id, snapshot_time < now() - to_days(cast(? as integer)) "
-                "from lake.snapshots() order by 1",
-                [keep_days],
-            ).fetchall()
-            named = published_snapshots(published)
-            kept: dict[int, str] = {}
-            expired = []
-            for snap, old in rows:
-                if snap == rows[-1][0]:
-                    kept[snap] = "the latest"
-                elif snap in named:
-                    kept[snap] = "a publication was built from it"
-                elif not old:
-                    kept[snap] = f"younger than {keep_days} days"
-                else:
-                    expired.append(snap)
-            deleted = 0
-            if apply:
-                if expired:
-                    con.execute(f"call ducklake_expire_snapshots('lake', versions => {[int(s) for s in expired]})")
-                # rows kept in the catalog to files; files with rows deleted (an append's relinked and
-                # replaced records) written again without them: the app reads such tables' files again
-                con.execute("call ducklake_flush_inlined_data('lake')")
-                con.execute("call ducklake_rewrite_data_files('lake', delete_threshold => 0)")
-                con.execute("call ducklake_merge_adjacent_files('lake')")
-                for fn in ("ducklake_cleanup_old_files", "ducklake_delete_orphaned_files"):
-                    deleted += len(con.execute(f"call {fn}('lake', cleanup_all => true)").fetchall())
-            return Maintenance(expired, kept, deleted)
-        finally:
-            con.close()
+    with _connected(wh, read_only=not apply) as con:
+        rows = con.execute(
+            "select snapshot_id, snapshot_time < now() - to_days(cast(? as integer)) from lake.snapshots() order by 1",
+            [keep_days],
+        ).fetchall()
+        named = published_snapshots(published)
+        kept: dict[int, str] = {}
+        expired = []
+        for snap, old in rows:
+            if snap == rows[-1][0]:
+                kept[snap] = "the latest"
+            elif snap in named:
+                kept[snap] = "a publication was built from it"
+            elif not old:
+                kept[snap] = f"younger than {keep_days} days"
+            else:
+                expired.append(snap)
+        deleted = 0
+        if apply:
+            if expired:
+                con.execute(f"call ducklake_expire_snapshots('lake', versions => {[int(s) for s in expired]})")
+            # rows kept in the catalog to files; files with rows deleted (an append's relinked and
+            # replaced records) written again without them: the app reads such tables' files again
+            con.execute("call ducklake_flush_inlined_data('lake')")
+            con.execute("call ducklake_rewrite_data_files('lake', delete_threshold => 0)")
+            con.execute("call ducklake_merge_adjacent_files('lake')")
+            for fn in ("ducklake_cleanup_old_files", "ducklake_delete_orphaned_files"):
+                deleted += len(con.execute(f"call {fn}('lake', cleanup_all => true)").fetchall())
+        return Maintenance(expired, kept, deleted)

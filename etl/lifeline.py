@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -53,6 +55,25 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, as the kernel lists them (none for a process gone)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def remove_orphaned(prefix: str) -> None:
+    """Temporary folders named ``<prefix>-<pid>-...`` whose process is gone (killed by SIGKILL or a
+    power loss before it could delete its own)."""
+    for old in Path(tempfile.gettempdir()).glob(f"{prefix}-*-*"):
+        pid = old.name.removeprefix(f"{prefix}-").split("-")[0]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _tied(parent: int, root: int | None) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from etl.lifeline import children, remove_orphaned
 from scripts.browser import free_port, wait_for_port
 
 _PR_SET_PDEATHSIG = 1
@@ -63,7 +64,7 @@ def serve(database: str = "lake") -> Iterator[str]:
     if os.geteuid() == 0:  # initdb refuses root: the cluster is the postgres user's
         owner = pwd.getpwnam("postgres")
         uid, gid, user = owner.pw_uid, owner.pw_gid, "postgres"
-    _remove_stale()
+    remove_orphaned("postgres")  # the folders of servers whose owner was killed (the server went with it)
     with tempfile.TemporaryDirectory(prefix=f"postgres-{os.getpid()}-") as tmp:
         root = Path(tmp)
         data, sock = root / "data", root / "sock"
@@ -102,17 +103,6 @@ def serve(database: str = "lake") -> Iterator[str]:
             _stop(proc, 20)
 
 
-def _remove_stale() -> None:
-    """The folders of servers whose owner was killed (SIGKILL: the server went with it, by its
-    parent-death signal, but the folder stayed)."""
-    from etl.lifeline import alive
-
-    for old in Path(tempfile.gettempdir()).glob("postgres-*-*"):
-        pid = old.name.split("-")[1]
-        if pid.isdigit() and not alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-
-
 def _stop(postmaster: subprocess.Popen, timeout: float) -> None:
     """A fast shutdown (SIGINT: clients are disconnected, then a shutdown checkpoint), else an
     immediate one (SIGQUIT: the postmaster stops each of its processes itself), else SIGKILL to
@@ -130,20 +120,10 @@ def _stop(postmaster: subprocess.Popen, timeout: float) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-    for pid in (*_children(postmaster.pid), postmaster.pid):
+    for pid in (*children(postmaster.pid), postmaster.pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     postmaster.wait()
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
 
 
 def create_database(dsn: str, name: str) -> str:

@@ -463,22 +463,19 @@ def test_the_lake_connections_keep_to_the_etl_memory_limit_and_leave_no_spill_fo
     folder that goes with the command."""
     import tempfile
 
-    from etl.lake import _connect, _spill, read_copy, replicate
+    from etl.lake import _connected, read_copy, replicate
 
     monkeypatch.setenv("ETL_MEMORY_LIMIT", "300MB")
     expected = duckdb.connect()
     expected.execute("set memory_limit = '300MB'")
     assert main(["run", str(landing), "--quiet"]) == 0
     assert replicate(lake, _latest(lake)) == read_copy(lake, _latest(lake))
-    with _spill() as spill:
-        con = _connect(lake, read_only=True, spill=spill)
-        for name in ("memory_limit", "temp_directory"):
-            assert con.execute(f"select current_setting('{name}')").fetchone() == (
-                expected.execute("select current_setting('memory_limit')").fetchone()
-                if name == "memory_limit"
-                else (str(spill),)
-            )
-        con.close()
+    with _connected(lake, read_only=True) as con:
+        setting = "select current_setting('{}')".format
+        assert con.execute(setting("memory_limit")).fetchone() == expected.execute(setting("memory_limit")).fetchone()
+        spill = Path(con.execute(setting("temp_directory")).fetchone()[0])
+        assert spill.is_dir() and spill.parent == Path(tempfile.gettempdir())
+        assert spill.name.startswith(f"etl-lake-{os.getpid()}-")
     assert not list(Path(tempfile.gettempdir()).glob(f"etl-lake-{os.getpid()}-*"))
 
 
@@ -554,8 +551,8 @@ def test_the_catalog_server_stops_at_once_with_a_client_connected_and_leaves_no_
     collected) must not hold the stop: a smart shutdown waited for it until the timeout, then a
     SIGKILL reached the postmaster alone (its processes run in sessions of their own), and a
     checkpointer writing into the deleted folder was left running for good."""
-    from etl.lifeline import alive
-    from scripts.postgres import _children, postgres_bin, serve
+    from etl.lifeline import alive, children
+    from scripts.postgres import postgres_bin, serve
 
     if postgres_bin() is None:
         pytest.skip("Debian's PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
@@ -567,7 +564,7 @@ def test_the_catalog_server_stops_at_once_with_a_client_connected_and_leaves_no_
             if f"\0-p\0{parts['port']}\0" in c.read_bytes().decode(errors="replace")
             and "postgres" in c.read_bytes().decode(errors="replace")
         ]
-        before = set(_children(postmaster))
+        before = set(children(postmaster))
         where = ["-h", "127.0.0.1", "-p", parts["port"], "-U", parts["user"], "-d", "stop"]
         client = subprocess.Popen(
             [str(postgres_bin() / "psql"), *where, "-c", "select pg_sleep(600)"],
@@ -575,10 +572,10 @@ def test_the_catalog_server_stops_at_once_with_a_client_connected_and_leaves_no_
             stderr=subprocess.DEVNULL,
         )
         for _ in range(100):  # its backend
-            if set(_children(postmaster)) - before:
+            if set(children(postmaster)) - before:
                 break
             time.sleep(0.1)
-        server = [postmaster, *_children(postmaster)]
+        server = [postmaster, *children(postmaster)]
         assert len(server) > len(before) + 1
         t0 = time.monotonic()
     assert time.monotonic() - t0 < 10
