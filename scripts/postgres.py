@@ -4,9 +4,9 @@ lake benchmark (issue: several machines, proved on one).
 ``serve()`` creates a cluster in a temporary folder of its own (``initdb``, trust on loopback only),
 runs the postmaster in the foreground on a free loopback port, in its own session, tied to this
 process (an immediate shutdown, SIGQUIT, if this process dies, even by SIGKILL), and yields a libpq
-DSN with no password. When the ``with`` block ends the server is stopped (``_stop``), every one of
-its processes with it, and then the folder is deleted. As root (CI), the cluster belongs to the
-``postgres`` user, which Debian's package creates.
+DSN with no password. Its log goes to a file in that folder (``LOG``). When the ``with`` block ends
+the server is stopped (``_stop``), every one of its processes with it, and then the folder is
+deleted. As root (CI), the cluster belongs to the ``postgres`` user, which Debian's package creates.
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ from etl.lifeline import children, remove_orphaned
 from scripts.browser import free_port, wait_for_port
 
 _PR_SET_PDEATHSIG = 1
+# Where the server's log goes: a file in its folder. It was a pipe that nobody read: every
+# statement that fails is logged with its text (a DuckLake commit that loses a race to another
+# writer: 3.5 KB), and once the pipe's 64 KB were full, the backend writing the next error blocked
+# in write(2) for good, inside the losing writer's commit. That was the lake tests' rare hang of two
+# appends at once: the session's server had logged enough conflicts by then.
+LOG = "server.log"
 
 
 def postgres_bin() -> Path | None:
@@ -80,15 +86,21 @@ def serve(database: str = "lake") -> Iterator[str]:
         )
         port = free_port()
         options = ["-p", str(port), "-k", str(sock), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
-        proc = subprocess.Popen(  # noqa: S603
-            [str(bin_dir / "postgres"), "-D", str(data), *options],
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=_as_owner(uid, gid),
-        )
+        log = root / LOG
+        with log.open("wb") as out:  # a file, never a pipe: see LOG
+            proc = subprocess.Popen(  # noqa: S603
+                [str(bin_dir / "postgres"), "-D", str(data), *options],
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=out,
+                preexec_fn=_as_owner(uid, gid),
+            )
         try:
-            wait_for_port(proc, port, "PostgreSQL", 20)
+            try:
+                wait_for_port(proc, port, "PostgreSQL", 20)
+            except RuntimeError:
+                tail = log.read_text(errors="replace")[-2000:].strip()
+                raise RuntimeError(f"PostgreSQL did not start: {tail}") from None
             dsn = f"dbname={database} host=127.0.0.1 port={port} user={user}"
             for attempt in range(100):  # accepting connections a moment after the port opens
                 try:
