@@ -1,6 +1,6 @@
 """The one helper that loads SQL from .sql files (named after what they produce), the ones that
-quote an identifier or a literal, the one that makes sure a result is in its query's order, and the
-one that runs statements in one transaction."""
+quote an identifier or a literal, the one that makes sure a result is in its query's order, the one
+that reads a query with parameters into Arrow, and the one that runs statements in one transaction."""
 
 from __future__ import annotations
 
@@ -44,6 +44,21 @@ def quote_literal(value: str) -> str:
     if "\x00" in value:
         raise ValueError("a literal cannot hold NUL characters")
     return "'" + value.replace("'", "''") + "'"
+
+
+# DuckDB 1.5 (the lake's environment) reads a relation that has parameters into Arrow ten times as
+# slowly as a DB-API result of the same query: 262,144 records of the ETL's chunk took 1.1-1.4 s,
+# against 0.13 s (its whole table: 0.08 s). DuckDB 2.0 reads either fast, and warns that a DB-API
+# result's Arrow is an extra copy of the rows.
+_DBAPI_ARROW = int(duckdb.__version__.split(".")[0]) < 2
+
+
+def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pa.Table:
+    """The rows of ``sql`` with its ``$name`` parameters bound to ``params``, as an Arrow table, by
+    the fast way of this environment's DuckDB (``_DBAPI_ARROW``)."""
+    if _DBAPI_ARROW:
+        return con.execute(sql, params).to_arrow_table()
+    return con.sql(sql, params=params).to_arrow_table()
 
 
 def in_order(tbl: pa.Table, column: str = "pos") -> pa.Table:

@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from core.settings import get as setting
-from core.sqlfiles import load_sql, reading, transaction
+from core.sqlfiles import arrow, load_sql, reading, transaction
 from etl import sketch
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -247,6 +247,6 @@ def changed(con: duckdb.DuckDBPyConnection, run_id: int, files: tuple[str, ...])
     out = {}
     for table, (key, sql) in CHANGED.items():
         params = {name: value for name, value in (("run", run_id), ("files", list(files))) if f"${name}" in sql}
-        keys = con.sql(f"select distinct k from ({sql}) as c(k) where k is not null", params=params).to_arrow_table()
+        keys = arrow(con, f"select distinct k from ({sql}) as c(k) where k is not null", params)
         out[table] = (key, keys.rename_columns(["k"]))
     return out

@@ -38,7 +38,7 @@ from core.clock import riyadh_now
 from core.settings import get as setting
 from core.settings import memory_bytes
 from core.settings import path as setting_path
-from core.sqlfiles import in_order, load_sql, quote_literal, transaction
+from core.sqlfiles import arrow, in_order, load_sql, quote_literal, transaction
 from etl import checks, corrections, delta, reference, sketch
 from etl.classify import features, load_rules, read_overrides
 from etl.errors import CheckFailed, ConfigError, InputFileError
@@ -720,10 +720,11 @@ def _enrich(
         for lo in range(0, max(total, 1), CHUNK_RECORDS):
             progress("text and rules", lo, total)
             t = time.perf_counter()
-            chunk = con.sql(
+            chunk = arrow(
+                con,
                 "select * from record_in where pos >= $lo and pos < $hi order by pos",
-                params={"lo": lo, "hi": lo + CHUNK_RECORDS},
-            ).to_arrow_table()
+                {"lo": lo, "hi": lo + CHUNK_RECORDS},
+            )
             chunk = _text_stage(in_order(chunk))
             timings["text"] += time.perf_counter() - t
             t = time.perf_counter()

@@ -382,3 +382,22 @@ def test_an_appends_personal_data_scan_reads_the_rows_it_wrote_in_every_text_col
     assert "participation.text_redacted: 2 rows" in " | ".join(checks.personal_data_failures(con))
     assert not con.execute("select count(*) from duckdb_tables() where table_name like '_scanned_%'").fetchall()[0][0]
     con.close()
+
+
+def test_a_query_with_parameters_reads_into_arrow_bound_in_order_and_without_warnings() -> None:
+    """``core.sqlfiles.arrow`` (the ETL's chunks and an append's changed keys) binds its parameters
+    as values, keeps the query's order, and takes each DuckDB's own way without a warning: this file
+    runs under DuckDB 2.0 (make test) and 1.5 (the lake's phase), whose fast ways differ."""
+    import warnings
+
+    from core.sqlfiles import arrow
+
+    con = duckdb.connect()
+    con.execute("create table t as select range as pos, 'v' || range as s from range(1000)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = arrow(con, "select * from t where pos >= $lo and pos < $hi order by pos desc", {"lo": 5, "hi": 9})
+        none = arrow(con, "select * from t where s = $s", {"s": "v1' or '1' = '1"})
+        counted = arrow(con, "select count(*) as n from t", {})
+    assert got.to_pydict() == {"pos": [8, 7, 6, 5], "s": ["v8", "v7", "v6", "v5"]}
+    assert none.num_rows == 0 and counted.to_pydict() == {"n": [1000]}
