@@ -105,7 +105,7 @@ def pages(kind: str, target: Path) -> dict:
 
     con = duckdb.connect()
     if kind == "file":
-        con.execute(f"attach '{target}' as warehouse (read_only)")
+        con.execute(f"attach {quote_literal(str(target))} as warehouse (read_only)")
     elif kind.startswith("app-"):  # as the app opens a lake: the marts in memory (dashboard.db.open_warehouse)
         from core.warehouse import attach, snapshot
         from dashboard.db import LAKE_VERSION, open_warehouse
@@ -119,7 +119,8 @@ def pages(kind: str, target: Path) -> dict:
     else:
         load_lake(con, Warehouse(url=_catalog(kind, target)))
         con.execute("set parquet_metadata_cache = true")
-        con.execute(f"attach '{_catalog(kind, target)}' as warehouse (data_path '{target}/data/', read_only)")
+        data = quote_literal(f"{target}/data/")
+        con.execute(f"attach {quote_literal(_catalog(kind, target))} as warehouse (data_path {data}, read_only)")
     con.execute("use warehouse")
     through(con)
     rows = con.execute("select count(*) from participation").fetchone()[0]
@@ -173,13 +174,28 @@ def _run(landing: Path, env: dict[str, str], *extra: str) -> tuple[float, float 
     return secs, float(found.group(1)) if found else None
 
 
+def _new_lake(kind: str, lake: Path, database: str) -> str:
+    """The URL of a new lake of catalog ``kind``: under the folder ``lake``, or (postgres) in a
+    database ``database`` made anew on LAKE_PG_DSN's server."""
+    if kind == "postgres":
+        from scripts.postgres import create_database
+
+        return "ducklake:postgres:" + create_database(os.environ["LAKE_PG_DSN"], database)
+    return _catalog(kind, lake)
+
+
+def _file_env(salt: Path) -> dict[str, str]:
+    """The environment of ``python -m etl run`` into a DuckDB file (its ``--warehouse``)."""
+    env = {**os.environ, "SALT_PATH": str(salt), "PYTHONPATH": str(ROOT)}
+    env.pop("WAREHOUSE_URL", None)
+    return env
+
+
 def _lake_env(salt: Path, url: str, work: Path) -> dict[str, str]:
     """The environment of ``python -m etl run`` into the lake at ``url``: its Parquet under
     ``work/lake/data``, the ETL's copy of the snapshot it committed under ``work/local``."""
     return {
-        **os.environ,
-        "SALT_PATH": str(salt),
-        "PYTHONPATH": str(ROOT),
+        **_file_env(salt),
         "WAREHOUSE_URL": url,
         "WAREHOUSE_DATA_PATH": str(work / "lake" / "data"),
         "WAREHOUSE_PATH": str(work / "local" / "w.duckdb"),
@@ -195,13 +211,8 @@ def etl(history: Path, day: Path, into: str, catalog: str, work: Path) -> dict:
     shutil.copytree(history, landing)
     salt = work / "salt"
     salt.write_text("bench-lake-salt-0123456789abcdef")
-    base = {**os.environ, "SALT_PATH": str(salt), "PYTHONPATH": str(ROOT)}
-    base.pop("WAREHOUSE_URL", None)
-    url = _catalog(catalog, work / "lake").replace("meta.sqlite", "catalog.sqlite")
-    if catalog == "postgres":
-        from scripts.postgres import create_database
-
-        url = "ducklake:postgres:" + create_database(os.environ["LAKE_PG_DSN"], "bench_lake")
+    base = _file_env(salt)
+    url = _new_lake(catalog, work / "lake", "bench_lake")
     lake_env = _lake_env(salt, url, work)
     out: dict = {"duckdb": duckdb.__version__, "catalog": catalog}
     out["file_build_s"], _ = _run(landing, base, "--warehouse", str(work / "w.duckdb"), "--quiet")
@@ -270,13 +281,8 @@ def append(file: Path, landing: Path, day: Path, salt: Path, catalog: str, work:
     (work / "lake" / "data").mkdir(parents=True)
     shutil.copytree(landing, work / "in", copy_function=os.link)
     shutil.copyfile(file, work / "w.duckdb")
-    base = {**os.environ, "SALT_PATH": str(salt), "PYTHONPATH": str(ROOT)}
-    base.pop("WAREHOUSE_URL", None)
-    url = _catalog(catalog, work / "lake")
-    if catalog == "postgres":
-        from scripts.postgres import create_database
-
-        url = "ducklake:postgres:" + create_database(os.environ["LAKE_PG_DSN"], "bench_lake_append")
+    base = _file_env(salt)
+    url = _new_lake(catalog, work / "lake", "bench_lake_append")
     con = duckdb.connect()
     con.execute(f"attach {quote_literal(str(file))} as src (read_only)")
     load_lake(con, Warehouse(url=url))
@@ -318,7 +324,7 @@ def whole(rows: int, work: Path) -> dict:
     shutil.rmtree(work / "gen")
     run = work / "run"
     out: dict = {"rows": rows, "etl": etl(history, day, "canonical", "sqlite", run)}
-    url = _catalog("sqlite", run / "lake").replace("meta.sqlite", "catalog.sqlite")
+    url = _catalog("sqlite", run / "lake")  # the lake ``etl`` made
     out["copy_first"] = copy(url, work / "app")  # a new app machine: copied out
     _day_after(day, run / "in" / "canonical" / "day-after-1.csv", 1)
     lake_env = _lake_env(run / "salt", url, run)
@@ -326,15 +332,9 @@ def whole(rows: int, work: Path) -> dict:
     out["lake_second_append_s"] = round(seconds, 2)
     out["copy_after_append"] = copy(url, work / "app")  # brought forward by the change feed
     copied = Path(out["copy_after_append"]["path"])
-    shutil.copyfile(
-        run / "local" / f".lake-{copied.name.split('-')[1]}-{out['copy_after_append']['snapshot']}.duckdb",
-        run / "w-lake.duckdb",
-    )  # the ETL's own file of the same snapshot
-    catalog = run / "lake" / "meta.sqlite"
-    if not catalog.exists():
-        os.symlink(run / "lake" / "catalog.sqlite", catalog)  # where ``pages`` looks for the catalog
+    (etl_file,) = (run / "local").glob(f".lake-*-{out['copy_after_append']['snapshot']}.duckdb")  # the ETL's own
     measured = {
-        "file": pages("file", run / "w-lake.duckdb"),
+        "file": pages("file", etl_file),
         "copy": pages("file", copied),
         "lake": pages("app-sqlite", run / "lake"),
     }

@@ -138,15 +138,21 @@ def _stop(postmaster: subprocess.Popen, timeout: float) -> None:
     postmaster.wait()
 
 
+def client(dsn: str, tool: str = "psql") -> list[str]:
+    """The command line of PostgreSQL's client ``tool`` (psql, createdb, dropdb) for the server of
+    the libpq DSN ``dsn`` (``key=value`` pairs, as ``serve`` yields); psql's on its database."""
+    parts = dict(p.split("=", 1) for p in dsn.split())
+    where = ["-h", parts["host"], "-p", parts["port"], "-U", parts["user"]]
+    return [str(postgres_bin() / tool), *where, *(["-d", parts["dbname"]] if tool == "psql" else [])]
+
+
 def create_database(dsn: str, name: str) -> str:
     """A new, empty database ``name`` on the server of ``dsn`` (dropped first if it was there);
     returns its DSN."""
-    parts = dict(p.split("=", 1) for p in dsn.split())
-    bin_dir = postgres_bin()
-    where = ["-h", parts["host"], "-p", parts["port"], "-U", parts["user"]]
     for tool in ("dropdb", "createdb"):
-        args = [str(bin_dir / tool), *where, *(["--if-exists"] if tool == "dropdb" else []), name]
+        args = [*client(dsn, tool), *(["--if-exists"] if tool == "dropdb" else []), name]
         done = subprocess.run(args, capture_output=True, text=True)  # noqa: S603
         if done.returncode != 0:
             raise RuntimeError(f"PostgreSQL: {tool} {name}: {done.stderr.strip()}")
+    parts = dict(p.split("=", 1) for p in dsn.split())
     return " ".join(f"{k}={name if k == 'dbname' else v}" for k, v in parts.items())

@@ -308,19 +308,17 @@ def _etl(landing: Path) -> subprocess.Popen:
 
 def _catalog_activity() -> str:
     """What the sessions of a PostgreSQL catalog are doing and waiting on (for a writer that hangs)."""
-    from scripts.postgres import postgres_bin
+    from scripts.postgres import client, postgres_bin
 
     url = os.environ.get("WAREHOUSE_URL", "")
     if not url.startswith("ducklake:postgres:") or postgres_bin() is None:
         return ""
-    parts = dict(p.split("=", 1) for p in url.removeprefix("ducklake:postgres:").split())
-    where = ["-h", parts["host"], "-p", parts["port"], "-U", parts["user"], "-d", parts["dbname"]]
     sql = (
         "select a.pid, a.state, a.wait_event_type, a.wait_event, a.xact_start, left(a.query, 300), "
         "pg_blocking_pids(a.pid) from pg_stat_activity a where a.datname = current_database(); "
         "select pid, locktype, relation::regclass, mode, granted from pg_locks where not granted"
     )
-    done = subprocess.run([str(postgres_bin() / "psql"), *where, "-c", sql], capture_output=True, text=True)
+    done = subprocess.run([*client(url.removeprefix("ducklake:postgres:")), "-c", sql], capture_output=True, text=True)
     return done.stdout + done.stderr
 
 
@@ -579,7 +577,7 @@ def test_the_catalog_server_stops_at_once_with_a_client_connected_and_leaves_no_
     SIGKILL reached the postmaster alone (its processes run in sessions of their own), and a
     checkpointer writing into the deleted folder was left running for good."""
     from etl.lifeline import alive, children
-    from scripts.postgres import postgres_bin, serve
+    from scripts.postgres import client, postgres_bin, serve
 
     if postgres_bin() is None:
         pytest.skip("Debian's PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
@@ -592,9 +590,8 @@ def test_the_catalog_server_stops_at_once_with_a_client_connected_and_leaves_no_
             and "postgres" in c.read_bytes().decode(errors="replace")
         ]
         before = set(children(postmaster))
-        where = ["-h", "127.0.0.1", "-p", parts["port"], "-U", parts["user"], "-d", "stop"]
-        client = subprocess.Popen(
-            [str(postgres_bin() / "psql"), *where, "-c", "select pg_sleep(600)"],
+        session = subprocess.Popen(
+            [*client(dsn), "-c", "select pg_sleep(600)"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -606,7 +603,7 @@ def test_the_catalog_server_stops_at_once_with_a_client_connected_and_leaves_no_
         assert set(server) - before - {postmaster}, "the client's backend never started"
         t0 = time.monotonic()
     assert time.monotonic() - t0 < 10
-    assert client.wait(10) != 0  # its session was ended by the server
+    assert session.wait(10) != 0  # its session was ended by the server
     time.sleep(0.5)
     assert [pid for pid in server if alive(pid)] == []
 
@@ -615,15 +612,14 @@ def test_the_catalog_server_answers_after_logging_more_than_a_pipe_holds(tmp_pat
     """Every failed statement is in the server's log with its text; with the log on a pipe that
     nobody read, a backend blocked writing the error once 64 KB had piled up (a writer's commit that
     lost a race hung for good). Here 2,000 failures log about 1.5 MB, and the server still answers."""
-    from scripts.postgres import postgres_bin, serve
+    from scripts.postgres import client, postgres_bin, serve
 
     if postgres_bin() is None:
         pytest.skip("Debian's PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
     script = tmp_path / "fail.sql"
     script.write_text("".join(f"select 1 / 0 as x{i}, '{'x' * 600}';\n" for i in range(2000)))
     with serve("logs") as dsn:
-        parts = dict(p.split("=", 1) for p in dsn.split())
-        psql = [str(postgres_bin() / "psql"), "-h", "127.0.0.1", "-p", parts["port"], "-U", parts["user"], "-d", "logs"]
+        psql = client(dsn)
         failed = subprocess.run([*psql, "-q", "-f", str(script)], capture_output=True, text=True, timeout=120)
         assert failed.stderr.count("division by zero") == 2000
         done = subprocess.run([*psql, "-Atc", "select 41 + 1"], capture_output=True, text=True, timeout=30)
