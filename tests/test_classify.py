@@ -389,6 +389,27 @@ def test_rule_workers_load_their_rules_without_pandas(monkeypatch: pytest.Monkey
     assert loaded == [False] * 4
 
 
+def test_a_days_export_starts_no_rule_workers_and_a_larger_one_does(tmp_path: Path) -> None:
+    """The pool is sized up from the exports' bytes before they are read. A day's export too small
+    for any chunk to hand the workers PARALLEL_MIN texts must start none: starting them took the
+    cores from the append itself. One that can (in the canonical template, as the benchmark's
+    history and day are) must start them."""
+    import datetime as dt
+
+    from etl.generate import generate
+    from etl.parallel import PARALLEL_MIN, worker_pool
+
+    sizes = {}
+    for rows in (PARALLEL_MIN // 2, PARALLEL_MIN * 3 // 2):
+        generate(rows, tmp_path / str(rows), 3, dt.date(2026, 11, 27), canonical=True, varied=True)
+        sizes[rows] = (tmp_path / str(rows) / "canonical" / "participations.csv").stat().st_size
+    small, large = sizes.values()
+    with worker_pool(2, work=small) as pool:
+        assert pool is None, f"{PARALLEL_MIN // 2:,} records ({small:,} bytes) started rule workers"
+    with worker_pool(2, work=large) as pool:
+        assert pool is not None, f"{PARALLEL_MIN * 3 // 2:,} records ({large:,} bytes) started none"
+
+
 def _csv(path: Path, rows: list[list[str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
