@@ -101,8 +101,14 @@ class SentimentModel:
         return labels[0], float(probs[0])
 
     def predict_many(self, texts: list[str], among: tuple[str, ...] | None = None) -> tuple[list[str], np.ndarray]:
-        """``predict`` for many texts at once: a dictionary lookup per word and per word pair in
-        Python, the arithmetic in numpy."""
+        """``predict`` for many texts at once."""
+        p = self.probabilities(texts, among)
+        best = p.argmax(axis=1)
+        return [self.classes[b] for b in best], p[np.arange(len(texts)), best]
+
+    def probabilities(self, texts: list[str], among: tuple[str, ...] | None = None) -> np.ndarray:
+        """Each text's probability of each of ``classes`` (0 for a class not ``among``), a row per
+        text: a dictionary lookup per word and per word pair in Python, the arithmetic in numpy."""
         n = len(texts)
         tokens = [TOKEN.findall(t) for t in texts]
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
@@ -119,8 +125,7 @@ class SentimentModel:
             scores[:, [c not in among for c in self.classes]] = -np.inf
         p = np.exp(scores - scores.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
-        best = p.argmax(axis=1)
-        return [self.classes[b] for b in best], p[np.arange(n), best]
+        return p
 
     def _pair_terms(self, numbers: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, term id) of each word pair that is a term, given each word's number among the

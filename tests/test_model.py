@@ -46,6 +46,12 @@ def test_inference_reproduces_scikit_learn(tmp_path: Path, monkeypatch) -> None:
         best = int(expected[i].argmax())
         assert labels[i] == classifier.classes_[best] == loaded.predict(text)[0]
         assert probs[i] == pytest.approx(expected[i, best], abs=1e-5) == loaded.predict(text)[1]
+    # every class's probability, as scikit-learn gives it; none for a class a corpus does not have
+    assert loaded.probabilities(probe) == pytest.approx(
+        expected[:, [list(classifier.classes_).index(c) for c in loaded.classes]], abs=1e-5
+    )
+    two = loaded.probabilities(probe, ("positive", "negative"))
+    assert two[:, loaded.classes.index("neutral")].max() == 0 and two.sum(axis=1) == pytest.approx(1.0)
     # words the model never saw as words are read by their pieces: a misspelt or inflected form
     assert "ممتازين" not in loaded.index and labels[-2:] == ["positive", "negative"]
     # the per-word cache, started again every two words, changes nothing
