@@ -76,6 +76,24 @@ def remove_orphaned(prefix: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+OWNER_FILE = "etl-owner"
+
+
+def own_multiprocessing_folder() -> None:
+    """Python's multiprocessing keeps the fork server's socket in a temporary folder (``pymp-*``)
+    that only the process which made it removes, when it exits: after a SIGKILL it stays, one
+    folder a kill. Write this process's pid in its folder, and remove the folders whose writer is
+    gone (``remove_orphaned`` for folders that cannot carry the pid in their name)."""
+    from multiprocessing import util
+
+    for old in Path(tempfile.gettempdir()).glob("pymp-*"):
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((old / OWNER_FILE).read_text())
+            if pid != os.getpid() and not alive(pid):
+                shutil.rmtree(old, ignore_errors=True)
+    (Path(util.get_temp_dir()) / OWNER_FILE).write_text(str(os.getpid()))
+
+
 def _tied(parent: int, root: int | None) -> bool:
     return os.getppid() == parent and (root is None or alive(root))
 

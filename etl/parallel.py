@@ -22,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from etl.lifeline import PARENT_ENV, tie_to_parent
+from etl.lifeline import PARENT_ENV, own_multiprocessing_folder, tie_to_parent
 
 PARALLEL_MIN = 20_000  # items below this are not worth a worker process
 SLICE_MIN = 10_000  # rows below this are not worth a thread
@@ -100,6 +100,7 @@ def worker_pool(
     # what the workers run, imported once; and the fork server's tie to this process
     ctx.set_forkserver_preload(["etl.forkserver_preload", "etl.classify", "etl.text"])
     os.environ[PARENT_ENV] = str(os.getpid())
+    own_multiprocessing_folder()  # the fork server's socket's folder, and those of ETLs killed before
     # The fork server starts here, not from the starter thread below: the kernel's tie to a parent
     # (PR_SET_PDEATHSIG) fires when the thread that started the child ends, not the process.
     forkserver.ensure_running()
