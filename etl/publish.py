@@ -351,7 +351,8 @@ def _joint(family: dict[str, _Builder], frozen: list[Frozen]) -> tuple[Grid, set
     - each frozen version's cells and equations, linked to today's counts of the same period by a
       difference: ``today = frozen + d`` (or ``frozen = today + d`` for a correction downwards).
       A difference from 1 to threshold-1 is protected like any small count, so that two versions
-      side by side do not reveal a late batch of a few records; a frozen suppressed cell is
+      side by side do not reveal a late batch of a few records; a difference of 0 (a published
+      count that has not changed) is known, as anyone may assume it; a frozen suppressed cell is
       unknown and protected, and so is its difference, which keeps its pattern in later versions.
 
     Every period is treated as published with today's counts, so that a period published later
@@ -388,6 +389,7 @@ def _joint(family: dict[str, _Builder], frozen: list[Frozen]) -> tuple[Grid, set
                 g.unknown_cell(d)
                 protected |= {old, d}
                 g.total(now, [old, d])
+                unknown.add(d)
             else:
                 g.cell(old, value)
                 locked.add(old)
@@ -397,7 +399,11 @@ def _joint(family: dict[str, _Builder], frozen: list[Frozen]) -> tuple[Grid, set
                     g.total(now, [old, d])
                 else:
                     g.total(old, [now, d])
-            unknown.add(d)
+                # A count that has not changed since it was published is as good as published
+                # today: a period is most often published again with nothing new in it, and
+                # anyone may assume so. Left unknown, a new version could publish a total whose
+                # parts the old one showed but one (June's total in v2, one of its parts in v1).
+                (locked if diff == 0 else unknown).add(d)
         for total, parts in f.equations:
             g.total((*name, *total), [(*name, *p) for p in parts])
     return g, locked, unknown, protected

@@ -530,6 +530,22 @@ def test_a_quarter_and_its_months_cannot_be_differenced() -> None:
     assert any(cells[("cat", 1)] is None for _, _, cells, _ in public[:3])
 
 
+def test_a_period_published_again_with_nothing_new_cannot_be_differenced_with_its_first_version() -> None:
+    """Found by the random test above: June showed its kind-0 count (210) and hid its total; in
+    its second version, with the same data and December published in between, it showed the total
+    (216) and hid the kind-0 count, so the kind-1 count was 216 - 210 = 6. A count unchanged since
+    it was published is as good as published today."""
+    rows = [[0] * 6] * 3 + [[347, 0, 0, 325, 1, 0], [0, 136, 6, 0, 263, 5], [209, 5, 1, 0, 0, 1]]
+    rows += [[9, 0, 179, 345, 4, 197], [0, 3, 4, 0, 10, 0], [0, 345, 8, 172, 0, 1], [0, 0, 2, 221, 0, 7]]
+    rows += [[256, 332, 204, 0, 0, 4], [0, 0, 282, 131, 101, 46]]
+    states = [_truth({m + 1: np.array(c).reshape(3, 2) for m, c in enumerate(rows)})]
+    public = _publish_in_order(["2026-06", "2026-12", "2026-06", "2026-11"], states, 99)
+    a, cols = attacker_view(public, {0: states[0]})
+    assert assert_nothing_small_recoverable(a, cols, {0: states[0]}) >= 1
+    first, again = public[0][2], public[2][2]
+    assert not (first[("kind", 0)] is not None and again[("all",)] is not None)
+
+
 def test_a_late_batch_of_a_few_records_is_not_revealed_by_a_new_version() -> None:
     months = {m: np.array([[40, 30], [20, 25], [15, 12]]) for m in range(1, 13)}
     late = {m: t.copy() for m, t in months.items()}
