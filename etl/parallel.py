@@ -56,10 +56,11 @@ def beside(fn: Callable[..., Any], *args: object) -> Iterator[Future]:
         yield pool.submit(fn, *args)
 
 
-# Input bytes per record, at the small end of what the exports hold: the generated channels' files
-# run 167-389 bytes a record, the canonical template 259. At 100, a day's export of 8,000 records
-# started two workers that no chunk of it could use (PARALLEL_MIN texts), and their start-up took
-# the cores from the append: 0.5-0.8 s of a 10,000-record append's 4.4-5.5 s (bench/results.md).
+# Input bytes per record, about: the generated channels' text files run 167-389 bytes a record,
+# the canonical template 259 (a spreadsheet holds fewer: it is compressed). At 100, a day's export
+# of 8,000 records started two workers that no chunk of it could use (PARALLEL_MIN texts), and
+# their start-up took the cores from the append: about 0.35 s of a 10,000-record append's 5.5 s
+# on a 1M warehouse (bench/results.md).
 BYTES_PER_ITEM = 300
 
 
