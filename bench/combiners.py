@@ -2,7 +2,7 @@
 
     python -m bench.combiners        # about two minutes: five models fit, no file written
 
-The ETL's combination (``etl.classify._sentiments``, ``etl.train.scores``) is a fixed order: the
+The ETL's combination (``etl.train.combined``, as ``etl.classify._sentiments``) is a fixed order: the
 model's negative when it is at least ``NEGATIVE_OVERRIDE`` sure, else the rules where they find a
 sentiment word, else the model. This asks whether a softer one does better: a vote, where the
 rules' label adds ``weight`` to the log of the model's probability of that label, the neutral class
@@ -40,15 +40,7 @@ def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
 
 
 def negative_recall(gold: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.mean(pred[gold == "negative"] == "negative"))
-
-
-def fixed_order(p: np.ndarray, classes: list[str], among: list[str], by_rules: np.ndarray) -> np.ndarray:
-    """The ETL's combination (etl.train.scores), from the model's probabilities."""
-    model = np.array(classes)[np.where([c in among for c in classes], p, -1).argmax(axis=1)]
-    neg = classes.index("negative")
-    complaint = (p.argmax(axis=1) == neg) & (p[:, neg] >= NEGATIVE_OVERRIDE) & ("negative" in among)
-    return np.where(complaint, "negative", np.where(by_rules != "", by_rules, model))
+    return train._recall(list(gold), list(pred), "negative")
 
 
 def soft_vote(
@@ -115,7 +107,7 @@ def main() -> None:
         base[name] = {
             "rules": np.where(by_rules != "", by_rules, "neutral"),
             "model": model,
-            "fixed order (the ETL's)": fixed_order(p, classes, among, by_rules),
+            "fixed order (the ETL's)": np.array(train.combined(p, classes, tuple(among), list(by_rules))),
         }
         for k, setting in enumerate(SETTINGS):
             pred = soft_vote(p, classes, among, by_rules, *setting)

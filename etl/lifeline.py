@@ -87,11 +87,19 @@ def own_multiprocessing_folder() -> None:
     from multiprocessing import util
 
     for old in Path(tempfile.gettempdir()).glob("pymp-*"):
-        with contextlib.suppress(OSError, ValueError):
-            pid = int((old / OWNER_FILE).read_text())
-            if pid != os.getpid() and not alive(pid):
-                shutil.rmtree(old, ignore_errors=True)
+        pid = folder_owner(old)
+        if pid is not None and pid != os.getpid() and not alive(pid):
+            shutil.rmtree(old, ignore_errors=True)
     (Path(util.get_temp_dir()) / OWNER_FILE).write_text(str(os.getpid()))
+
+
+def folder_owner(folder: Path) -> int | None:
+    """The pid ``own_multiprocessing_folder`` wrote in ``folder``; None for a folder it did not
+    write (another program's), or one that cannot be read."""
+    try:
+        return int((folder / OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _tied(parent: int, root: int | None) -> bool:

@@ -200,28 +200,39 @@ def _recall(gold: list[str], pred: list[str], c: str) -> float:
     return sum(g == c == p for g, p in zip(gold, pred)) / n if n else float("nan")
 
 
+def combined(p: np.ndarray, classes: list[str], among: tuple[str, ...], by_rules: list[str]) -> list[str]:
+    """The ETL's sentiment of texts with no rating (etl.classify._sentiments), from the model's
+    probabilities ``p`` over ``classes`` (a row per text) and the rules' labels ("" or None where
+    they find no sentiment word): the model's negative when it is at least ``NEGATIVE_OVERRIDE``
+    sure, else the rules, else the model's most likely class of ``among`` (a corpus's classes)."""
+    from etl.classify import NEGATIVE_OVERRIDE
+
+    model = [classes[i] for i in np.where([c in among for c in classes], p, -1).argmax(axis=1)]
+    neg = classes.index("negative")
+    complaint = (p.argmax(axis=1) == neg) & (p[:, neg] >= NEGATIVE_OVERRIDE) & ("negative" in among)
+    return ["negative" if c else (r or m) for c, r, m in zip(complaint, by_rules, model)]
+
+
 def scores(rows: list[tuple[str, str]], model_path: Path) -> dict[str, tuple[float, float]]:
     """(macro-F1, negative recall) of the rules alone, the model alone and the two combined as the
-    ETL combines them (etl.classify._sentiments: the model's negative when it is at least
-    ``NEGATIVE_OVERRIDE`` sure, else the rules where they find a sentiment word, else the model),
-    over the classes ``rows`` have."""
-    from etl.classify import NEGATIVE_OVERRIDE, rules
+    ETL combines them (``combined``), over the classes ``rows`` have."""
+    from etl.classify import rules
 
     model = load(model_path)
     _, sentiment_rules = rules(ROOT / "data" / "reference")
     gold = [label for _, label in rows]
     by_rules = [sentiment_rules.words_label(t) for t, _ in rows]
     among = tuple(c for c in CLASSES if c in gold)  # a two-class corpus: neutral is no answer it has
-    texts = [text for text, _ in rows]
-    by_model = model.predict_many(texts, among)[0]
-    as_etl = zip(*model.predict_many(texts))  # over all three classes, as in the ETL
-    combined = [
-        "negative" if label == "negative" and p >= NEGATIVE_OVERRIDE and "negative" in among else (r or m)
-        for r, m, (label, p) in zip(by_rules, by_model, as_etl)
-    ]
+    p = model.probabilities([text for text, _ in rows])  # over all three classes, as in the ETL
+    classes = list(model.classes)
+    by_model = [classes[i] for i in np.where([c in among for c in classes], p, -1).argmax(axis=1)]
     return {
         name: (_macro_f1(gold, pred), _recall(gold, pred, "negative"))
-        for name, pred in (("rules", [r or "neutral" for r in by_rules]), ("model", by_model), ("combined", combined))
+        for name, pred in (
+            ("rules", [r or "neutral" for r in by_rules]),
+            ("model", by_model),
+            ("combined", combined(p, classes, among, by_rules)),
+        )
     }
 
 

@@ -246,13 +246,6 @@ def _start_with_workers(varied: Path, env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
-def _owner(path: Path) -> int | None:
-    try:
-        return int(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
 def _gone(sid: int, seconds: float = 5) -> list[tuple[int, str]]:
     """What is left of the session after ``seconds`` (at most); killed after, so no test leaks it."""
     deadline = time.monotonic() + seconds
@@ -268,7 +261,7 @@ def _gone(sid: int, seconds: float = 5) -> list[tuple[int, str]]:
 def test_sigkill_in_the_parallel_stage_leaves_no_process(varied: Path, tmp_path: Path) -> None:
     """SIGKILL (as the OOM killer sends it) gives the ETL no chance to stop anything: its fork
     server, workers and resource tracker must notice and end by themselves, within 5 s."""
-    from etl.lifeline import OWNER_FILE
+    from etl.lifeline import folder_owner
     from etl.parallel import worker_pool
 
     proc = _start_with_workers(varied, _env(tmp_path, tmp_path / "w.duckdb"))
@@ -277,7 +270,7 @@ def test_sigkill_in_the_parallel_stage_leaves_no_process(varied: Path, tmp_path:
     proc.stderr.close()
     assert _gone(proc.pid) == []
     # the folder of its fork server's socket, which only it could have removed, goes with the next pool
-    left = [d for d in Path(tempfile.gettempdir()).glob("pymp-*") if _owner(d / OWNER_FILE) == proc.pid]
+    left = [d for d in Path(tempfile.gettempdir()).glob("pymp-*") if folder_owner(d) == proc.pid]
     assert len(left) == 1, "the killed ETL's fork server socket folder was not found, or not named"
     with worker_pool(2) as pool:
         assert pool is not None
