@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl generate | run | reclassify | purge-landing | check | publish | site | maintain``.
+"""Command line: ``python -m etl`` generate, run, reclassify, purge-landing, check, publish, audit, site, maintain.
 
 Errors are one line on stderr naming the file and what to do; ``--verbose`` adds the traceback.
 Exit codes: 0 done, 1 unexpected error, 2 bad input or configuration (a setting, a mapping), 3 a data
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core import settings
 from core.warehouse import WarehouseUnavailable, configured
-from etl.errors import EtlError, require_warehouse, storage_error
+from etl.errors import ConfigError, EtlError, require_warehouse, storage_error
 
 # the commands that read or write the warehouse: on a lake (WAREHOUSE_URL), they run on a checkout
 LAKE_COMMANDS = ("run", "reclassify", "check", "publish", "purge-landing")
@@ -296,6 +296,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
             f"warning: {path} has no suppression.json (published before it existed): not taken into account",
             file=sys.stderr,
         )
+    for finding in result.assumed:
+        print(
+            f"warning: anyone who assumes the data unchanged since an earlier version works out {finding}; "
+            "where it did change, that figure is wrong (see `python -m etl audit`)",
+            file=sys.stderr,
+        )
     if result.exposed:
         print(
             f"warning: {result.exposed:,} suppressed counts were already recoverable from earlier publications "
@@ -303,6 +309,33 @@ def cmd_publish(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from etl.audit import ASSUMPTIONS, audit
+
+    out = _out(args)
+    if not out.is_dir():
+        raise ConfigError(f"{out}: no published snapshots there; name the folder with --out")
+    t0 = time.perf_counter()
+    result = audit(out, args.threshold)
+    for finding in result.findings:
+        print(finding.describe())
+    for path in result.skipped:
+        print(f"warning: {path} has no suppression.json (published before it existed): not checked", file=sys.stderr)
+    periods = len({v.period for v in result.versions})
+    print(
+        f"checked {len(result.versions):,} versions of {periods:,} periods, published from {result.builds:,} "
+        f"warehouse builds, under {len(ASSUMPTIONS)} assumptions ({', '.join(ASSUMPTIONS)}) in "
+        f"{time.perf_counter() - t0:.1f} s: "
+        + (
+            f"{len(result.findings):,} counts from 1 to {result.threshold - 1} can be worked out (above)"
+            if result.findings
+            else f"no count from 1 to {result.threshold - 1}, and no change of one, can be worked out"
+        ),
+        file=sys.stderr,
+    )
+    return 1 if result.findings else 0
 
 
 def cmd_site(args: argparse.Namespace) -> int:
@@ -372,6 +405,15 @@ def parser() -> argparse.ArgumentParser:
         help="on a DuckLake (WAREHOUSE_URL): publish from its snapshot N, as a publication records it, not the latest",
     )
     pub.set_defaults(func=cmd_publish)
+
+    au = sub.add_parser(
+        "audit",
+        help="read every published version under OUT side by side, as anyone can, and list each count from 1 to "
+        "threshold-1 (or change of one between versions) that they let anyone work out; exit 1 if any",
+    )
+    au.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")
+    au.add_argument("--threshold", type=int, help="smallest count that may be known (default: the versions' own)")
+    au.set_defaults(func=cmd_audit)
 
     site = sub.add_parser("site", help="rebuild the static public site (OUT/site) from the published snapshots")
     site.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")

@@ -50,7 +50,7 @@ SNAPSHOT_SCHEMA = 1
 STATUSES = ("published", "hidden", "deleted", "pending")
 REMOVED = ("hidden", "deleted")
 TOTAL = "total"
-_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
+PERIOD_LABEL = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
 
 
 def _both(key: str) -> tuple[str, str]:
@@ -75,7 +75,7 @@ def parse_period(text: str, today: dt.date | None = None) -> Period:
         today = today or riyadh_today()
         year, quarter = today.year, (today.month - 1) // 3  # the current quarter's index - 1
         text = f"{year - 1}-Q4" if quarter == 0 else f"{year}-Q{quarter}"
-    m = _PERIOD.match(text.strip())
+    m = PERIOD_LABEL.match(text.strip())
     if not m:
         raise ConfigError(f"period {text!r}: use a quarter (2026-Q2), a month (2026-05) or a year (2026)")
     year = int(m[1])
@@ -98,6 +98,7 @@ class Published:
     counts: int
     exposed: int = 0  # protected counts that earlier publications had already made recoverable
     legacy: tuple[Path, ...] = ()  # versions without suppression.json, not taken into account
+    assumed: tuple[str, ...] = ()  # counts anyone can work out if they assume data unchanged (etl.audit)
 
 
 # -- building the tables ---------------------------------------------------------------------------
@@ -327,7 +328,7 @@ def family_of(label: str) -> list[str]:
     return [year, *(f"{year}-Q{q}" for q in range(1, 5)), *(f"{year}-{m:02d}" for m in range(1, 13))]
 
 
-def _children(label: str) -> list[str]:
+def children_of(label: str) -> list[str]:
     if len(label) == 4:
         return [f"{label}-Q{q}" for q in range(1, 5)]
     if "-Q" in label:
@@ -367,7 +368,7 @@ def _joint(family: dict[str, _Builder], frozen: list[Frozen]) -> tuple[Grid, set
         for total, parts in b.grid.equations:
             g.total(joint_key(label, total), [joint_key(label, p) for p in parts])
     for label in family:
-        kids = [k for k in _children(label) if k in family]
+        kids = [k for k in children_of(label) if k in family]
         if not kids:
             continue
         keys = {k for q in (label, *kids) for k in family[q].grid.values if k[0] != "action"}
@@ -596,8 +597,9 @@ def _publish(
     }
     assert_no_personal_data(data)
 
-    (out / period.label).mkdir(exist_ok=True)
     n = (versions(out, period.label) or [0])[-1] + 1  # a period's versions are never overwritten
+    assumed = _second_opinion(out, period, n, data["metadata"], grid_record, threshold)
+    (out / period.label).mkdir(exist_ok=True)
     data["metadata"]["version"] = n
     target = out / period.label / f"v{n}"
     tmp = Path(tempfile.mkdtemp(prefix=".publishing-", dir=out))
@@ -615,7 +617,27 @@ def _publish(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Published(target, n, stats["suppressed"], stats["counts"], stats["exposed"], tuple(legacy))
+    return Published(target, n, stats["suppressed"], stats["counts"], stats["exposed"], tuple(legacy), assumed)
+
+
+def _second_opinion(out: Path, period: Period, n: int, metadata: dict, record: dict, threshold: int) -> tuple[str, ...]:
+    """``etl.audit``, which reads only what is public, on the folder with this version added: a
+    count it lets anyone work out exactly (two versions of one build show one data) stops the
+    publication before anything is written. One worked out only by assuming that data did not
+    change between builds is returned, to be reported: where the data did change, that figure is
+    wrong, so it does not stop a publication."""
+    from etl.audit import added_by, read_versions, version_from
+
+    found, _ = read_versions(out)
+    new = version_from(period.label, n, metadata, json.loads(json.dumps(record)))  # as it will be read
+    findings = added_by(found, new, threshold)
+    exact = [f.describe() for f in findings if f.assumption == "as built"]
+    if exact:
+        raise EtlError(
+            f"{period.label}: publishing it would let anyone work out {len(exact)} small counts ({exact[0]}); "
+            "nothing was written. Report this: the suppression missed it"
+        )
+    return tuple(f.describe() for f in findings)
 
 
 def _write(folder: Path, data: dict) -> None:

@@ -464,6 +464,19 @@ def _truth(months: dict[int, np.ndarray]) -> dict:
     return truth
 
 
+def _states(cells: list[list[int]], late: list[tuple[int, int, int, int]]) -> list[dict]:
+    """The counts of every period of 2026 from twelve months' (category x kind) cells, and, when
+    there is a late batch (month, category, kind, records), after it too."""
+    months = {m + 1: np.array(c).reshape(3, 2) for m, c in enumerate(cells)}
+    states = [_truth(months)]
+    if late:
+        changed = {m: t.copy() for m, t in months.items()}
+        for month, i, j, n in late:
+            changed[month][i, j] += n
+        states.append(_truth(changed))
+    return states
+
+
 def _publish_in_order(order: list[str], states: list[dict], switch: int):
     """Publish ``order`` with the joint solver as ``publish`` does; the data changes to the second
     state (a late batch) before the ``switch``-th publication. Returns the public record."""
@@ -506,13 +519,7 @@ def test_random_period_hierarchies_published_in_any_order_hide_every_small_count
     """Months, quarters and the year, published in a random order, some of them again after a late
     batch of a few records: with every version side by side, no count from 1 to threshold-1 and no
     change between versions from 1 to threshold-1 can be worked out."""
-    months = {m + 1: np.array(c).reshape(3, 2) for m, c in enumerate(cells)}
-    states = [_truth(months)]
-    if late:
-        changed = {m: t.copy() for m, t in months.items()}
-        for month, i, j, n in late:
-            changed[month][i, j] += n
-        states.append(_truth(changed))
+    states = _states(cells, late)
     public = _publish_in_order(order, states, switch)
     a, cols = attacker_view(public, dict(enumerate(states)))
     assert_nothing_small_recoverable(a, cols, dict(enumerate(states)))
@@ -561,7 +568,7 @@ def test_a_late_batch_of_a_few_records_is_not_revealed_by_a_new_version() -> Non
 
 
 def test_a_quarter_its_months_and_its_year_published_from_the_warehouse_hide_every_small_count(
-    planted: Path, tmp_path: Path
+    planted: Path, tmp_path: Path, capsys
 ) -> None:
     """The real snapshots: every version's suppression.json (published with it) agrees with its
     data.json, and together, with the calendar's sums, they leave every small count unrecoverable."""
@@ -598,6 +605,20 @@ def test_a_quarter_its_months_and_its_year_published_from_the_warehouse_hide_eve
                 truth[(period, key)] = 0
     a, cols = attacker_view(public, {0: truth})
     assert assert_nothing_small_recoverable(a, cols, {0: truth}) > 20
+
+    # The audit, reading only the folder, finds nothing either; nor after the second quarter is
+    # published again from another build of the same data, and June from the first build again.
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copy(planted, rebuilt)
+    con = duckdb.connect(str(rebuilt))
+    con.execute("update warehouse_meta set built_at = built_at + interval 1 day")
+    con.close()
+    publish(rebuilt, "2026-Q2", tmp_path, THRESHOLD, REFERENCE)
+    publish(planted, "2026-06", tmp_path, THRESHOLD, REFERENCE)
+    assert main(["audit", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "checked 7 versions of 5 periods, published from 2 warehouse builds" in err
+    assert "no count from 1 to 9, and no change of one, can be worked out" in err
 
 
 def test_publications_at_once_are_solved_one_after_the_other(planted: Path, tmp_path: Path, monkeypatch) -> None:
@@ -638,6 +659,139 @@ def test_publications_at_once_are_solved_one_after_the_other(planted: Path, tmp_
         th.join(timeout=600)
     assert errors == []
     assert sorted(seen) == [0, 1]  # the second saw the first's frozen version
+
+
+# -- the audit of a published folder ---------------------------------------------------------------
+def _write_public(out: Path, public: list[tuple[str, int, dict, list]]) -> list[str]:
+    """Write synthetic versions as ``publish`` lays them out (``suppression.json``, and the metadata
+    of ``data.json`` that the audit reads): one warehouse build per data state. Returns each
+    version's name, in order."""
+    names, count = [], {}
+    for step, (period, state, cells, equations) in enumerate(public):
+        count[period] = count.get(period, 0) + 1
+        folder = out / period / f"v{count[period]}"
+        folder.mkdir(parents=True)
+        record = {
+            "cells": [[list(k), v] for k, v in cells.items()],
+            "equations": [[list(t), [list(p) for p in parts]] for t, parts in equations],
+        }
+        (folder / "suppression.json").write_text(json.dumps(record), encoding="utf-8")
+        meta = {
+            "period": period,
+            "published_at": f"2027-01-01T10:{step:02d}:00+03:00",
+            "threshold": THRESHOLD,
+            "warehouse_version": 1,
+            "warehouse_built_at": f"build {state}",
+        }
+        (folder / "data.json").write_text(json.dumps({"metadata": meta}), encoding="utf-8")
+        names.append(f"{period} v{count[period]}")
+    return names
+
+
+def _what_the_attacker_fixes(public: list, states: dict) -> tuple[set, set]:
+    """The small counts (state, period, key, value) and small changes (period, key, change) that
+    the test's own attacker works out."""
+    a, cols = attacker_view(public, states)
+    null = null_space(a)
+    counts, changes = set(), set()
+    for state, truth in states.items():
+        for (period, key), value in truth.items():
+            combo = np.zeros(len(cols))
+            combo[cols[(state, period, key)]] = 1
+            if 1 <= value < THRESHOLD and fixed_combination(null, combo):
+                counts.add((state, period, key, value))
+    for s1, s2 in itertools.pairwise(states):
+        for (period, key), v2 in states[s2].items():
+            change = v2 - states[s1][(period, key)]
+            combo = np.zeros(len(cols))
+            combo[cols[(s2, period, key)]], combo[cols[(s1, period, key)]] = 1, -1
+            if 1 <= abs(change) < THRESHOLD and fixed_combination(null, combo):
+                changes.add((period, key, change))
+    return counts, changes
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(small_counts, min_size=6, max_size=6), min_size=12, max_size=12),
+    # periods around the second quarter, where the late batches fall: a change can be worked out
+    st.lists(st.sampled_from(["2026", "2026-Q1", "2026-Q2", "2026-04", "2026-05", "2026-06"]), min_size=1, max_size=5),
+    st.lists(st.lists(st.booleans(), min_size=6, max_size=6), min_size=5, max_size=5),
+    st.lists(st.tuples(st.integers(4, 6), st.integers(0, 2), st.integers(0, 1), st.integers(1, 30)), max_size=2),
+    st.integers(0, 5),
+)
+def test_the_audit_works_out_what_the_attacker_does_from_any_pattern_of_hidden_cells(
+    tmp_path_factory, cells, order, masks, late, switch
+) -> None:
+    """Versions that hide cells at random (not as the publisher would: most leak), from one or two
+    data states: the audit, reading only the published folder, works out exactly the small counts
+    and the small changes that the test's own attacker, knowing which versions share data, does."""
+    from etl.audit import audit
+
+    states = _states(cells, late)
+    public = []
+    for step, period in enumerate(order):
+        state = 1 if step >= switch and len(states) > 1 else 0
+        grid = _period_grid(states[state], period)
+        hidden = {k for k, h in zip(sorted(grid.values, key=repr), masks[step], strict=True) if h}
+        public.append((period, state, {k: None if k in hidden else v for k, v in grid.values.items()}, grid.equations))
+    out = tmp_path_factory.mktemp("audit")
+    names = _write_public(out, public)
+    state_of = {name: state for name, (_, state, _, _) in zip(names, public, strict=True)}
+    counts, changes = _what_the_attacker_fixes(public, dict(enumerate(states)))
+
+    found = [f for f in audit(out).findings if f.assumption == "as built"]
+    assert {(state_of[f.build], f.period, f.key, f.value) for f in found if not f.change} == counts
+    assert {(f.period, f.key, f.value) for f in found if f.change} == changes
+    for f in found:  # each names versions that hold the figures it is worked out from
+        assert f.sources and set(f.sources) <= set(names)
+
+
+def test_the_audit_finds_a_count_worked_out_across_two_versions_of_unchanged_data(tmp_path: Path, capsys) -> None:
+    """The disclosure the publisher made before 3a4f7dc: June's first version showed its kind-0
+    count and hid its total, its second (another build, nothing new in June) showed the total and
+    hid kind 0. Assuming June unchanged, kind 1 is 216 - 210."""
+    equations = [(("all",), (("kind", 0), ("kind", 1)))]
+    june1 = {("all",): None, ("kind", 0): 210, ("kind", 1): None}
+    december = {("all",): 0, ("kind", 0): 0, ("kind", 1): 0}
+    june2 = {("all",): 216, ("kind", 0): None, ("kind", 1): None}
+    public = [("2026-06", 0, june1, equations), ("2026-12", 0, december, equations), ("2026-06", 1, june2, equations)]
+    _write_public(tmp_path, public)
+    assert main(["audit", "--out", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["2026-06 kind 1 = 6, worked out from 2026-06 v1, 2026-06 v2 (assumption: unchanged)"]
+    assert "checked 3 versions of 2 periods, published from 2 warehouse builds" in err
+    assert "1 counts from 1 to 9 can be worked out" in err
+
+
+def test_a_publication_the_audit_can_work_a_small_count_out_of_is_not_written(
+    planted: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The publisher asks ``etl.audit`` (which reads only what is public) for a second opinion
+    before it writes: with a suppression that hides the small counts but not their complements,
+    the small counts are totals minus parts, and nothing is published."""
+    import etl.publish as pub
+    from etl.suppression import Solution
+
+    def primary_only(grid: Grid, threshold: int, *, locked=(), unknown=(), protected=()) -> Solution:
+        small = {k for k, v in grid.values.items() if 1 <= v < threshold and k not in grid.unknown}
+        return Solution(frozenset((small - set(locked)) | set(unknown) | grid.unknown), frozenset())
+
+    monkeypatch.setattr(pub, "solve", primary_only)
+    with pytest.raises(EtlError, match=r"2026-Q2: publishing it would let anyone work out \d+ small counts"):
+        publish(planted, "2026-Q2", tmp_path, THRESHOLD, REFERENCE)
+    assert not (tmp_path / "2026-Q2").exists() and not list(tmp_path.glob(".publishing-*"))
+
+
+def test_the_audit_refuses_figures_that_contradict_each_other(tmp_path: Path, capsys) -> None:
+    """Two versions from one build (one data) that disagree: a version was altered after it was
+    published. Nothing can be concluded from them, and the audit says so in one line."""
+    equations = [(("all",), (("kind", 0), ("kind", 1)))]
+    june1 = {("all",): 216, ("kind", 0): 210, ("kind", 1): None}
+    june2 = {("all",): 216, ("kind", 0): 200, ("kind", 1): None}
+    _write_public(tmp_path, [("2026-06", 0, june1, equations), ("2026-06", 0, june2, equations)])
+    assert main(["audit", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "2026: the published figures contradict each other" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_snapshot_is_asked_of_a_lake_only(built, tmp_path: Path, capsys) -> None:
