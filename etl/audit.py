@@ -77,7 +77,7 @@ class Finding:
     value: int
     sources: tuple[str, ...]  # the versions whose figures it is worked out from
     change: tuple[str, str] | None = None  # for a change: the first version published from each build
-    build: str | None = None  # for a count under ``as built``: the first version published from its build
+    build: str | None = None  # for one build's count (not one taken as unchanged): the build's first version
 
     def describe(self) -> str:
         what = " ".join(str(part) for part in self.key)
@@ -109,11 +109,12 @@ def version_from(period: str, number: int, metadata: dict, record: dict) -> Vers
     return Version(period, number, metadata["published_at"], build, int(metadata["threshold"]), cells, equations)
 
 
-def read_versions(out: Path) -> tuple[list[Version], list[Path]]:
-    """Every version under ``out`` with its ``suppression.json``, in order of publication; and the
-    version folders without one (published before it existed)."""
+def read_versions(out: Path, year: str | None = None) -> tuple[list[Version], list[Path]]:
+    """Every version under ``out`` (of ``year`` only, when given) with its ``suppression.json``, in
+    order of publication; and the version folders without one (published before it existed)."""
     found, skipped = [], []
     folders = sorted(p for p in out.iterdir() if p.is_dir() and PERIOD_LABEL.match(p.name)) if out.is_dir() else []
+    folders = [p for p in folders if year is None or p.name[:4] == year]
     for folder in folders:
         for n in versions(out, folder.name):
             path = folder / f"v{n}"

@@ -324,12 +324,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for path in result.skipped:
         print(f"warning: {path} has no suppression.json (published before it existed): not checked", file=sys.stderr)
     periods = len({v.period for v in result.versions})
+    changed = sum(result.refuted.values())
     print(
         f"checked {len(result.versions):,} versions of {periods:,} periods, published from {result.builds:,} "
-        f"warehouse builds, under {len(ASSUMPTIONS)} assumptions ({', '.join(ASSUMPTIONS)}) in "
-        f"{time.perf_counter() - t0:.1f} s: "
+        f"warehouse builds, under {len(ASSUMPTIONS)} assumptions ({', '.join(ASSUMPTIONS)}"
+        + (f"; {changed:,} counts the figures show changed were not assumed unchanged" if changed else "")
+        + f") in {time.perf_counter() - t0:.1f} s: "
         + (
-            f"{len(result.findings):,} counts from 1 to {result.threshold - 1} can be worked out (above)"
+            f"{len(result.findings):,} count{'s' if len(result.findings) > 1 else ''} from 1 to "
+            f"{result.threshold - 1} can be worked out (above)"
             if result.findings
             else f"no count from 1 to {result.threshold - 1}, and no change of one, can be worked out"
         ),

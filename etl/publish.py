@@ -628,7 +628,7 @@ def _second_opinion(out: Path, period: Period, n: int, metadata: dict, record: d
     wrong, so it does not stop a publication."""
     from etl.audit import added_by, read_versions, version_from
 
-    found, _ = read_versions(out)
+    found, _ = read_versions(out, period.label[:4])  # the calendar links a year's periods only
     new = version_from(period.label, n, metadata, json.loads(json.dumps(record)))  # as it will be read
     findings = added_by(found, new, threshold)
     exact = [f.describe() for f in findings if f.assumption == "as built"]

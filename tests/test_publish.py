@@ -760,7 +760,7 @@ def test_the_audit_finds_a_count_worked_out_across_two_versions_of_unchanged_dat
     out, err = capsys.readouterr()
     assert out.splitlines() == ["2026-06 kind 1 = 6, worked out from 2026-06 v1, 2026-06 v2 (assumption: unchanged)"]
     assert "checked 3 versions of 2 periods, published from 2 warehouse builds" in err
-    assert "1 counts from 1 to 9 can be worked out" in err
+    assert "1 count from 1 to 9 can be worked out" in err
 
 
 def test_a_publication_the_audit_can_work_a_small_count_out_of_is_not_written(
