@@ -14,7 +14,9 @@ appears whole or not at all (built in a temporary folder, then renamed).
 
 Suppression holds across snapshots too: a period is solved with its year's other periods and with
 every frozen version (``_joint``), and each version writes ``suppression.json`` (its counts by key,
-null where suppressed, and its equations) for the publications after it.
+null where suppressed, and its equations) for the publications after it. Before a version is
+written, ``etl.audit``, which reads only what is public, checks it against the year's other
+versions (``_second_opinion``): a small count it can work out stops the publication.
 """
 
 from __future__ import annotations
