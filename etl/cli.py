@@ -413,6 +413,10 @@ def parser() -> argparse.ArgumentParser:
         "audit",
         help="read every published version under OUT side by side, as anyone can, and list each count from 1 to "
         "threshold-1 (or change of one between versions) that they let anyone work out; exit 1 if any",
+        description="Reads each version's suppression.json and the build it came from (data.json), as anyone "
+        "can, and lists each count from 1 to threshold-1, and each change of one between two builds, that they "
+        "fix together: assuming nothing about the data between builds, then assuming a count unchanged unless "
+        "the figures show otherwise. Exit 0: none; 1: some, listed; 2: the figures contradict each other.",
     )
     au.add_argument("--out", help="snapshot folder (default: the PUBLIC_SNAPSHOT_PATH setting)")
     au.add_argument("--threshold", type=int, help="smallest count that may be known (default: the versions' own)")
