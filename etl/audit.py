@@ -173,8 +173,11 @@ def check(found: list[Version], threshold: int, refuted: dict | None = None) -> 
 def added_by(found: list[Version], new: Version, threshold: int) -> list[Finding]:
     """What publishing ``new`` after ``found`` would let anyone work out that they cannot already."""
     year = [v for v in found if v.period[:4] == new.period[:4]]
+    after = check([*year, new], threshold)
+    if not after:  # the usual case: nothing to subtract, and no need to check without the new one
+        return []
     before = {_same(f) for f in check(year, threshold)}
-    return [f for f in check([*year, new], threshold) if _same(f) not in before]
+    return [f for f in after if _same(f) not in before]
 
 
 def _same(f: Finding) -> tuple:

@@ -636,7 +636,8 @@ def _second_opinion(out: Path, period: Period, n: int, metadata: dict, record: d
     exact = [f.describe() for f in findings if f.assumption == "as built"]
     if exact:
         raise EtlError(
-            f"{period.label}: publishing it would let anyone work out {len(exact)} small counts ({exact[0]}); "
+            f"{period.label}: publishing it would let anyone work out {len(exact)} small "
+            f"count{'s' if len(exact) > 1 else ''} ({exact[0]}); "
             "nothing was written. Report this: the suppression missed it"
         )
     return tuple(f.describe() for f in findings)

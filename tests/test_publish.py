@@ -777,9 +777,38 @@ def test_a_publication_the_audit_can_work_a_small_count_out_of_is_not_written(
         return Solution(frozenset((small - set(locked)) | set(unknown) | grid.unknown), frozenset())
 
     monkeypatch.setattr(pub, "solve", primary_only)
-    with pytest.raises(EtlError, match=r"2026-Q2: publishing it would let anyone work out \d+ small counts"):
+    with pytest.raises(EtlError, match=r"2026-Q2: publishing it would let anyone work out \d+ small counts?"):
         publish(planted, "2026-Q2", tmp_path, THRESHOLD, REFERENCE)
     assert not (tmp_path / "2026-Q2").exists() and not list(tmp_path.glob(".publishing-*"))
+
+
+def test_a_disclosure_already_public_is_listed_by_the_audit_and_does_not_stop_the_next_publication(
+    planted: Path, tmp_path: Path, capsys
+) -> None:
+    """A version altered to show one of its small counts (as a publisher without suppression across
+    versions could have): the audit lists it; the next publication, which adds nothing to it, goes
+    ahead, since what is public already cannot be taken back."""
+    from etl.publish import _declare
+
+    publish(planted, "2026-06", tmp_path, THRESHOLD, REFERENCE)
+    con = duckdb.connect(str(planted), read_only=True)
+    truth = _declare(con, parse_period("2026-06"), REFERENCE).grid.values
+    con.close()
+    folder = tmp_path / "2026-06" / "v1"
+    record = json.loads((folder / "suppression.json").read_text(encoding="utf-8"))
+    shown = next(cell for cell in record["cells"] if cell[1] is None and 1 <= truth[tuple(cell[0])] < THRESHOLD)
+    shown[1] = truth[tuple(shown[0])]
+    folder.chmod(0o755)
+    (folder / "suppression.json").chmod(0o644)
+    (folder / "suppression.json").write_text(json.dumps(record), encoding="utf-8")
+
+    publish(planted, "2026-05", tmp_path, THRESHOLD, REFERENCE)
+    assert (tmp_path / "2026-05" / "v1" / "data.json").exists()
+    capsys.readouterr()
+    assert main(["audit", "--out", str(tmp_path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    key = " ".join(str(part) for part in shown[0])
+    assert f"2026-06 {key} = {shown[1]} (in the data of 2026-06 v1), worked out from 2026-06 v1" in lines[0]
 
 
 def test_the_audit_refuses_figures_that_contradict_each_other(tmp_path: Path, capsys) -> None:
