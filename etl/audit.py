@@ -40,11 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import linalg, sparse
+from scipy import sparse
 from scipy.sparse import csgraph
 
 from etl.errors import EtlError
-from etl.publish import PERIOD_LABEL, children_of, versions
+from etl.publish import PERIOD_LABEL, children_of, read_record, versions
+from etl.suppression import row_space
 
 ASSUMPTIONS = ("as built", "unchanged")
 _TOL = 1e-6
@@ -104,8 +105,7 @@ class Audit:
 def version_from(period: str, number: int, metadata: dict, record: dict) -> Version:
     """A version from its ``data.json`` metadata and its ``suppression.json`` record."""
     build = (metadata.get("warehouse_version"), metadata.get("warehouse_built_at"), metadata.get("lake_snapshot"))
-    cells = {tuple(k): v for k, v in record["cells"]}
-    equations = [(tuple(t), tuple(tuple(p) for p in parts)) for t, parts in record["equations"]]
+    cells, equations = read_record(record)
     return Version(period, number, metadata["published_at"], build, int(metadata["threshold"]), cells, equations)
 
 
@@ -403,12 +403,7 @@ class _Part:
         self.x, *_ = np.linalg.lstsq(a, rhs, rcond=None)
         residual = a @ self.x - rhs
         self.bad = np.flatnonzero(np.abs(residual) > _TOL * max(1.0, float(np.abs(rhs).max(initial=0))))
-        # an orthonormal basis of the row space: a combination of the unknowns is fixed iff it lies in it
-        q, r, _ = linalg.qr(a.T, mode="economic", pivoting=True)
-        diag = np.abs(np.diag(r))
-        rank = int((diag > 1e-9 * max(1.0, diag[0] if diag.size else 0)).sum())
-        self.basis = q[:, :rank]
-        self.fixed = (self.basis**2).sum(axis=1) > 1 - _TOL
+        self.fixed = (row_space(a) ** 2).sum(axis=1) > 1 - _TOL
 
     def _vector(self, combination: dict) -> np.ndarray:
         c = np.zeros(len(self.names))

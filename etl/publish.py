@@ -420,6 +420,13 @@ def _grid_record(grid: Grid, hidden: set) -> dict:
     }
 
 
+def read_record(record: dict) -> tuple[dict[tuple, int | None], list[tuple[tuple, tuple[tuple, ...]]]]:
+    """A version's ``suppression.json`` (see ``_grid_record``): its cells by key, and its equations."""
+    cells = {tuple(k): v for k, v in record["cells"]}
+    equations = [(tuple(t), tuple(tuple(p) for p in parts)) for t, parts in record["equations"]]
+    return cells, equations
+
+
 def frozen_versions(out: Path, label: str) -> tuple[list[Frozen], list[Path]]:
     """Every published version of ``label``'s family under ``out``, and the versions from before
     ``suppression.json`` existed, which cannot be taken into account."""
@@ -430,9 +437,7 @@ def frozen_versions(out: Path, label: str) -> tuple[list[Frozen], list[Path]]:
             if not path.exists():
                 legacy.append(path.parent)
                 continue
-            record = json.loads(path.read_text(encoding="utf-8"))
-            cells = {tuple(k): v for k, v in record["cells"]}
-            equations = [(tuple(t), tuple(tuple(p) for p in parts)) for t, parts in record["equations"]]
+            cells, equations = read_record(json.loads(path.read_text(encoding="utf-8")))
             found.append(Frozen(period, n, _known(cells, equations), equations))
     return found, legacy
 

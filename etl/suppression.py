@@ -142,16 +142,19 @@ class _System:
         return {int(c) for cell in cells for r in self.col_rows[cell] for c in self.row_cols[r] if open_[c]}
 
 
-def _in_row_space(sub: np.ndarray) -> np.ndarray:
-    """For each column j of ``sub``: is the unit vector e_j in the row space of ``sub``? Then the
-    j-th unknown is fixed by the equations. A rank-revealing QR of the transpose gives an
-    orthonormal basis Q of the row space; e_j lies in it iff row j of Q has norm 1."""
+def row_space(sub: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the row space of ``sub`` (as columns), by a rank-revealing QR of its
+    transpose: a combination of the unknowns is fixed by the equations ``sub`` iff it lies in it."""
     q, r, _ = linalg.qr(sub.T, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     rank = int((diag > 1e-9 * max(1.0, diag[0] if diag.size else 0)).sum())
-    if rank == 0:
-        return np.zeros(sub.shape[1], dtype=bool)
-    return (q[:, :rank] ** 2).sum(axis=1) > 1 - 1e-6  # rounding errs towards "fixed": safe
+    return q[:, :rank]
+
+
+def _in_row_space(sub: np.ndarray) -> np.ndarray:
+    """For each column j of ``sub``: is the unit vector e_j in the row space of ``sub``? Then the
+    j-th unknown is fixed by the equations: e_j lies in it iff row j of the basis has norm 1."""
+    return (row_space(sub) ** 2).sum(axis=1) > 1 - 1e-6  # rounding errs towards "fixed": safe
 
 
 def _partners(system: _System, values: np.ndarray, hidden: np.ndarray, open_: np.ndarray, target: int) -> list[int]:
