@@ -162,12 +162,17 @@ class _System:
         return {int(c) for cell in cells for r in self.col_rows[cell] for c in self.row_cols[r] if open_[c]}
 
 
+def _pivoted(sub: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The rank-revealing QR of ``sub``'s transpose (q, r, pivots) and the rank it reveals."""
+    q, r, piv = linalg.qr(sub.T, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    return q, r, piv, int((diag > 1e-9 * max(1.0, diag[0] if diag.size else 0)).sum())
+
+
 def row_space(sub: np.ndarray) -> np.ndarray:
     """An orthonormal basis of the row space of ``sub`` (as columns), by a rank-revealing QR of its
     transpose: a combination of the unknowns is fixed by the equations ``sub`` iff it lies in it."""
-    q, r, _ = linalg.qr(sub.T, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int((diag > 1e-9 * max(1.0, diag[0] if diag.size else 0)).sum())
+    q, _, _, rank = _pivoted(sub)
     return q[:, :rank]
 
 
@@ -193,10 +198,8 @@ class _Pinned:
         self.system = system
         self.col_at = {c: i for i, c in enumerate(cols)}
         self.row_at = {r: i for i, r in enumerate(rows)}
-        q, r, piv = linalg.qr(sub.T, mode="economic", pivoting=True)
-        diag = np.abs(np.diag(r))
-        rank = int((diag > 1e-9 * max(1.0, diag[0] if diag.size else 0)).sum())
-        self.fixed = (q[:, :rank] ** 2).sum(axis=1) > 1 - 1e-6  # as _in_row_space
+        q, r, piv, rank = _pivoted(sub)
+        self.fixed = _fixed_by(q[:, :rank])
         self.q, self.r1, self.piv, self.rank = q[:, :rank], r[:rank, :rank], piv, rank
         null = np.zeros((len(rows), len(rows) - rank))  # L: combinations of the equations giving 0
         null[piv[rank:], np.arange(len(rows) - rank)] = 1.0
@@ -252,7 +255,12 @@ class _Pinned:
 def _in_row_space(sub: np.ndarray) -> np.ndarray:
     """For each column j of ``sub``: is the unit vector e_j in the row space of ``sub``? Then the
     j-th unknown is fixed by the equations: e_j lies in it iff row j of the basis has norm 1."""
-    return (row_space(sub) ** 2).sum(axis=1) > 1 - 1e-6  # rounding errs towards "fixed": safe
+    return _fixed_by(row_space(sub))
+
+
+def _fixed_by(basis: np.ndarray) -> np.ndarray:
+    """Which unit vectors lie in the span of the orthonormal ``basis``: those whose row has norm 1."""
+    return (basis**2).sum(axis=1) > 1 - 1e-6  # rounding errs towards "fixed": safe
 
 
 def _partners(system: _System, values: np.ndarray, hidden: np.ndarray, open_: np.ndarray, target: int) -> list[int]:
