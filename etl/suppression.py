@@ -29,7 +29,7 @@ factorises each component once. In a small one, a fixed cell whose equations a p
 the round touches waits for the next round. In a large one (more than ``EXACT_SEARCH`` cells, a
 year's joint system of a small agency), each fixed cell is checked again against the partners
 chosen before it in the round, from the round's factorisation (``_Pinned``), and gets a partner of
-its own only if it is still fixed: one cell at a time, as a round per partner would, without a
+its own only if it is still fixed: one cell at a time, much as a round per partner would, without a
 factorisation per partner. On a 30,000-record demo's year (1,678 linked cells) that took the
 solver from 351 rounds to 15, and suppressed 936 cells where the waiting rule suppressed 1,752.
 """
