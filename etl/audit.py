@@ -45,7 +45,7 @@ from scipy.sparse import csgraph
 
 from etl.errors import EtlError
 from etl.publish import PERIOD_LABEL, children_of, read_record, versions
-from etl.suppression import row_space
+from etl.suppression import in_row_space
 
 ASSUMPTIONS = ("as built", "unchanged")
 _TOL = 1e-6
@@ -403,7 +403,7 @@ class _Part:
         self.x, *_ = np.linalg.lstsq(a, rhs, rcond=None)
         residual = a @ self.x - rhs
         self.bad = np.flatnonzero(np.abs(residual) > _TOL * max(1.0, float(np.abs(rhs).max(initial=0))))
-        self.fixed = (row_space(a) ** 2).sum(axis=1) > 1 - _TOL
+        self.fixed = in_row_space(a)
 
     def _vector(self, combination: dict) -> np.ndarray:
         c = np.zeros(len(self.names))

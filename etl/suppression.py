@@ -127,7 +127,7 @@ class _System:
         sub = self.a[rows][:, cols].toarray()
         if not sub.any():
             return []
-        return [c for c, f in zip(cols, _in_row_space(sub), strict=True) if f]
+        return [c for c, f in zip(cols, in_row_space(sub), strict=True) if f]
 
     def determined(self, hidden: np.ndarray, among: Iterable[int], pin: bool = False) -> list[int]:
         """Those of ``among`` (suppressed cells) whose value the equations fix, in order. A
@@ -148,7 +148,7 @@ class _System:
                 pinned.start()
                 self._pins[key] = pinned
                 self.pinned.update(dict.fromkeys(cols, pinned))
-                self._solved[key] = [c for c, f in zip(cols, pinned.fixed, strict=True) if f]
+                self._solved[key] = [c for c, f in zip(cols, pinned.fixed_mask, strict=True) if f]
             elif key not in self._solved:
                 self._solved[key] = self.fixed(cols, rows)
             out.extend(self._solved[key])
@@ -167,13 +167,6 @@ def _pivoted(sub: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     q, r, piv = linalg.qr(sub.T, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     return q, r, piv, int((diag > 1e-9 * max(1.0, diag[0] if diag.size else 0)).sum())
-
-
-def row_space(sub: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the row space of ``sub`` (as columns), by a rank-revealing QR of its
-    transpose: a combination of the unknowns is fixed by the equations ``sub`` iff it lies in it."""
-    q, _, _, rank = _pivoted(sub)
-    return q[:, :rank]
 
 
 class _Pinned:
@@ -199,7 +192,7 @@ class _Pinned:
         self.col_at = {c: i for i, c in enumerate(cols)}
         self.row_at = {r: i for i, r in enumerate(rows)}
         q, r, piv, rank = _pivoted(sub)
-        self.fixed = _fixed_by(q[:, :rank])
+        self.fixed_mask = _fixed_by(q[:, :rank])
         self.q, self.r1, self.piv, self.rank = q[:, :rank], r[:rank, :rank], piv, rank
         null = np.zeros((len(rows), len(rows) - rank))  # L: combinations of the equations giving 0
         null[piv[rank:], np.arange(len(rows) - rank)] = 1.0
@@ -226,6 +219,7 @@ class _Pinned:
                 else:
                     outside[self._new_rows.setdefault(int(r), len(self._new_rows))] = coef
             self.partners.append(p)
+            self.system.pinned[p] = self  # a partner is its component's now
             self._inside.append(inside)
             self._reach.append(inside @ self.null)
             self._outside.append(outside)
@@ -252,10 +246,12 @@ class _Pinned:
         return bool(np.abs(v - u @ (u.T @ v)).max() < 1e-6 * max(1.0, np.abs(v).max()))
 
 
-def _in_row_space(sub: np.ndarray) -> np.ndarray:
-    """For each column j of ``sub``: is the unit vector e_j in the row space of ``sub``? Then the
-    j-th unknown is fixed by the equations: e_j lies in it iff row j of the basis has norm 1."""
-    return _fixed_by(row_space(sub))
+def in_row_space(sub: np.ndarray) -> np.ndarray:
+    """For each column j of ``sub``: is the unit vector e_j in the row space of ``sub`` (by a
+    rank-revealing QR of its transpose)? Then the j-th unknown is fixed by the equations: e_j lies
+    in it iff row j of an orthonormal basis of it has norm 1."""
+    q, _, _, rank = _pivoted(sub)
+    return _fixed_by(q[:, :rank])
 
 
 def _fixed_by(basis: np.ndarray) -> np.ndarray:
@@ -400,7 +396,6 @@ def solve(
                 touched |= set(system.col_rows[c].tolist())
             if pinned is not None:
                 pinned.add(chosen)
-                system.pinned.update(dict.fromkeys(chosen, pinned))  # a partner is its component's now
             _close_joined(system, chosen, pinned, hidden)
     reported = [i for i in exposed if protect[i]]  # a large count pinned by frozen figures is no disclosure
     return Solution(frozenset(keys[i] for i in np.flatnonzero(hidden)), frozenset(keys[i] for i in reported))
