@@ -687,7 +687,6 @@ def _per_text(items: pa.Table, reference_dir: Path, model_path: Path = MODEL_PAT
     names = ("text", "offensive", "security", "fold", "spanning", "phrased")
     columns = (items.column(name).to_pylist() for name in names)
     worded: list[int] = []
-    texts: list[str] = []
     for text, may_be_offensive, may_be_security, stretched, spanning, phrased in zip(*columns):
         folded = fold(text) if stretched else text
         split = _TOKEN.findall(folded)
@@ -697,12 +696,12 @@ def _per_text(items: pa.Table, reference_dir: Path, model_path: Path = MODEL_PAT
         rule = security.first(text) if may_be_security else None
         if text:
             worded.append(len(out))
-            texts.append(text)
         out.append((theme, confidence, words, term, rule, None, None))
-    if texts:
-        labels, probs = sentiment_model(model_path).predict_many(texts)
-        for row, label, p in zip(worded, labels, probs.tolist()):
-            out[row] = (*out[row][:5], label, p)
+    if worded:  # the model reads the Arrow column, not the Python strings (etl.model.words)
+        labels, probs = sentiment_model(model_path).predict_many(items.column("text"))
+        p = probs.tolist()
+        for row in worded:
+            out[row] = (*out[row][:5], labels[row], p[row])
     return out
 
 

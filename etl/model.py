@@ -18,17 +18,26 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, pairwise
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.errors import ConfigError
+from etl.text import int_array, numbers, strings
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model" / "sentiment.npz"
 TOKEN = re.compile(r"\w+")
+# What lies between two words, in RE2's terms (Arrow's regular expressions): TOKEN's words are runs of
+# Python's ``\w``, which is Unicode's letters and numbers and the underscore, the same categories as
+# here. Their tables differ only on characters assigned in a Unicode version one of them has not
+# reached; a test compares the two on the scripts feedback is written in.
+WORD_GAP = r"[^\p{L}\p{N}_]+"
 CLASSES = ("negative", "neutral", "positive")
 
 
@@ -43,6 +52,19 @@ def grams(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
+def words(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """Every word of ``texts`` (TOKEN's), text after text, and the row of the text each comes from:
+    split by Arrow, in C++, with no Python string made per word (a null text has none)."""
+    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else strings(texts)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    split = pc.split_pattern_regex(arr, WORD_GAP)
+    flat = pc.list_flatten(split)
+    keep = pc.cast(pc.binary_length(flat), pa.bool_())  # not "": a text that starts or ends between words
+    return flat.filter(keep).cast(pa.string()), numbers(pc.list_parent_indices(split).filter(keep)).astype(np.int64)
+
+
 def subwords(token: str, lo: int = 3, hi: int = 5) -> list[str]:
     """The character n-grams (``lo`` to ``hi`` long) of one word, padded with a space each side so
     that its beginning and end are pieces of their own: what a misspelt, stretched or dialect form
@@ -51,8 +73,8 @@ def subwords(token: str, lo: int = 3, hi: int = 5) -> list[str]:
     return [w[i : i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
 
 
-# Each word's share of the scores is cached per process (about 200 bytes a word); past this many
-# words the cache starts again, so a rule worker holds at most about 40 MB of it.
+# Each word's share of the scores is cached per process (about 100 bytes a word); past this many
+# words the cache starts again, so a rule worker holds at most about 20 MB of it.
 CACHE_WORDS = 200_000
 
 
@@ -77,8 +99,9 @@ class SentimentModel:
     pieces: dict[str, int] = field(default_factory=dict)  # character n-gram -> row of piece_idf
     piece_idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
     piece_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    _words: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # word -> row of _table
+    _known: list[pa.Array] = field(default_factory=list, compare=False, repr=False)  # [the cached words]
     _table: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # [shares, term, pair word]
+    _piece_names: list[pa.Array] = field(default_factory=list, compare=False, repr=False)  # [pieces, by id]
     _pair_word: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # a word of a pair term
     _pairs: tuple[np.ndarray, np.ndarray] = field(default=(np.zeros(0, np.int64),) * 2, compare=False, repr=False)
 
@@ -100,20 +123,22 @@ class SentimentModel:
         labels, probs = self.predict_many([text], among)
         return labels[0], float(probs[0])
 
-    def predict_many(self, texts: list[str], among: tuple[str, ...] | None = None) -> tuple[list[str], np.ndarray]:
+    def predict_many(
+        self, texts: Sequence[str] | pa.Array, among: tuple[str, ...] | None = None
+    ) -> tuple[list[str], np.ndarray]:
         """``predict`` for many texts at once."""
         p = self.probabilities(texts, among)
         best = p.argmax(axis=1)
         return [self.classes[b] for b in best], p[np.arange(len(texts)), best]
 
-    def probabilities(self, texts: list[str], among: tuple[str, ...] | None = None) -> np.ndarray:
+    def probabilities(self, texts: Sequence[str] | pa.Array, among: tuple[str, ...] | None = None) -> np.ndarray:
         """Each text's probability of each of ``classes`` (0 for a class not ``among``), a row per
-        text: a dictionary lookup per word and per word pair in Python, the arithmetic in numpy."""
+        text (Python strings or an Arrow column of them): the words found and looked up in Arrow,
+        the arithmetic in numpy, and Python only for each word not seen before (``_compute``)."""
         n = len(texts)
-        tokens = [TOKEN.findall(t) for t in texts]
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
-        shares, term_of, pair_word, at = self._words_of(tokens)
-        word_rows = np.repeat(np.arange(n), lengths)
+        flat, word_rows = words(texts)
+        lengths = np.bincount(word_rows, minlength=n)
+        shares, term_of, pair_word, at = self._words_of(flat)
         pair_rows, pair_ids = self._pair_terms(pair_word[at], word_rows)
         rows = np.concatenate([word_rows, pair_rows])
         ids = np.concatenate([term_of[at], pair_ids])
@@ -139,46 +164,55 @@ class SentimentModel:
         hit = keys[found] == key
         return rows[:-1][within][hit], terms[found[hit]]
 
-    def _words_of(self, tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _words_of(self, flat: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The per-word cache (each word's subword share of the scores, its term id or -1, and its
-        number among the words of pair terms or -1), and where each word of ``tokens`` is in it;
+        number among the words of pair terms or -1), and where each word of ``flat`` is in it;
         words not seen before are computed first and added."""
-        known = self._words
-        if len(known) > CACHE_WORDS:
-            known.clear()
+        if self._known and len(self._known[0]) > CACHE_WORDS:
+            self._known.clear()
             self._table.clear()
-        flat = list(chain.from_iterable(tokens))
-        at = np.fromiter((known.get(t, -1) for t in flat), dtype=np.int64, count=len(flat))
-        missing = np.flatnonzero(at < 0)
-        if len(missing) or not self._table:  # (an empty cache is three empty arrays, not none)
-            new = sorted({flat[k] for k in missing})
-            known.update(zip(new, range(len(known), len(known) + len(new))))
+        known = self._known[0] if self._known else pa.nulls(0, pa.string())
+        at = pc.index_in(flat, value_set=known)
+        if at.null_count or not self._table:  # (an empty cache is three empty arrays, not none)
+            new = pc.unique(flat.filter(at.is_null()))
             computed = self._compute(new)
             self._table[:] = [np.concatenate([a, b]) for a, b in zip(self._table, computed)] or list(computed)
-            at[missing] = [known[flat[k]] for k in missing]
-        return self._table[0], self._table[1], self._table[2], at
+            self._known[:] = [pa.concat_arrays([known, new])]
+            at = pc.index_in(flat, value_set=self._known[0])
+        return self._table[0], self._table[1], self._table[2], numbers(at).astype(np.int64)
 
-    def _compute(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _compute(self, new: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        words = new.to_pylist()
         term_of = np.fromiter((self.index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
         pair_word = np.fromiter((self._pair_word.get(w, -1) for w in words), dtype=np.int64, count=len(words))
         shares = np.zeros((len(words), len(self.classes)))
         if self.pieces and words:
-            rows, ids = [], []
-            n = self.meta["subwords"]["n"]
-            for r, word in enumerate(words):
-                for g in subwords(word, *n):
-                    i = self.pieces.get(g)
-                    if i is not None:
-                        rows.append(r)
-                        ids.append(i)
-            shares = _tfidf_scores(
-                np.array(rows, dtype=np.int64),
-                np.array(ids, dtype=np.int64),
-                self.piece_idf,
-                self.piece_weights,
-                len(words),
-            )
+            rows, ids = self._pieces_in(words)
+            shares = _tfidf_scores(rows, ids, self.piece_idf, self.piece_weights, len(words))
         return shares, term_of, pair_word
+
+    def _pieces_in(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, piece id) of each of ``subwords`` of each of ``words`` that is one of the
+        model's pieces: the n-grams starting at each position are cut from every word long enough
+        at once, in Arrow (the words are sorted longest first, so those are a prefix of them)."""
+        lo, hi = self.meta["subwords"]["n"]
+        padded = strings([f" {w} " for w in words])
+        length = numbers(pc.utf8_length(padded)).astype(np.int64)
+        order = np.argsort(-length, kind="stable")
+        padded, shorter = padded.take(int_array(order)), -length[order]  # (ascending: longest first)
+        grams, rows = [], []
+        for n in range(lo, hi + 1):
+            for i in range(1 - n - int(shorter[0]) if len(shorter) else 0):
+                k = int(np.searchsorted(shorter, -(i + n), side="right"))  # the words of i + n or more
+                grams.append(pc.utf8_slice_codeunits(padded.slice(0, k), i, i + n))
+                rows.append(order[:k])
+        if not grams:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if not self._piece_names:
+            self._piece_names.append(strings(sorted(self.pieces, key=self.pieces.get)).cast(pa.string()))
+        ids = pc.index_in(pa.concat_arrays(grams), value_set=self._piece_names[0])
+        hit = numbers(pc.indices_nonzero(ids.is_valid()))
+        return np.concatenate(rows)[hit], numbers(ids.drop_null()).astype(np.int64)
 
 
 def _sum_rows(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

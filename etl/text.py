@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 
 import numpy as np
@@ -149,13 +149,28 @@ def normalise(text: str | None) -> str:
     return normalise_array(pa.array([text], pa.string()))[0].as_py()
 
 
-def _one_string(text: str) -> pa.Array:
-    """``text`` as an Arrow array, built from its bytes. pa.array or pa.scalar on a Python object
-    first imports pandas (to ask whether the object is one): half a second in each rule worker,
-    which otherwise never needs it."""
-    data = text.encode()
-    offsets = np.array([0, len(data)], np.int32)
-    return pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data))
+def strings(texts: Sequence[str]) -> pa.Array:
+    """Python strings as an Arrow array (large_string), built from their bytes. pa.array or
+    pa.scalar on a Python object first imports pandas (to ask whether the object is one): half a
+    second in each rule worker, which otherwise never needs it."""
+    encoded = [t.encode() for t in texts]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, count=len(encoded)), out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+
+
+def numbers(arr: pa.Array) -> np.ndarray:
+    """A primitive Arrow array with no nulls as numpy, read from its buffer (a view): ``to_numpy``
+    imports pandas first, as ``pa.array`` does (``strings``)."""
+    if arr.null_count:
+        raise ValueError("numbers() reads arrays with no nulls")
+    return np.frombuffer(arr.buffers()[1], dtype=np.dtype(str(arr.type)))[arr.offset : arr.offset + len(arr)]
+
+
+def int_array(values: np.ndarray) -> pa.Array:
+    """Integers (numpy) as an Arrow int64 array, built from their buffer (``numbers``, ``strings``)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
 def large_strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
@@ -184,9 +199,9 @@ def normalise_py(text: str) -> str:
     Python's ``unicodedata`` lags (Unicode 14 on 3.11), so a newer character such as U+1E030 would
     get another key. Lower case too: Python's str.lower leaves Unicode 16's Garay capitals (U+10D50)
     as they are, Arrow lowers them."""
-    t = pc.utf8_normalize(_one_string(text), "NFKC")[0].as_py()
+    t = pc.utf8_normalize(strings([text]), "NFKC")[0].as_py()
     t = re.sub(f"[{_MARKS}{_INVISIBLE}]", "", t).translate(_PY_TABLE)
-    t = pc.utf8_lower(_one_string(t))[0].as_py()
+    t = pc.utf8_lower(strings([t]))[0].as_py()
     return re.sub(_SPACE, " ", t).strip(" ")
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl import model as m
 from etl.text import normalise
@@ -54,6 +57,8 @@ def test_inference_reproduces_scikit_learn(tmp_path: Path, monkeypatch) -> None:
     assert two[:, loaded.classes.index("neutral")].max() == 0 and two.sum(axis=1) == pytest.approx(1.0)
     # words the model never saw as words are read by their pieces: a misspelt or inflected form
     assert "ممتازين" not in loaded.index and labels[-2:] == ["positive", "negative"]
+    # an Arrow column (as the rule workers pass it) reads the same as Python strings
+    assert loaded.probabilities(pa.array(probe)) == pytest.approx(loaded.probabilities(probe), abs=1e-12)
     # the per-word cache, started again every two words, changes nothing
     monkeypatch.setattr(m, "CACHE_WORDS", 2)
     again = m.load(path)
@@ -62,6 +67,29 @@ def test_inference_reproduces_scikit_learn(tmp_path: Path, monkeypatch) -> None:
     # plain arrays: numpy reads it with pickles refused
     with np.load(path, allow_pickle=False) as z:
         assert {"terms", "idf", "weights", "bias", "classes", "meta", "pieces", "piece_idf"} <= set(z.files)
+
+
+# What feedback is written in, and what hides in it: Arabic letters and diacritics, the tatweel, both
+# kinds of Arabic digits, Latin, superscripts and fractions, punctuation of both scripts, joiners and
+# marks of direction, odd spaces, emoji (outside the BMP) and the underscore.
+FEEDBACK_CHARS = st.sampled_from(
+    list("ابتثجحخدذرسشصضطظعغفقكلمنهويىئءؤأإآةپچگ")
+    + list("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
+    + list("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹0123456789²½abcXYZéß_")
+    + list("،؛؟!.,:;-()[]«»\"'/@#%٪+*")
+    + list(" \t\n\u00a0\u200b\u200c\u200d\u200f\u202b\u2066\ufeff")
+    + ["😀", "👍", "\U0001f3fd", "𝒜", "\U00010ec5"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(FEEDBACK_CHARS, max_size=40), max_size=6))
+def test_arrow_finds_the_words_python_does(texts: list[str]) -> None:
+    """The model is trained on Python's ``\\w+`` words (``grams``) and reads them with Arrow's RE2
+    (``words``): the two must agree on every script and mark feedback is written in."""
+    flat, rows = m.words(texts)
+    expected = [(r, w) for r, t in enumerate(texts) for w in m.TOKEN.findall(t)]
+    assert list(zip(rows.tolist(), flat.to_pylist())) == expected
 
 
 def test_the_shipped_model_is_small_and_names_its_corpora() -> None:
