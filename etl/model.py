@@ -76,6 +76,7 @@ def subwords(token: str, lo: int = 3, hi: int = 5) -> list[str]:
 # Each word's share of the scores is cached per process (about 100 bytes a word); past this many
 # words the cache starts again, so a rule worker holds at most about 20 MB of it.
 CACHE_WORDS = 200_000
+LONG_WORD = 64  # code points (``SentimentModel._pieces_in``)
 
 
 @dataclass(frozen=True)
@@ -200,19 +201,25 @@ class SentimentModel:
         length = numbers(pc.utf8_length(padded)).astype(np.int64)
         order = np.argsort(-length, kind="stable")
         padded, shorter = padded.take(int_array(order)), -length[order]  # (ascending: longest first)
-        grams, rows = [], []
+        # a pass per position: a word longer than LONG_WORD (a stretched laugh, a pasted string)
+        # gets its n-grams in Python instead, so the passes stay few whatever the input holds
+        long = int(np.searchsorted(shorter, -(LONG_WORD + 2), side="left"))
+        found = [(r, self.pieces.get(g)) for r in order[:long].tolist() for g in subwords(words[r], lo, hi)]
+        rows = [np.array([r for r, i in found if i is not None], np.int64)]
+        ids = [np.array([i for _, i in found if i is not None], np.int64)]
+        grams, at = [], []
         for n in range(lo, hi + 1):
-            for i in range(1 - n - int(shorter[0]) if len(shorter) else 0):
+            for i in range(1 - n - int(shorter[long]) if len(shorter) > long else 0):
                 k = int(np.searchsorted(shorter, -(i + n), side="right"))  # the words of i + n or more
-                grams.append(pc.utf8_slice_codeunits(padded.slice(0, k), i, i + n))
-                rows.append(order[:k])
-        if not grams:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        if not self._piece_names:
-            self._piece_names.append(strings(sorted(self.pieces, key=self.pieces.get)).cast(pa.string()))
-        ids = pc.index_in(pa.concat_arrays(grams), value_set=self._piece_names[0])
-        hit = numbers(pc.indices_nonzero(ids.is_valid()))
-        return np.concatenate(rows)[hit], numbers(ids.drop_null()).astype(np.int64)
+                grams.append(pc.utf8_slice_codeunits(padded.slice(long, k - long), i, i + n))
+                at.append(order[long:k])
+        if grams:
+            if not self._piece_names:
+                self._piece_names.append(strings(sorted(self.pieces, key=self.pieces.get)).cast(pa.string()))
+            piece = pc.index_in(pa.concat_arrays(grams), value_set=self._piece_names[0])
+            rows.append(np.concatenate(at)[numbers(pc.indices_nonzero(piece.is_valid()))])
+            ids.append(numbers(piece.drop_null()).astype(np.int64))
+        return np.concatenate(rows), np.concatenate(ids)
 
 
 def _sum_rows(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -92,6 +92,20 @@ def test_arrow_finds_the_words_python_does(texts: list[str]) -> None:
     assert list(zip(rows.tolist(), flat.to_pylist())) == expected
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(FEEDBACK_CHARS, min_size=1, max_size=12) | st.integers(60, 300).map("ه".__mul__), max_size=8))
+def test_a_words_pieces_are_found_in_arrow_as_python_cuts_them(words: list[str]) -> None:
+    """Each word's character n-grams that are the model's pieces (cut in Arrow a position at a time,
+    or in Python for a word too long for that) are those ``subwords`` gives, as many times each."""
+    model = m.model()
+    lo, hi = model.meta["subwords"]["n"]
+    rows, ids = model._pieces_in(words)
+    expected = sorted(
+        (r, model.pieces[g]) for r, w in enumerate(words) for g in m.subwords(w, lo, hi) if g in model.pieces
+    )
+    assert sorted(zip(rows.tolist(), ids.tolist())) == expected
+
+
 def test_the_shipped_model_is_small_and_names_its_corpora() -> None:
     assert m.MODEL_PATH.stat().st_size < 5_000_000
     meta = m.load().meta
