@@ -88,7 +88,7 @@ class SentimentModel:
       over the text's words and divided by the square root of their number.
 
     The second block is linear in the words, so each word's share of the scores is computed once
-    and cached: inference costs a lookup per word, not per character n-gram."""
+    and cached: inference costs a lookup per word (in Arrow), not per character n-gram."""
 
     index: dict[str, int]
     idf: np.ndarray  # (terms,)
