@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.errors import ConfigError
-from etl.text import int_array, numbers, strings
+from etl.text import int_array, large_strings, numbers, strings
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model" / "sentiment.npz"
 TOKEN = re.compile(r"\w+")
@@ -55,11 +55,8 @@ def grams(text: str) -> list[str]:
 def words(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     """Every word of ``texts`` (TOKEN's), text after text, and the row of the text each comes from:
     split by Arrow, in C++, with no Python string made per word (a null text has none)."""
-    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else strings(texts)
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
-    split = pc.split_pattern_regex(arr, WORD_GAP)
+    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else strings(texts)  # (no pandas: etl.text)
+    split = pc.split_pattern_regex(large_strings(arr), WORD_GAP)
     flat = pc.list_flatten(split)
     keep = pc.cast(pc.binary_length(flat), pa.bool_())  # not "": a text that starts or ends between words
     return flat.filter(keep).cast(pa.string()), numbers(pc.list_parent_indices(split).filter(keep)).astype(np.int64)

@@ -174,7 +174,8 @@ def int_array(values: np.ndarray) -> pa.Array:
 
 
 def large_strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
-    """Texts as one large_string array (64-bit offsets: a million long texts pass 2 GB)."""
+    """Texts as one large_string array (64-bit offsets: a million long texts pass 2 GB); a
+    dictionary-encoded column decoded."""
     if isinstance(texts, list):
         texts = pa.array(texts, pa.large_string())
     if isinstance(texts, pa.ChunkedArray):
