@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from etl.model import MODEL_PATH
 from etl.model import model as sentiment_model
 from etl.parallel import in_chunks, over_slices
-from etl.text import code_points, normalise_py
+from etl.text import code_points, int_array, large_strings, normalise_py, numbers
 
 CLITICS = r"(?:و|ف|ب|ل|ك)?(?:ال|لل)?"
 _STRETCH = re.compile(r"(\w)\1{2,}")
@@ -312,22 +312,25 @@ class ThemeRules:
         if not text or self.pattern is None:
             return "other", 0.0
         scores: dict[str, float] = {}
+        total = 0.0  # summed in the order the keywords are met, as ``TokenFacts.themes`` sums it
         if split is None:
             for m in self.pattern.finditer(text if folded else fold(text)):
                 for theme, weight in self.keywords[m.group(1)]:
                     scores[theme] = scores.get(theme, 0.0) + weight
+                    total += weight
         else:
             known = self._words
             for token in split:
                 for theme, weight in known[token] if token in known else self._hits(token):
                     scores[theme] = scores.get(theme, 0.0) + weight
+                    total += weight
         if not scores:
             return "other", 0.0
         # Praise that names a subject is about that subject ("easy and lovely" is usability,
         # "excellent, but I cannot log in" a login problem): thanks and praise only when none is named.
         subjects = [t for t in scores if t != PRAISE] or list(scores)
         best = max(sorted(subjects), key=lambda t: scores[t])
-        return best, round(scores[best] / sum(scores.values()), 3)
+        return best, round(scores[best] / total, 3)
 
     def _hits(self, token: str) -> list[tuple[str, float]]:
         """The (theme, weight) of the keyword at the start of ``token`` (none: []); remembered
@@ -402,6 +405,12 @@ class SentimentRules:
         thousand words make up most texts; ``remember``)."""
         if token in self._known:
             return self._known[token]
+        p = self.lookup(token)
+        remember(self._known, token, p)
+        return p
+
+    def lookup(self, token: str) -> float | None:
+        """A word's polarity (None: it has none), also behind a clitic or the article."""
         p = self.words.get(token)
         if p is None and len(token) > 3 and token[0] in "وفبلك":
             p = self.words.get(token[1:])
@@ -409,7 +418,6 @@ class SentimentRules:
             p = self.words.get(token[2:])
         if p is None and token.startswith(("وال", "بال", "فال")) and len(token) > 5:
             p = self.words.get(token[3:])
-        remember(self._known, token, p)
         return p
 
     def phrased(self, texts: pa.Array) -> np.ndarray:
@@ -514,6 +522,199 @@ def theme_and_sentiment(text: str, rating: int | None, reference_dir: Path) -> t
     return theme, confidence, sentiment
 
 
+# -- the rules over a column -------------------------------------------------------------------
+# What _TOKEN does not join to its neighbours, in RE2's terms (Arrow's regexes): neither one of
+# Python's \w (Unicode's letters and numbers, and the underscore: etl.model.WORD_GAP) nor " ".
+_ALONE = "([^\\p{L}\\p{N}_ ])"
+
+
+def _split(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """``_TOKEN``'s tokens of ``texts`` and spaces other than " ", each one alone, text after text,
+    and the row of the text each comes from: a space put each side of each character that is not
+    part of a word, then the texts split at " ", in Arrow (``TokenFacts.tokens`` drops the spaces).
+    Arrow's utf8_split_whitespace would split at every space at once, but it sometimes leaves the
+    column's last space unsplit (pyarrow 26)."""
+    split = pc.split_pattern(pc.replace_substring_regex(large_strings(texts), _ALONE, " \\1 "), " ")
+    flat = pc.list_flatten(split)
+    keep = pc.cast(pc.binary_length(flat), pa.bool_())  # not "": spaces side by side, or at either end
+    return flat.filter(keep).cast(pa.string()), numbers(pc.list_parent_indices(split).filter(keep)).astype(np.int64)
+
+
+# A token's roles (NEUTRAL: or a question; WORD: a word, not a mark of punctuation: what the model
+# reads; SPACE: no token, a space other than " ")
+NEGATOR, INTENSIFIER, CONTRAST, NEUTRAL, WORD, SPACE = 1, 2, 4, 8, 16, 32
+
+
+@dataclass
+class TokenFacts:
+    """The theme and sentiment rules over a column of texts at once: the tokens found and looked up
+    in Arrow (``tokens``), the rules' arithmetic in numpy, and Python only for each token not met
+    before (``_learn``), as the model does (etl/model.py). A text that needs no ``fold`` gets
+    ``SentimentRules.words_label``'s answer when it holds no phrase (``SentimentRules.phrased``), and
+    ``ThemeRules.theme``'s when it holds no keyword of more than one word (``ThemeRules.spanning``);
+    the others are for those (``_per_text``). A test holds the two ways to the same answers."""
+
+    theme_rules: ThemeRules
+    sentiment_rules: SentimentRules
+    themes: tuple[str, ...]  # every theme a keyword names, sorted (a tie goes to the first)
+    keywords: dict[str, int]  # keyword -> its number
+    hit_start: np.ndarray  # keyword number -> where its (theme, weight) pairs start in hit_theme, hit_weight
+    hit_theme: np.ndarray  # a theme's place in ``themes``
+    hit_weight: np.ndarray
+    _known: list[pa.Array] = field(default_factory=list, repr=False)  # [the tokens met]
+    _table: list[np.ndarray] = field(default_factory=list, repr=False)  # [keyword number, polarity, roles]
+
+    @classmethod
+    def of(cls, theme_rules: ThemeRules, sentiment_rules: SentimentRules) -> TokenFacts:
+        hits = theme_rules.keywords
+        themes = tuple(sorted({theme for pairs in hits.values() for theme, _ in pairs}))
+        place = {theme: i for i, theme in enumerate(themes)}
+        pairs = [pair for keyword in hits for pair in hits[keyword]]
+        return cls(
+            theme_rules,
+            sentiment_rules,
+            themes,
+            {keyword: i for i, keyword in enumerate(hits)},
+            np.cumsum([0, *(len(hits[k]) for k in hits)], dtype=np.int64),
+            np.array([place[theme] for theme, _ in pairs], dtype=np.int64),
+            np.array([weight for _, weight in pairs], dtype=np.float64),
+        )
+
+    def read(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
+        """Per text: what its words say (a place in SENTIMENTS; -1: nothing), its theme (a place in
+        ``themes``; -1: other) and the theme's confidence; and the texts' words as
+        ``etl.model.words`` finds them (the model's input), with the row of each one's text."""
+        flat, rows, keyword, polarity, roles = self.tokens(texts)
+        n = len(texts)
+        word = (roles & WORD) > 0
+        return (
+            self._sentiment(rows, polarity, roles, n),
+            *self._themes(rows, keyword, n),
+            flat.take(int_array(np.flatnonzero(word))),
+            rows[word],
+        )
+
+    def tokens(self, texts: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every token of ``texts`` (``_TOKEN``'s), text after text; the row of the text each comes
+        from; and each one's keyword number (-1: none), polarity (NaN: none) and roles."""
+        flat, rows = _split(texts)
+        keyword, polarity, roles = self._facts(flat)
+        token = (roles & SPACE) == 0
+        if token.all():
+            return flat, rows, keyword, polarity, roles
+        return flat.take(int_array(np.flatnonzero(token))), rows[token], keyword[token], polarity[token], roles[token]
+
+    def _facts(self, flat: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each token's keyword number (-1: none), polarity (NaN: none) and roles, from the cache of
+        tokens met (bounded as ``remember`` bounds the rules' own); new tokens are learnt first."""
+        if self._known and len(self._known[0]) > TOKENS_REMEMBERED:
+            self._known.clear()
+            self._table.clear()
+        known = self._known[0] if self._known else pa.nulls(0, pa.string())
+        at = pc.index_in(flat, value_set=known)
+        if at.null_count or not self._table:
+            new = pc.unique(flat.filter(pc.is_null(at)))
+            learnt = self._learn(new.to_pylist())
+            self._table[:] = [np.concatenate([a, b]) for a, b in zip(self._table, learnt)] or list(learnt)
+            self._known[:] = [pa.concat_arrays([known, new])]
+            at = pc.index_in(flat, value_set=self._known[0])
+        where = numbers(at).astype(np.int64)
+        keyword, polarity, roles = self._table
+        return keyword[where], polarity[where], roles[where]
+
+    def _learn(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        pattern, s = self.theme_rules.pattern, self.sentiment_rules
+        matched = (pattern.match(token) if pattern is not None else None for token in new)
+        keyword = np.fromiter((self.keywords[m.group(1)] if m else -1 for m in matched), np.int64, len(new))
+        polarity = np.array([np.nan if p is None else p for p in map(s.lookup, new)], dtype=np.float64)
+        neutral = s.neutral | s.questions | {"?", "؟"}
+        roles = np.fromiter(
+            (
+                NEGATOR * (t in s.negators)
+                + INTENSIFIER * (t in s.intensifiers)
+                + CONTRAST * (t in s.contrasts)
+                + NEUTRAL * (t in neutral)
+                + WORD * bool(_WORD.match(t))
+                + SPACE * t.isspace()
+                for t in new
+            ),
+            np.int64,
+            len(new),
+        )
+        return keyword, polarity, roles
+
+    @staticmethod
+    def _sentiment(rows: np.ndarray, polarity: np.ndarray, roles: np.ndarray, n: int) -> np.ndarray:
+        """``SentimentRules.score`` and ``words_label`` over every token (``rows``: each one's text)
+        at once: the same steps, in numpy, summed in the same order."""
+        k = np.arange(len(rows))
+        bounds = np.searchsorted(rows, np.arange(n + 1))
+        first, end = bounds[rows], bounds[rows + 1]  # each token's text's tokens: [first, end)
+        negator = (roles & NEGATOR) > 0
+        polar = ~negator & ~np.isnan(polarity)
+
+        def last_before(flag: np.ndarray) -> np.ndarray:  # the last token before each with ``flag``, or -1
+            return np.concatenate([[-1], np.maximum.accumulate(np.where(flag, k, -1))[:-1]])
+
+        # a negator reaches the first polar word within the next two tokens
+        by = last_before(negator)
+        negated = polar & (by >= first) & (by > last_before(polar)) & (k - by <= 2)
+        intensifier = (roles & INTENSIFIER) > 0
+        near = np.zeros(len(k), dtype=bool)  # an intensifier within two tokens, either side
+        for d in (1, 2):
+            near[d:] |= intensifier[:-d] & (k[d:] - d >= first[d:])
+            near[:-d] |= intensifier[d:] & (k[:-d] + d < end[:-d])
+        contrast = np.full(n, -1, dtype=np.int64)  # each text's last contrast
+        np.maximum.at(contrast, rows[(roles & CONTRAST) > 0], k[(roles & CONTRAST) > 0])
+        p = np.where(polar, polarity, 0.0)
+        p = np.where(negated, np.where(p > 0, -np.maximum(1.0, 1.5 * p), -0.5 * p), p)
+        p = np.where(near, p * 1.5, p)
+        c = contrast[rows]
+        p = np.where(c >= 0, np.where(k > c, p * 2.0, p * 0.5), p)
+        score = np.bincount(rows[polar], weights=p[polar], minlength=n)  # in token order, as score's sum
+        leans = np.zeros(n, dtype=bool)
+        leans[rows[(roles & NEUTRAL) > 0]] = True
+        said = np.where(leans | (score != 0), SENTIMENTS.index("neutral"), -1)
+        said = np.where(score <= -0.5, SENTIMENTS.index("negative"), said)
+        return np.where(score >= 0.5, SENTIMENTS.index("positive"), said).astype(np.int8)
+
+    def _themes(self, rows: np.ndarray, keyword: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``ThemeRules.theme`` over every token at once: each keyword's (theme, weight) pairs in the
+        order they are met, summed per text and theme in that order."""
+        if not self.themes:  # no keyword at all
+            return np.full(n, -1), np.zeros(n)
+        found = keyword >= 0
+        kw = keyword[found]
+        count = self.hit_start[kw + 1] - self.hit_start[kw]
+        pair = np.repeat(self.hit_start[kw] - np.cumsum(count) + count, count) + np.arange(count.sum())
+        row, theme, weight = np.repeat(rows[found], count), self.hit_theme[pair], self.hit_weight[pair]
+        t = len(self.themes)
+        scores = np.bincount(row * t + theme, weights=weight, minlength=n * t).reshape(n, t)
+        present = np.bincount(row * t + theme, minlength=n * t).reshape(n, t) > 0
+        total = np.bincount(row, weights=weight, minlength=n)
+        if PRAISE in self.themes:  # praise only when no subject is named (ThemeRules.theme)
+            praise = self.themes.index(PRAISE)
+            subject = np.delete(present, praise, axis=1).any(axis=1)
+            present[:, praise] &= ~subject
+        best = np.where(present, scores, -np.inf).argmax(axis=1)
+        named = present.any(axis=1)
+        share = scores[np.arange(n), best][named] / total[named]
+        values, at = np.unique(share, return_inverse=True)  # rounded as Python rounds: few distinct shares
+        confidence = np.zeros(n)
+        confidence[named] = np.array([round(v, 3) for v in values.tolist()])[at]
+        return np.where(named, best, -1), confidence
+
+
+@lru_cache(maxsize=4)
+def _token_facts(reference_dir: Path, stamp: tuple) -> TokenFacts:
+    del stamp  # the cache key only
+    return TokenFacts.of(*rules(reference_dir))
+
+
+def token_facts(reference_dir: Path) -> TokenFacts:
+    return _token_facts(reference_dir, rules_stamp(reference_dir))
+
+
 ARABIC_LETTER, LATIN_LETTER = "[\u0621-\u064a\u066e-\u06d3]", "[A-Za-z]"
 
 
@@ -561,6 +762,7 @@ def load_rules(reference_dir: Path) -> None:
     """Load and compile every rule (a worker process does it once, when it starts)."""
     rules(reference_dir)
     screens(reference_dir)
+    token_facts(reference_dir)
 
 
 def screens(reference_dir: Path) -> tuple[TermList, PatternList]:
@@ -677,32 +879,62 @@ def _items(distinct: pa.Array, reference_dir: Path) -> pa.Table:
     )
 
 
+RULES_BATCH = 1 << 15  # texts read at once (``_per_batch``): the temporary arrays of their tokens stay small
+
+
 def _per_text(items: pa.Table, reference_dir: Path, model_path: Path = MODEL_PATH) -> list[tuple]:
     """(theme, confidence, words' sentiment, offensive term, security rule, the model's sentiment and
-    its probability) per row of ``items`` (``_items``); the model reads every text that has words
-    (``_sentiments`` decides whose answer counts)."""
+    its probability) per row of ``items`` (``_items``), RULES_BATCH rows at a time."""
+    out: list[tuple] = []
+    for lo in range(0, len(items), RULES_BATCH):
+        out += _per_batch(items.slice(lo, RULES_BATCH), reference_dir, model_path)
+    return out
+
+
+def _per_batch(items: pa.Table, reference_dir: Path, model_path: Path) -> list[tuple]:
+    """``_per_text`` of a batch. The themes and the words' sentiment of every text are read over
+    the column (``TokenFacts``); a text whose letters ``fold`` must change, or which may hold a
+    phrase or a keyword of more than one word, has those read again by the rules text by text, as
+    have the screens the texts their prefilters let through. The model reads every text that has
+    words (``_sentiments`` decides whose answer counts)."""
     theme_rules, sentiment_rules = rules(reference_dir)
     offensive, security = screens(reference_dir)
-    out = []
-    names = ("text", "offensive", "security", "fold", "spanning", "phrased")
-    columns = (items.column(name).to_pylist() for name in names)
-    worded: list[int] = []
-    for text, may_be_offensive, may_be_security, stretched, spanning, phrased in zip(*columns):
-        folded = fold(text) if stretched else text
-        split = _TOKEN.findall(folded)
-        words = sentiment_rules.words_label(folded, folded=True, split=None if phrased else split)
-        theme, confidence = theme_of(folded, words, theme_rules, folded=True, split=None if spanning else split)
-        term = offensive.first(folded, folded=True) if may_be_offensive else None
-        rule = security.first(text) if may_be_security else None
-        if text:
-            worded.append(len(out))
-        out.append((theme, confidence, words, term, rule, None, None))
-    if worded:  # the model reads the Arrow column, not the Python strings (etl.model.words)
-        labels, probs = sentiment_model(model_path).predict_many(items.column("text"))
-        p = probs.tolist()
-        for row in worded:
-            out[row] = (*out[row][:5], labels[row], p[row])
-    return out
+    facts = token_facts(reference_dir)
+    texts = items.column("text").combine_chunks()
+    said, theme_at, conf, word, word_rows = facts.read(texts)
+    words = [SENTIMENTS[c] if c >= 0 else None for c in said.tolist()]
+    names = [*facts.themes, "other"]  # -1: other
+    theme = [names[t] for t in theme_at.tolist()]
+    confidence = conf.tolist()
+    stretched, phrased, spanning, may_offend, may_leak = (
+        items.column(name).to_pylist() for name in ("fold", "phrased", "spanning", "offensive", "security")
+    )
+    terms: list[str | None] = [None] * len(items)
+    security_rules: list[str | None] = [None] * len(items)
+    by_rules = [r for r, flags in enumerate(zip(stretched, phrased, spanning, may_offend, may_leak)) if any(flags)]
+    for r, text in zip(by_rules, texts.take(int_array(np.array(by_rules, dtype=np.int64))).to_pylist()):
+        folded = fold(text) if stretched[r] else text
+        if stretched[r] or phrased[r] or spanning[r]:
+            split = _TOKEN.findall(folded)
+            if stretched[r] or phrased[r]:
+                words[r] = sentiment_rules.words_label(folded, folded=True, split=None if phrased[r] else split)
+            if stretched[r] or spanning[r]:
+                theme[r], confidence[r] = theme_rules.theme(folded, True, None if spanning[r] else split)
+        if may_offend[r]:
+            terms[r] = offensive.first(folded, folded=True)
+        if may_leak[r]:
+            security_rules[r] = security.first(text)
+    for r, (t, w) in enumerate(zip(theme, words)):
+        if t == "other" and w == "positive":  # theme_of
+            theme[r], confidence[r] = PRAISE, PRAISE_CONFIDENCE
+    by_model: list[str | None] = [None] * len(items)
+    p: list[float | None] = [None] * len(items)
+    worded = np.flatnonzero(numbers(pc.binary_length(texts)) > 0)
+    if len(worded):  # the model reads the words found above, not Python strings
+        labels, probs = sentiment_model(model_path).predict_words(word, word_rows, len(texts))
+        for r, prob in zip(worded.tolist(), probs[worded].tolist()):
+            by_model[r], p[r] = labels[r], prob
+    return list(zip(theme, confidence, words, terms, security_rules, by_model, p))
 
 
 def features(

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.errors import ConfigError
-from etl.text import int_array, large_strings, numbers, strings
+from etl.text import int_array, numbers, pieces, strings
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model" / "sentiment.npz"
 TOKEN = re.compile(r"\w+")
@@ -53,13 +53,10 @@ def grams(text: str) -> list[str]:
 
 
 def words(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """Every word of ``texts`` (TOKEN's), text after text, and the row of the text each comes from:
-    split by Arrow, in C++, with no Python string made per word (a null text has none)."""
+    """Every word of ``texts`` (TOKEN's), text after text, and the row of the text each comes from
+    (``etl.text.pieces``)."""
     arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else strings(texts)  # (no pandas: etl.text)
-    split = pc.split_pattern_regex(large_strings(arr), WORD_GAP)
-    flat = pc.list_flatten(split)
-    keep = pc.cast(pc.binary_length(flat), pa.bool_())  # not "": a text that starts or ends between words
-    return flat.filter(keep).cast(pa.string()), numbers(pc.list_parent_indices(split).filter(keep)).astype(np.int64)
+    return pieces(arr, WORD_GAP)
 
 
 def subwords(token: str, lo: int = 3, hi: int = 5) -> list[str]:
@@ -125,16 +122,27 @@ class SentimentModel:
         self, texts: Sequence[str] | pa.Array, among: tuple[str, ...] | None = None
     ) -> tuple[list[str], np.ndarray]:
         """``predict`` for many texts at once."""
-        p = self.probabilities(texts, among)
+        return self._best(self.probabilities(texts, among))
+
+    def predict_words(self, flat: pa.Array, word_rows: np.ndarray, n: int) -> tuple[list[str], np.ndarray]:
+        """``predict_many`` of ``n`` texts given their words, as ``words`` finds them."""
+        return self._best(self.word_probabilities(flat, word_rows, n))
+
+    def _best(self, p: np.ndarray) -> tuple[list[str], np.ndarray]:
         best = p.argmax(axis=1)
-        return [self.classes[b] for b in best], p[np.arange(len(texts)), best]
+        return [self.classes[b] for b in best], p[np.arange(len(p)), best]
 
     def probabilities(self, texts: Sequence[str] | pa.Array, among: tuple[str, ...] | None = None) -> np.ndarray:
         """Each text's probability of each of ``classes`` (0 for a class not ``among``), a row per
         text (Python strings or an Arrow column of them): the words found and looked up in Arrow,
         the arithmetic in numpy, and Python only for each word not seen before (``_compute``)."""
-        n = len(texts)
-        flat, word_rows = words(texts)
+        return self.word_probabilities(*words(texts), len(texts), among)
+
+    def word_probabilities(
+        self, flat: pa.Array, word_rows: np.ndarray, n: int, among: tuple[str, ...] | None = None
+    ) -> np.ndarray:
+        """``probabilities`` of ``n`` texts given their words (``words``: ``flat``, and the row of
+        each one's text, ascending)."""
         lengths = np.bincount(word_rows, minlength=n)
         shares, term_of, pair_word, at = self._words_of(flat)
         pair_rows, pair_ids = self._pair_terms(pair_word[at], word_rows)

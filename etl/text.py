@@ -183,6 +183,16 @@ def large_strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
     return texts.cast(pa.large_string())
 
 
+def pieces(texts: pa.Array | pa.ChunkedArray | list[str], gap: str) -> tuple[pa.Array, np.ndarray]:
+    """The pieces of each text between matches of ``gap`` (an RE2 pattern), text after text, and
+    the row of the text each comes from: split by Arrow, in C++, with no Python string made per
+    piece. No piece is empty (a text that starts or ends with a gap); a null text has none."""
+    split = pc.split_pattern_regex(large_strings(texts), gap)
+    flat = pc.list_flatten(split)
+    keep = pc.cast(pc.binary_length(flat), pa.bool_())
+    return flat.filter(keep).cast(pa.string()), numbers(pc.list_parent_indices(split).filter(keep)).astype(np.int64)
+
+
 def code_points(texts: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Every text's code points end to end (uint32), and each text's length in code points (no
     nulls); decoded from Arrow's one UTF-8 buffer at once, not text by text."""

@@ -134,6 +134,14 @@ def test_the_rules_remember_a_bounded_number_of_words(monkeypatch: pytest.Monkey
         assert themes.theme(t, split=_TOKEN.findall(t)) == THEMES.theme(t)
         assert sentiment.score(t, split=_TOKEN.findall(t)) == SENTIMENT.score(t)
         assert len(themes._words) <= 5 and len(sentiment._known) <= 5
+    # over a column, the cache of tokens met starts again once past the bound: it holds one
+    # call's tokens at most, and the answers stay the rules'
+    facts = classify.TokenFacts.of(themes, sentiment)
+    for t in texts:
+        said, theme, confidence, _, _ = facts.read(pa.array([t]))
+        assert (facts.themes[theme[0]], confidence[0]) == THEMES.theme(t)
+        assert classify.SENTIMENTS[said[0]] == SENTIMENT.words_label(t)
+        assert len(facts._known[0]) <= len(set(_TOKEN.findall(t)))
 
 
 def test_a_text_that_looks_like_the_phrase_marker_is_just_words() -> None:
@@ -628,3 +636,18 @@ def test_the_mix_of_a_signature_is_its_values_folded_in_turn() -> None:
             m = ((m * 0x9E3779B97F4A7C15) % (1 << 64)) ^ v
         expected.append(m)
     assert mix(sig).tolist() == expected
+
+
+def test_rules_with_no_theme_keywords_read_every_text_as_other() -> None:
+    """An analyst may empty theme_keywords.csv: the column's themes are then all "other", as the
+    rules' own are, and the words' sentiment is still read."""
+    import pyarrow as pa
+
+    from etl.classify import SENTIMENTS, ThemeRules, TokenFacts
+
+    facts = TokenFacts.of(ThemeRules({}, None), SENTIMENT)
+    texts = [normalise(t) for t in ("الخدمة ممتازة", "ما عجبني التطبيق", "")]
+    said, theme, confidence, _, _ = facts.read(pa.array(texts))
+    assert theme.tolist() == [-1, -1, -1] and confidence.tolist() == [0.0, 0.0, 0.0]
+    assert [SENTIMENTS[s] if s >= 0 else None for s in said] == [SENTIMENT.words_label(t) for t in texts]
+    assert ThemeRules({}, None).theme(texts[0]) == ("other", 0.0)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from etl.text import luhn_ok, normalise, normalise_array, normalise_py, redact, redact_array
 from tests.conftest import REFERENCE
+from tests.test_model import FEEDBACK_CHARS
 
 ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
 MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640"
@@ -397,3 +398,86 @@ def test_sentiment_from_tokens_is_the_sentiment_of_the_whole_text(texts: list[st
         if not may_phrase:
             assert sentiment.score(folded, True, _TOKEN.findall(folded)) == sentiment.score(folded, True), t
         assert may_phrase or sentiment.phrase_pattern.search(folded) is None, t
+
+
+def _by_rules(texts: list[str], theme_rules, sentiment_rules) -> list[tuple]:
+    """Each text's words' sentiment, theme and confidence, by the rules text by text."""
+    from etl.classify import fold, theme_of
+
+    out = []
+    for t in texts:
+        folded = fold(t)
+        words = sentiment_rules.words_label(folded, True)
+        out.append((words, *theme_of(folded, words, theme_rules, True)))
+    return out
+
+
+_SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+
+
+@SETTINGS
+@given(st.lists(st.text(st.one_of(FEEDBACK_CHARS, st.sampled_from(_SPACES)), max_size=40), max_size=6))
+def test_arrow_finds_the_tokens_python_does(texts: list[str]) -> None:
+    """The rules' tokens over a column (``TokenFacts.tokens``, Arrow) are ``_TOKEN``'s, in order:
+    words, each mark of punctuation alone, and every kind of space between."""
+    from etl.classify import _TOKEN, token_facts
+
+    flat, rows, *_ = token_facts(REFERENCE).tokens(pa.array(texts, pa.string()))
+    expected = [(r, w) for r, t in enumerate(texts) for w in _TOKEN.findall(t)]
+    assert list(zip(rows.tolist(), flat.to_pylist())) == expected
+
+
+def test_every_character_of_the_basic_plane_is_tokenised_as_python_does() -> None:
+    """Each character of the Basic Multilingual Plane (where Arabic, its presentation forms and
+    every space are), between two letters and after a space, splits as ``_TOKEN`` splits it."""
+    from etl.classify import _TOKEN, token_facts
+
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    texts = [f"a{c}b {c}" for c in chars]
+    flat, rows, *_ = token_facts(REFERENCE).tokens(pa.array(texts, pa.string()))
+    got: dict[int, list[str]] = {}
+    for r, w in zip(rows.tolist(), flat.to_pylist()):
+        got.setdefault(r, []).append(w)
+    assert [hex(ord(c)) for i, c in enumerate(chars) if got.get(i, []) != _TOKEN.findall(texts[i])] == []
+
+
+@SETTINGS
+@given(st.lists(_rule_text(sorted({*_theme_terms(), *_sentiment_terms()})), min_size=1, max_size=12))
+@example(["ممتاز لكن الدخول بطيء", "ما عجبني", "مو زين جدا ما يفتح", "مركز الاتصال ممتااااز", "", "؟", "جيد"])
+def test_the_rules_over_a_column_answer_as_the_rules_text_by_text(texts: list[str]) -> None:
+    """What the ETL's rule workers find (``_per_text``: the themes and the words' sentiment read
+    over the column in numpy, and text by text where a phrase, a keyword of more than one word or
+    stretched letters may be) is what the rules find text by text; and the column's own answers
+    (``TokenFacts.read``) are, for every text that needs none of those."""
+    from etl.classify import SENTIMENTS, _items, _per_text, fold, rules, token_facts
+
+    theme_rules, sentiment_rules = rules(REFERENCE)
+    expected = _by_rules(texts, theme_rules, sentiment_rules)
+    column = pa.array(texts, pa.string())
+    found = _per_text(_items(column, REFERENCE), REFERENCE)
+    assert [(w, t, c) for t, c, w, *_ in found] == expected
+    facts = token_facts(REFERENCE)
+    said, theme, confidence, _, _ = facts.read(column)
+    plain = ~(theme_rules.spanning(column) | sentiment_rules.phrased(column))
+    for i, t in enumerate(texts):
+        if plain[i] and fold(t) == t:
+            words = SENTIMENTS[said[i]] if said[i] >= 0 else None
+            assert words == expected[i][0], t
+            assert ((facts.themes[theme[i]] if theme[i] >= 0 else "other"), confidence[i]) == theme_rules.theme(t), t
+
+
+@SETTINGS
+@given(st.lists(_rule_text(["خدم", "تطبيق", "دخول", "شكر", "ممتاز"]), min_size=1, max_size=12))
+def test_themes_over_a_column_add_any_weights_as_the_rules_do(texts: list[str]) -> None:
+    """Keywords weighted 0.1, 0.2, 0.7 (sums that floating point rounds) and one keyword naming two
+    themes: the column's confidence is ``ThemeRules.theme``'s, to the last bit."""
+    from etl.classify import PRAISE, ThemeRules, TokenFacts, rules, term_pattern
+
+    keywords = {"خدم": [("service", 0.1)], "تطبيق": [("app", 0.2), ("service", 0.7)], "دخول": [("login", 0.7)]}
+    keywords |= {"شكر": [(PRAISE, 0.3)], "ممتاز": [(PRAISE, 0.1), ("app", 0.1)]}
+    theme_rules = ThemeRules(keywords, term_pattern(keywords))
+    facts = TokenFacts.of(theme_rules, rules(REFERENCE)[1])
+    _, theme, confidence, _, _ = facts.read(pa.array(texts, pa.string()))
+    for i, t in enumerate(texts):
+        if "\ufe0f" not in t and not re.search(r"(\w)\1\1", t):  # fold changes nothing
+            assert ((facts.themes[theme[i]] if theme[i] >= 0 else "other"), confidence[i]) == theme_rules.theme(t), t
