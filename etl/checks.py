@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from concurrent.futures import Executor
 
 import duckdb
 
@@ -353,6 +355,7 @@ _GROUPS = re.compile(r"\d+(?:[ .\-/]{1,2}\d+)*")
 _EMAIL_SHAPE = re.compile(r"[^\s@()\[\]]+@[^\s@]+\.[A-Za-z]{2,}|\w+ *(?i:[(\[{<] *at *[)\]}>]) *\w+")
 PUBLIC_NUMBER_TYPES = frozenset({3, 4, 5, 9})  # libphonenumber's toll-free, premium-rate, shared-cost, UAN
 SCAN_LIMIT = 1000  # offending texts a column is read for before the scan stops and says "at least"
+SCAN_CHUNK = 250  # candidate texts a worker reads at a time
 
 
 def personal_data_in(text: str) -> set[str]:
@@ -386,12 +389,15 @@ def personal_data_in(text: str) -> set[str]:
     return found
 
 
-def personal_data_failures(con: duckdb.DuckDBPyConnection, scope: dict[str, str] | None = None) -> list[str]:
+def personal_data_failures(
+    con: duckdb.DuckDBPyConnection, scope: dict[str, str] | None = None, pool: Executor | None = None
+) -> list[str]:
     """For each stored text column, the rows whose text still holds personal data, as failures.
 
     ``scope``: per table, a condition (SQL, no parameters) on the rows to scan, where only those can
     hold text no earlier run scanned (an append's new rows: etl/delta.py); a table not named is
-    scanned whole."""
+    scanned whole. ``pool``: the ETL's worker processes, which read the candidate texts (Python:
+    one core each) when given."""
     failures = []
     scoped: dict[str, str] = {}  # table -> a temp table of its rows in scope, its text columns only
     try:
@@ -406,7 +412,7 @@ def personal_data_failures(con: duckdb.DuckDBPyConnection, scope: dict[str, str]
                         f"select {columns} from {table} where {scope[table]}"
                     )
                 rows = scoped[table]
-            failure = _personal_data_in_column(con, rows, table, col)
+            failure = _personal_data_in_column(con, rows, table, col, pool)
             if failure:
                 failures.append(failure)
     finally:
@@ -415,9 +421,17 @@ def personal_data_failures(con: duckdb.DuckDBPyConnection, scope: dict[str, str]
     return failures
 
 
-def _personal_data_in_column(con: duckdb.DuckDBPyConnection, rows: str, table: str, col: str) -> str | None:
+def _personal_data_in_column(
+    con: duckdb.DuckDBPyConnection, rows: str, table: str, col: str, pool: Executor | None
+) -> str | None:
     """``personal_data_failures``' failure for ``table.col``, read from ``rows`` (the table, or its
     rows in scope), or None."""
+
+    def read(texts: list[str]) -> Iterable[set[str]]:
+        if pool is None or len(texts) < SCAN_CHUNK * 2:
+            return map(personal_data_in, texts)
+        return pool.map(personal_data_in, texts, chunksize=SCAN_CHUNK)
+
     found: set[str] = set()
     n = texts = 0
     cur = con.execute(
@@ -426,8 +440,7 @@ def _personal_data_in_column(con: duckdb.DuckDBPyConnection, rows: str, table: s
         [_CANDIDATE],
     )
     while texts < SCAN_LIMIT and (batch := cur.fetchmany(10_000)):
-        for v, k in batch:
-            kinds = personal_data_in(v)
+        for (_, k), kinds in zip(batch, read([v for v, _ in batch])):
             if kinds:
                 found |= kinds
                 n += k
@@ -444,15 +457,19 @@ def count(run_id: int) -> int:
 
 
 def run_all(
-    con: duckdb.DuckDBPyConnection, run_id: int, scope: dict[str, str] | None = None, days: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    scope: dict[str, str] | None = None,
+    days: str | None = None,
+    pool: Executor | None = None,
 ) -> list[str]:
     """The failing checks, each as 'name: N rows'; empty when all pass. ``scope``: the rows the
-    personal-data scan reads (``personal_data_failures``) and whose keys are checked for uniqueness;
-    ``days``: the days mart_daily is compared on (``mart_check``); every other check reads every
-    row."""
+    personal-data scan reads (``personal_data_failures``, on ``pool`` when given) and whose keys
+    are checked for uniqueness; ``days``: the days mart_daily is compared on (``mart_check``);
+    every other check reads every row."""
     failures = []
     for name, sql, params in queries(run_id, days, scope):
         n = con.execute(sql, params).fetchone()[0]
         if n:
             failures.append(f"{name}: {n} rows")
-    return failures + personal_data_failures(con, scope)
+    return failures + personal_data_failures(con, scope, pool)

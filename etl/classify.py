@@ -21,6 +21,7 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.model import MODEL_PATH
+from etl.model import MODEL_PATH, ModelError
 from etl.model import model as sentiment_model
 from etl.parallel import in_chunks, over_slices
 from etl.text import code_points, int_array, large_strings, normalise_py, numbers
@@ -758,11 +759,16 @@ def _rules(reference_dir: Path, stamp: tuple) -> tuple[ThemeRules, SentimentRule
     return ThemeRules.load(reference_dir), SentimentRules.load(reference_dir)
 
 
-def load_rules(reference_dir: Path) -> None:
-    """Load and compile every rule (a worker process does it once, when it starts)."""
+def load_rules(reference_dir: Path, model_path: Path | None = None) -> None:
+    """Load and compile every rule, and the model at ``model_path`` (a worker process does it once,
+    when it starts, while the exports are read: the classify stage, where every core is busy, pays
+    for neither). A model that cannot be read is left for the first text to report."""
     rules(reference_dir)
     screens(reference_dir)
     token_facts(reference_dir)
+    if model_path is not None:
+        with suppress(ModelError):
+            sentiment_model(model_path)
 
 
 def screens(reference_dir: Path) -> tuple[TermList, PatternList]:
@@ -914,12 +920,12 @@ def _per_batch(items: pa.Table, reference_dir: Path, model_path: Path) -> list[t
     by_rules = [r for r, flags in enumerate(zip(stretched, phrased, spanning, may_offend, may_leak)) if any(flags)]
     for r, text in zip(by_rules, texts.take(int_array(np.array(by_rules, dtype=np.int64))).to_pylist()):
         folded = fold(text) if stretched[r] else text
-        if stretched[r] or phrased[r] or spanning[r]:
-            split = _TOKEN.findall(folded)
-            if stretched[r] or phrased[r]:
-                words[r] = sentiment_rules.words_label(folded, folded=True, split=None if phrased[r] else split)
-            if stretched[r] or spanning[r]:
-                theme[r], confidence[r] = theme_rules.theme(folded, True, None if spanning[r] else split)
+        # the tokens, where one of the rules can read the text by them
+        split = _TOKEN.findall(folded) if stretched[r] and not (phrased[r] and spanning[r]) else None
+        if stretched[r] or phrased[r]:
+            words[r] = sentiment_rules.words_label(folded, folded=True, split=None if phrased[r] else split)
+        if stretched[r] or spanning[r]:
+            theme[r], confidence[r] = theme_rules.theme(folded, True, None if spanning[r] else split)
         if may_offend[r]:
             terms[r] = offensive.first(folded, folded=True)
         if may_leak[r]:

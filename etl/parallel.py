@@ -5,7 +5,8 @@
 - ``beside``: one piece of work on a thread while the caller waits on DuckDB (which releases the
   GIL): counting a file's line breaks while DuckDB reads it.
 - ``worker_pool`` and ``in_chunks``: the rules written in Python (themes, sentiment, screens, sender
-  hashes) hold the GIL, so they run on worker processes, one per core.
+  hashes) and the checks' personal-data scan hold the GIL, so they run on worker processes, one per
+  core.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def worker_pool(
         return
     ctx = multiprocessing.get_context("forkserver")
     # what the workers run, imported once; and the fork server's tie to this process
-    ctx.set_forkserver_preload(["etl.forkserver_preload", "etl.classify", "etl.text"])
+    ctx.set_forkserver_preload(["etl.forkserver_preload", "etl.classify", "etl.text", "etl.checks"])
     os.environ[PARENT_ENV] = str(os.getpid())
     own_multiprocessing_folder()  # the fork server's socket's folder, and those of ETLs killed before
     # The fork server starts here, not from the starter thread below: the kernel's tie to a parent

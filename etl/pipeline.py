@@ -150,7 +150,8 @@ def run(
             raise ConfigError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sources)}")
         sources = {k: v for k, v in sources.items() if k in only}
     # a missing or damaged model stops the run here, in one line: never the rules alone, silently
-    sentiment_model(setting_path("SENTIMENT_MODEL_PATH"))
+    model_path = setting_path("SENTIMENT_MODEL_PATH")
+    sentiment_model(model_path)
     files = _match_some(input_dir, sources) if only else match_files(input_dir, sources)
     if append:
         files = [(path, src) for path, src in files if path.relative_to(input_dir).as_posix() in append.files]
@@ -176,7 +177,7 @@ def run(
             size = sum(path.stat().st_size for path, _ in files)  # too little input starts no pool
             with (
                 beside(_manifest, input_dir, files) as hashing,
-                worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool,
+                worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir, model_path), work=size) as pool,
             ):
                 result = _build(
                     tmp,
@@ -378,7 +379,9 @@ def _build(
         timings["marts"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        failures = checks.run_all(con, run_id, delta.NEW_ROWS if append else None, delta.TOUCHED if append else None)
+        failures = checks.run_all(
+            con, run_id, delta.NEW_ROWS if append else None, delta.TOUCHED if append else None, pool=pool
+        )
         timings["checks"] = time.perf_counter() - t
         if failures:
             raise CheckFailed("data checks failed, the previous warehouse keeps serving: " + "; ".join(failures))

@@ -74,7 +74,7 @@ def reclassify(warehouse: Path, reference_dir: Path) -> Reclassified:
         try:
             shutil.copyfile(warehouse, tmp)
             size = warehouse.stat().st_size  # about as much text as the exports held: pool or not
-            with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir,), work=size) as pool:
+            with worker_pool(int(setting("ETL_THREADS")), load_rules, (reference_dir, model_path), work=size) as pool:
                 result = _reclassify(tmp, warehouse, reference_dir, model_path, pool, rules)
             swap_in(tmp, warehouse)
         except BaseException:
@@ -142,7 +142,7 @@ def _reclassify(tmp: Path, warehouse: Path, reference_dir: Path, model_path: Pat
         con.execute(
             load_sql(SQL_DIR, "warehouse_meta"), {"run_id": run_id, "built_at": now, "schema_version": SCHEMA_VERSION}
         )
-        failures = checks.run_all(con, load_run)  # the row accounting is the load's
+        failures = checks.run_all(con, load_run, pool=pool)  # the row accounting is the load's
         if failures:
             raise CheckFailed("data checks failed, the previous warehouse keeps serving: " + "; ".join(failures))
         con.execute("checkpoint")

@@ -220,7 +220,7 @@ def test_an_append_that_fails_its_checks_keeps_the_previous_warehouse(
             before = wh.read_bytes()
     from etl import checks
 
-    monkeypatch.setattr(checks, "run_all", lambda con, run_id, scope=None, days=None: ["a failing check"])
+    monkeypatch.setattr(checks, "run_all", lambda con, run_id, scope=None, days=None, pool=None: ["a failing check"])
     assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 3  # a check failed
     assert wh.read_bytes() == before
     assert not list(tmp_path.glob(".w.duckdb.building-*"))

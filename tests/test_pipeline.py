@@ -254,7 +254,9 @@ def test_missing_input_dir_and_unknown_source(tmp_path: Path, serving) -> None:
 def test_a_failed_check_keeps_the_previous_warehouse(serving, monkeypatch) -> None:
     landing, wh, before = serving
     monkeypatch.setattr(
-        checks, "run_all", lambda con, run_id, scope=None, days=None: ["unique participation.participation_id: 3 rows"]
+        checks,
+        "run_all",
+        lambda con, run_id, scope=None, days=None, pool=None: ["unique participation.participation_id: 3 rows"],
     )
     with pytest.raises(CheckFailed, match="previous warehouse keeps serving"):
         etl(landing, wh)
@@ -677,6 +679,43 @@ def test_the_post_load_scan_is_independent_of_the_redactor(built, tmp_path: Path
     con.close()
     assert len(failed) == 1 and "in participation.text_redacted: 3 rows" in failed[0], failed
     assert failed[0].startswith("no personal data (independent scan: ") and kind in failed[0]
+
+
+def test_the_scan_reads_its_candidates_on_the_workers_and_finds_what_it_finds_alone(
+    built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the ETL's worker processes, the personal-data scan hands them its candidate texts and
+    counts the same rows as it does alone: mobile numbers planted in 700 texts, among texts whose
+    digits are public (a ticket, a year, 1909)."""
+    from etl.parallel import worker_pool
+
+    monkeypatch.setattr("etl.parallel.PARALLEL_MIN", 1)
+    wh, _ = built
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(
+        "update participation set text_redacted = case when rowid % 3 = 0 "
+        "then 'جوالي 050' || lpad(cast(rowid as varchar), 7, '0') "
+        "else 'التذكرة CC-2025-' || lpad(cast(rowid as varchar), 7, '0') || ' عام 2025 اتصلت 1909' end "
+        "where rowid < 2100"
+    )
+    alone = checks.personal_data_failures(con)
+
+    class Counting:  # the pool, counting what it is handed
+        def __init__(self, pool) -> None:
+            self.pool, self.texts = pool, 0
+
+        def map(self, fn, texts, chunksize=1):
+            self.texts += len(texts)
+            return self.pool.map(fn, texts, chunksize=chunksize)
+
+    with worker_pool(2) as pool:
+        counting = Counting(pool)
+        pooled = checks.personal_data_failures(con, pool=counting)
+    con.close()
+    assert pooled == alone and any("participation.text_redacted: 700 rows" in f for f in alone), alone
+    assert counting.texts >= 2100
 
 
 def test_the_scan_leaves_public_numbers_alone() -> None:

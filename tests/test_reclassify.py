@@ -102,7 +102,9 @@ def test_a_failed_reclassification_keeps_the_previous_warehouse(landing: Path, t
     run(landing, wh, SOURCES, REFERENCE, SALT, now=NOW)
     before = digest(wh)
     monkeypatch.setattr(
-        checks, "run_all", lambda con, run_id, scope=None, days=None: ["unique participation.participation_id: 3 rows"]
+        checks,
+        "run_all",
+        lambda con, run_id, scope=None, days=None, pool=None: ["unique participation.participation_id: 3 rows"],
     )
     assert main(["reclassify", "--warehouse", str(wh)]) == 3
     assert digest(wh) == before and not list(tmp_path.glob(".w.duckdb.building-*"))
