@@ -29,8 +29,10 @@ BANDS = 8  # 8 bands of 4 rows: pairs with Jaccard >= ~0.6 are likely to share a
 MIN_AGREEMENT = 0.6  # estimated Jaccard needed to join two texts into one cluster
 MIN_CHARS = 20  # shorter texts ("شكرا", "ممتاز") are common words, not near-duplicates
 # What a skeleton keeps: letters and non-decimal numerals (Python's \w without _ and digits), as
-# one RE2 class so that Arrow computes every skeleton of a column at once.
-_NOT_KEPT = r"[^\p{L}\p{Nl}\p{No}]+"
+# one RE2 class so that Arrow computes every skeleton of a column at once. Spaces are left out of
+# the first pass, which then matches only what lies inside the gaps between words (a few runs a
+# text, not every gap: RE2's replacing costs by the match), and runs of spaces are made one after.
+_NOT_KEPT = r"[^\p{L}\p{Nl}\p{No} ]+"
 _MASK = np.uint64((1 << 61) - 1)
 # b-bit minwise hashing (Li and König, 2010): a signature keeps 16 bits of each minimum, spread by a
 # multiply (the minimum's own high bits are mostly zero), not all 61. Two texts agree on a
@@ -49,7 +51,7 @@ def skeletons(texts: pa.Array) -> pa.Array:
 
 
 def _skeletons(texts: pa.Array) -> pa.Array:
-    return pc.utf8_trim(pc.replace_substring_regex(texts, _NOT_KEPT, " "), " ")
+    return pc.utf8_trim(pc.replace_substring_regex(pc.replace_substring_regex(texts, _NOT_KEPT, " "), "  +", " "), " ")
 
 
 def skeleton(text: str) -> str:

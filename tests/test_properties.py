@@ -481,3 +481,23 @@ def test_themes_over_a_column_add_any_weights_as_the_rules_do(texts: list[str]) 
     for i, t in enumerate(texts):
         if "\ufe0f" not in t and not re.search(r"(\w)\1\1", t):  # fold changes nothing
             assert ((facts.themes[theme[i]] if theme[i] >= 0 else "other"), confidence[i]) == theme_rules.theme(t), t
+
+
+@SETTINGS
+@given(
+    st.lists(st.text(st.one_of(FEEDBACK_CHARS, st.sampled_from([*_SPACES, "ⅻ", "①", " "])), max_size=40), max_size=8)
+)
+def test_a_skeleton_is_the_words_single_spaced(texts: list[str]) -> None:
+    """``etl.similar.skeletons`` (Arrow) keeps a text's letters and non-decimal numerals, puts one
+    space for each run of anything else, and trims: as Unicode's categories say, character by
+    character."""
+    import unicodedata
+
+    from etl.similar import skeletons
+
+    def kept(ch: str) -> bool:
+        return unicodedata.category(ch)[0] == "L" or unicodedata.category(ch) in ("Nl", "No")
+
+    expected = [" ".join("".join(ch if kept(ch) else " " for ch in t).split(" ")).strip() for t in texts]
+    expected = [re.sub(" +", " ", e) for e in expected]
+    assert skeletons(pa.array(texts, pa.string())).to_pylist() == expected
