@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -501,3 +502,37 @@ def test_a_skeleton_is_the_words_single_spaced(texts: list[str]) -> None:
     expected = [" ".join("".join(ch if kept(ch) else " " for ch in t).split(" ")).strip() for t in texts]
     expected = [re.sub(" +", " ", e) for e in expected]
     assert skeletons(pa.array(texts, pa.string())).to_pylist() == expected
+
+
+_NUMBER_GAP = st.text(
+    alphabet=st.sampled_from(
+        ["-", " ", ".", "/", "(", ")", "x", "\u00a0", "\u200b", "\u200f", "\uff0d", "+", "ا", "a", ":"]
+    ),
+    max_size=6,
+)
+
+
+@SETTINGS
+@given(
+    words,
+    st.sampled_from(["+966 50", "050", "+1 415", "+44 20", "+290", "+683", "00971 50", "+49 30", "+966 11", "800"]),
+    st.lists(st.tuples(_NUMBER_GAP, st.text(alphabet=st.sampled_from("0123456789٠١٢٣٤٥٦٧٨٩"), max_size=4)), max_size=5),
+    words,
+)
+@example("جوالي", "+966 50", [(" - ", "123"), (" - ", "4567")], "")
+@example("", "050", [(" ( ", "123"), (") ", "4567")], "شكرا")
+@example("", "+1 415", [(" .\u200b ", "555"), ("\u00a0-\u00a0", "2671")], "")
+def test_the_phone_pass_reads_every_text_libphonenumber_finds_a_number_in(
+    before: str, lead: str, parts: list[tuple[str, str]], after: str
+) -> None:
+    """The redactor hands libphonenumber only the texts with a run of seven digits joined by four
+    of its punctuation marks at most (``_PHONE_RUN``): every text in which it finds a number is one
+    of them, whatever lies between the digits; and the punctuation is the library's own."""
+    from phonenumbers.phonenumberutil import _VALID_PUNCTUATION
+
+    from etl.text import _PHONE_RUN, PHONE_PUNCTUATION, phone_spans
+
+    assert PHONE_PUNCTUATION == _VALID_PUNCTUATION
+    text = f"{before} {lead}" + "".join(gap + digits for gap, digits in parts) + f" {after}"
+    if phone_spans(text):
+        assert pc.match_substring_regex(pa.array([text]), _PHONE_RUN)[0].as_py(), text
