@@ -313,7 +313,7 @@ class ThemeRules:
         if not text or self.pattern is None:
             return "other", 0.0
         scores: dict[str, float] = {}
-        total = 0.0  # summed in the order the keywords are met, as ``TokenFacts.themes`` sums it
+        total = 0.0  # summed in the order the keywords are met, as ``TokenFacts._themes`` sums it
         if split is None:
             for m in self.pattern.finditer(text if folded else fold(text)):
                 for theme, weight in self.keywords[m.group(1)]:
