@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from etl.model import MODEL_PATH, ModelError
 from etl.model import model as sentiment_model
 from etl.parallel import in_chunks, over_slices
-from etl.text import code_points, int_array, large_strings, normalise_py, numbers
+from etl.text import code_points, int_array, large_strings, memo_rows, normalise_py, numbers, pieces
 
 CLITICS = r"(?:و|ف|ب|ل|ك)?(?:ال|لل)?"
 _STRETCH = re.compile(r"(\w)\1{2,}")
@@ -506,7 +506,11 @@ def theme_of(
 ) -> tuple[str, float]:
     """Theme and confidence; praise that names no subject ("جيد", "👍") is thanks and praise.
     ``words``: what the words say (``SentimentRules.words_label``); ``split``: as ``ThemeRules.theme``."""
-    theme, confidence = theme_rules.theme(text, folded, split)
+    return praised(*theme_rules.theme(text, folded, split), words)
+
+
+def praised(theme: str, confidence: float, words: str | None) -> tuple[str, float]:
+    """A text that names no subject ("other") is thanks and praise when its words are positive."""
     if theme == "other" and words == "positive":
         return PRAISE, PRAISE_CONFIDENCE
     return theme, confidence
@@ -535,10 +539,7 @@ def _split(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     part of a word, then the texts split at " ", in Arrow (``TokenFacts.tokens`` drops the spaces).
     Arrow's utf8_split_whitespace would split at every space at once, but it sometimes leaves the
     column's last space unsplit (pyarrow 26)."""
-    split = pc.split_pattern(pc.replace_substring_regex(large_strings(texts), _ALONE, " \\1 "), " ")
-    flat = pc.list_flatten(split)
-    keep = pc.cast(pc.binary_length(flat), pa.bool_())  # not "": spaces side by side, or at either end
-    return flat.filter(keep).cast(pa.string()), numbers(pc.list_parent_indices(split).filter(keep)).astype(np.int64)
+    return pieces(pc.replace_substring_regex(large_strings(texts), _ALONE, " \\1 "), " ", literal=True)
 
 
 # A token's roles (NEUTRAL: or a question; WORD: a word, not a mark of punctuation: what the model
@@ -608,22 +609,13 @@ class TokenFacts:
     def _facts(self, flat: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each token's keyword number (-1: none), polarity (NaN: none) and roles, from the cache of
         tokens met (bounded as ``remember`` bounds the rules' own); new tokens are learnt first."""
-        if self._known and len(self._known[0]) > TOKENS_REMEMBERED:
-            self._known.clear()
-            self._table.clear()
-        known = self._known[0] if self._known else pa.nulls(0, pa.string())
-        at = pc.index_in(flat, value_set=known)
-        if at.null_count or not self._table:
-            new = pc.unique(flat.filter(pc.is_null(at)))
-            learnt = self._learn(new.to_pylist())
-            self._table[:] = [np.concatenate([a, b]) for a, b in zip(self._table, learnt)] or list(learnt)
-            self._known[:] = [pa.concat_arrays([known, new])]
-            at = pc.index_in(flat, value_set=self._known[0])
-        where = numbers(at).astype(np.int64)
+        where = memo_rows(self._known, self._table, flat, self._learn, TOKENS_REMEMBERED)
         keyword, polarity, roles = self._table
         return keyword[where], polarity[where], roles[where]
 
-    def _learn(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _learn(self, tokens: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the rules make of each of ``tokens``, not met before (``_facts``)."""
+        new = tokens.to_pylist()
         pattern, s = self.theme_rules.pattern, self.sentiment_rules
         matched = (pattern.match(token) if pattern is not None else None for token in new)
         keyword = np.fromiter((self.keywords[m.group(1)] if m else -1 for m in matched), np.int64, len(new))
@@ -930,9 +922,7 @@ def _per_batch(items: pa.Table, reference_dir: Path, model_path: Path) -> list[t
             terms[r] = offensive.first(folded, folded=True)
         if may_leak[r]:
             security_rules[r] = security.first(text)
-    for r, (t, w) in enumerate(zip(theme, words)):
-        if t == "other" and w == "positive":  # theme_of
-            theme[r], confidence[r] = PRAISE, PRAISE_CONFIDENCE
+    theme, confidence = zip(*map(praised, theme, confidence, words)) if len(items) else ((), ())
     by_model: list[str | None] = [None] * len(items)
     p: list[float | None] = [None] * len(items)
     worded = np.flatnonzero(numbers(pc.binary_length(texts)) > 0)

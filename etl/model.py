@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.errors import ConfigError
-from etl.text import int_array, numbers, pieces, strings
+from etl.text import int_array, memo_rows, numbers, pieces, strings
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model" / "sentiment.npz"
 TOKEN = re.compile(r"\w+")
@@ -174,18 +174,8 @@ class SentimentModel:
         """The per-word cache (each word's subword share of the scores, its term id or -1, and its
         number among the words of pair terms or -1), and where each word of ``flat`` is in it;
         words not seen before are computed first and added."""
-        if self._known and len(self._known[0]) > CACHE_WORDS:
-            self._known.clear()
-            self._table.clear()
-        known = self._known[0] if self._known else pa.nulls(0, pa.string())
-        at = pc.index_in(flat, value_set=known)
-        if at.null_count or not self._table:  # (an empty cache is three empty arrays, not none)
-            new = pc.unique(flat.filter(at.is_null()))
-            computed = self._compute(new)
-            self._table[:] = [np.concatenate([a, b]) for a, b in zip(self._table, computed)] or list(computed)
-            self._known[:] = [pa.concat_arrays([known, new])]
-            at = pc.index_in(flat, value_set=self._known[0])
-        return self._table[0], self._table[1], self._table[2], numbers(at).astype(np.int64)
+        at = memo_rows(self._known, self._table, flat, self._compute, CACHE_WORDS)
+        return self._table[0], self._table[1], self._table[2], at
 
     def _compute(self, new: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         words = new.to_pylist()

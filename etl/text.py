@@ -183,14 +183,39 @@ def large_strings(texts: pa.Array | pa.ChunkedArray | list[str]) -> pa.Array:
     return texts.cast(pa.large_string())
 
 
-def pieces(texts: pa.Array | pa.ChunkedArray | list[str], gap: str) -> tuple[pa.Array, np.ndarray]:
-    """The pieces of each text between matches of ``gap`` (an RE2 pattern), text after text, and
-    the row of the text each comes from: split by Arrow, in C++, with no Python string made per
-    piece. No piece is empty (a text that starts or ends with a gap); a null text has none."""
-    split = pc.split_pattern_regex(large_strings(texts), gap)
+def pieces(
+    texts: pa.Array | pa.ChunkedArray | list[str], gap: str, literal: bool = False
+) -> tuple[pa.Array, np.ndarray]:
+    """The pieces of each text between matches of ``gap`` (an RE2 pattern; ``literal``: a plain
+    string, split at faster), text after text, and the row of the text each comes from: split by
+    Arrow, in C++, with no Python string made per piece. No piece is empty (a text that starts or
+    ends with a gap, or two gaps side by side); a null text has none."""
+    split = (pc.split_pattern if literal else pc.split_pattern_regex)(large_strings(texts), gap)
     flat = pc.list_flatten(split)
     keep = pc.cast(pc.binary_length(flat), pa.bool_())
     return flat.filter(keep).cast(pa.string()), numbers(pc.list_parent_indices(split).filter(keep)).astype(np.int64)
+
+
+def memo_rows(
+    known: list[pa.Array], table: list[np.ndarray], flat: pa.Array, compute: Callable, limit: int
+) -> np.ndarray:
+    """Where each string of ``flat`` is in a per-process memo: ``known[0]``, the strings met, and
+    ``table``, arrays with a row for each (what ``compute(new strings)`` returned for them). The
+    strings not met before are computed and added first; past ``limit`` strings the memo starts
+    again, so that the long tail of words in real feedback cannot grow a process without bound.
+    Found with Arrow's hashing (``pc.index_in``), not a Python lookup per string."""
+    if known and len(known[0]) > limit:
+        known.clear()
+        table.clear()
+    seen = known[0] if known else pa.nulls(0, pa.string())
+    at = pc.index_in(flat, value_set=seen)
+    if at.null_count or not table:  # (an empty memo is empty arrays, not none)
+        new = pc.unique(flat.filter(pc.is_null(at)))
+        computed = compute(new)
+        table[:] = [np.concatenate([a, b]) for a, b in zip(table, computed)] or list(computed)
+        known[:] = [pa.concat_arrays([seen, new])]
+        at = pc.index_in(flat, value_set=known[0])
+    return numbers(at).astype(np.int64)
 
 
 def code_points(texts: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
