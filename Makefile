@@ -97,6 +97,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.publish
 	$(BIN)/python -m bench.model
 	$(BIN)/python -m bench.delta
+	$(BIN)/python -m bench.clusters
 	$(BIN)/python -m bench --scaling 1000000,3000000,10000000
 	@[ -x $(VENV)/lighthouse/node_modules/.bin/lighthouse ] || ! command -v npm >/dev/null \
 	  || npm install --silent --no-audit --no-fund --prefix $(VENV)/lighthouse lighthouse@13.5.0 \

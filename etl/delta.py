@@ -222,10 +222,10 @@ CHANGED: dict[str, tuple[str, str]] = {
         "select record_id from loaded_now where kind = 'participation' "
         "union select record_id from gone where kind = 'participation'",
     ),
-    # the texts whose cluster moved, the new records' (signed now, or already held), the gone records'
+    # the texts whose cluster or component moved, the new records' (signed now, or already held), the gone records'
     "text_sketch": (
         "h",
-        "select h from cluster_moved union select text_id from enriched where text_id is not null "
+        "select h from sketch_moved union select text_id from enriched where text_id is not null "
         "union select text_hash from gone_keys where text_hash is not null",
     ),
     "record_file": ("file", "select unnest($files)"),

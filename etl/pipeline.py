@@ -68,7 +68,9 @@ ZSTD_COLUMNS = ("participation_id", "source_record_id", "sender_hash")
 # 6: participation.sentiment_source and sentiment_confidence;
 # 7: etl_run.load_fingerprint and rules_fingerprint (etl/fingerprint.py); sentiment_source 'analyst'
 # 8: record_file (which file brought each record), etl_run.kind and rows_replaced: incremental runs
-SCHEMA_VERSION = 10
+# 9: text_sketch.sig of 16-bit values; 10: participation.text_hash and text_sketch.cluster;
+# 11: text_sketch.component, so that an append finds again only the clusters its texts reach
+SCHEMA_VERSION = 11
 HISTORY_TABLES = ("etl_run", "etl_run_source", "etl_file")
 
 
@@ -348,7 +350,9 @@ def _build(
 
         t = time.perf_counter()
         with _duckdb_aside(con):  # over every text's signature: the warehouse's and this run's
-            moved = sketch.clusters(con)
+            # an append that took texts away finds every cluster again: a text gone changes the
+            # neighbours in its buckets, and its signature is no longer there to say which
+            moved = sketch.clusters(con, full=not append or replaced > 0)
         sketch.keep_clusters(con, moved)
         del moved
         label_overrides(con, reference_dir, warehouse)

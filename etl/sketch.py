@@ -2,11 +2,11 @@
 
 Each distinct normalised text long enough to cluster has a MinHash signature (etl.similar). The
 warehouse keeps them in ``text_sketch`` (h: DuckDB's 64-bit hash() of the text, sig: the signature,
-SKETCH_BYTES, cluster: its near-identical cluster, the mix of the cluster's first text's signature),
-so that an append (etl/delta.py) signs only the texts it brings, finds the clusters over every text
-again from the stored signatures (the same texts give the same clusters in a build and in any
-sequence of appends: ``etl.similar.cluster_mixes``), and relinks only the records of the texts whose
-cluster changed.
+SKETCH_BYTES, cluster: its near-identical cluster, the mix of the cluster's first text's signature,
+component: the mix of its component's first text's), so that an append (etl/delta.py) signs only
+the texts it brings, finds again the clusters they can change, from the stored signatures and
+components (the same texts give the same clusters in a build and in any sequence of appends:
+``etl.similar.recluster``), and relinks only the records of the texts whose cluster changed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ SKETCH_BYTES = 64  # a MinHash signature: etl.similar.PERMS numbers of 16 bits (
 
 
 READ_ROWS = 1 << 18  # signatures read from text_sketch at a time
-SKETCH_TABLE = "create table text_sketch (h ubigint, sig blob, cluster ubigint)"
+SKETCH_TABLE = "create table text_sketch (h ubigint, sig blob, cluster ubigint, component ubigint)"
 
 
 def sign(con: duckdb.DuckDBPyConnection, texts: pa.Array | pa.ChunkedArray) -> None:
@@ -53,44 +53,60 @@ def sign(con: duckdb.DuckDBPyConnection, texts: pa.Array | pa.ChunkedArray) -> N
     )
     con.register("_added", added)
     try:
-        con.execute("insert into text_sketch select h, sig, null from _added")
+        con.execute("insert into text_sketch select h, sig, null, null from _added")
     finally:
         con.unregister("_added")
 
 
-def clusters(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The near-identical cluster of every text ``text_sketch`` holds, found over all of them
-    (``etl.similar.cluster_mixes``: the same texts give the same clusters in a build and in any
-    sequence of appends), against the one it stores (``cluster``): the texts whose cluster changed
-    (h, cluster, before; null: in none), for ``keep_clusters``. A build's every clustered text; an
-    append's, its new texts' and the stored texts that a new one joined or parted (a few per cent):
-    what the append's links start from (etl/delta.py), instead of every stored record."""
-    from etl.similar import SIG_DTYPE, cluster_mixes
+def clusters(con: duckdb.DuckDBPyConnection, *, full: bool = True) -> pa.Table:
+    """The near-identical cluster of every text ``text_sketch`` holds, as ``etl.similar`` finds it
+    over all of them (the same texts give the same clusters in a build and in any sequence of
+    appends), against the one it stores: the texts whose cluster or component changed (h, cluster,
+    before, component; cluster and before null: in none), for ``keep_clusters``.
+
+    ``full``: every text's found anew (``cluster_state``: a build, or an append that took stored
+    texts away). Otherwise, only where the texts signed since the last run (component null) can
+    change them (``recluster``: the new texts and the stored texts of the components they reach,
+    a few per cent at a daily run). What the append's links start from (etl/delta.py), instead of
+    every stored record."""
+    from etl.similar import SIG_DTYPE, cluster_state, recluster
 
     n = con.execute("select count(*) from text_sketch").fetchall()[0][0]
     h_all = np.empty(n, dtype=np.uint64)
     before = np.zeros(n, dtype=np.uint64)
     had = np.zeros(n, dtype=bool)
+    component = np.zeros(n, dtype=np.uint64)
+    known = np.zeros(n, dtype=bool)
     sig = np.empty((n, SKETCH_BYTES // np.dtype(SIG_DTYPE).itemsize), dtype=SIG_DTYPE)
     done = 0
-    for batch in con.sql("select h, sig, cluster from text_sketch").to_arrow_reader(READ_ROWS):  # no second copy
+    reader = con.sql("select h, sig, cluster, component from text_sketch").to_arrow_reader(READ_ROWS)
+    for batch in reader:  # no second copy
         end = done + batch.num_rows
         h_all[done:end] = batch.column(0).to_numpy()
         sig[done:end] = _signatures(pa.chunked_array([batch.column(1)]))
-        stored = batch.column(2)
-        before[done:end] = pc.fill_null(stored, 0).to_numpy()
-        had[done:end] = pc.is_valid(stored).to_numpy(zero_copy_only=False)
+        for values, valid, column in ((before, had, batch.column(2)), (component, known, batch.column(3))):
+            values[done:end] = pc.fill_null(column, 0).to_numpy()
+            valid[done:end] = pc.is_valid(column).to_numpy(zero_copy_only=False)
         done = end
     if done != n:
         raise CheckFailed("text_sketch changed while it was read; run again")
-    now, has = cluster_mixes(sig)
+    found = None if full or known.all() else recluster(sig, component, known)
+    if found is not None:
+        rows, now, has, comp = found
+    elif full or not known.all():
+        rows = np.arange(n)
+        now, has, comp = cluster_state(sig)
+    else:  # nothing new
+        rows, now, has, comp = np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0, bool), component[:0]
     del sig
-    moved = np.flatnonzero((has != had) | (has & (now != before)))
+    moved = (has != had[rows]) | (has & (now != before[rows])) | ~known[rows] | (comp != component[rows])
+    rows, now, has, comp = rows[moved], now[moved], has[moved], comp[moved]
     return pa.table(
         {
-            "h": h_all[moved],
-            "cluster": pa.array(now[moved], mask=~has[moved]),
-            "before": pa.array(before[moved], mask=~had[moved]),
+            "h": h_all[rows],
+            "cluster": pa.array(now, mask=~has),
+            "before": pa.array(before[rows], mask=~had[rows]),
+            "component": comp,
         }
     )
 
@@ -100,16 +116,21 @@ CLUSTER_KEY = "printf('%016x', {})"
 
 
 def keep_clusters(con: duckdb.DuckDBPyConnection, moved: pa.Table) -> None:
-    """Store the clusters that changed (``clusters``) in text_sketch, and keep them as the temp
-    table ``cluster_moved`` (h, cluster, before: keys as ``participation.text_cluster`` holds them,
-    16 hex digits of the first text's mix, null for none)."""
+    """Store the clusters and components that changed (``clusters``) in text_sketch, and keep the
+    texts whose cluster changed as the temp table ``cluster_moved`` (h, cluster, before: keys as
+    ``participation.text_cluster`` holds them, 16 hex digits of the first text's mix, null for
+    none), and every text stored again as ``sketch_moved`` (h)."""
     con.register("_moved", moved)
     try:
         con.execute(
             f"create temp table cluster_moved as select h, {CLUSTER_KEY.format('cluster')} as cluster, "
-            f"{CLUSTER_KEY.format('before')} as before from _moved"
+            f"{CLUSTER_KEY.format('before')} as before from _moved where cluster is distinct from before"
         )
-        con.execute("update text_sketch set cluster = m.cluster from _moved as m where text_sketch.h = m.h")
+        con.execute("create temp table sketch_moved as select h from _moved")
+        con.execute(
+            "update text_sketch set cluster = m.cluster, component = m.component from _moved as m "
+            "where text_sketch.h = m.h"
+        )
     finally:
         con.unregister("_moved")
 

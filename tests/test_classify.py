@@ -280,6 +280,68 @@ def test_clusters_are_the_connected_components_of_every_near_identical_pair_in_a
     assert spread[idx].tolist() == [idx[k] if k >= 0 else -1 for k in expected]
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_appends_clusters_found_again_where_its_texts_reach_are_those_of_all_the_texts(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``recluster`` from the stored texts' components and the new texts' signatures gives what
+    ``cluster_state`` gives over every text together: for the texts it finds again (every new one
+    among them), and, for the others, what was stored. Planted groups of near copies, texts that
+    share buckets without being alike, and new texts falling between stored neighbours."""
+    import numpy as np
+
+    from etl import similar
+
+    monkeypatch.setattr(similar, "RECLUSTER_SHARE", 1.0)  # never the pass over every text
+    rng = np.random.default_rng(seed)
+    n = 4_000
+    sig = rng.integers(0, 1 << 16, (n, similar.PERMS), dtype=np.uint16)
+    sig[: n // 4, :4] = rng.integers(0, 3, (n // 4, 4))  # one band shared by many unlike texts
+    start = 0
+    while start < n:  # groups of 1-12 copies of a text, a few values changed in each
+        size = int(rng.integers(1, 13))
+        for k in range(start + 1, min(start + size, n)):
+            sig[k] = sig[start]
+            sig[k, rng.integers(0, similar.PERMS, int(rng.integers(0, 14)))] = rng.integers(0, 1 << 16)
+        start += size
+    sig = sig[rng.permutation(n)]
+    known = rng.random(n) >= 0.1
+    # X and Y stored and alike, sharing one whole band only, with Z (stored, like neither) in its
+    # bucket; a new text in one of X's buckets and one in Y's. When Z comes between X and Y in that
+    # bucket, a build never compares them there, and they stay apart.
+    planted, new = [], []
+    for _ in range(40):
+        x = rng.integers(0, 1 << 16, similar.PERMS, dtype=np.uint16)
+        y = x.copy()
+        y[[0, 9, 14, 18, 23, 27, 30, 31, 28, 29, 24, 25]] ^= np.uint16(1)  # 20 of 32 the same; band 1 whole
+        z = rng.integers(0, 1 << 16, similar.PERMS, dtype=np.uint16)
+        z[4:8] = x[4:8]
+        near_x, near_y = (rng.integers(0, 1 << 16, similar.PERMS, dtype=np.uint16) for _ in range(2))
+        near_x[:4], near_y[8:12] = x[:4], y[8:12]
+        planted += [x, y, z]
+        new += [near_x, near_y]
+    sig = np.concatenate([sig, np.array(planted), np.array(new)])
+    known = np.concatenate([known, np.ones(len(planted), dtype=bool), np.zeros(len(new), dtype=bool)])
+    n = len(sig)
+    stored_cluster, stored_in, stored_comp = similar.cluster_state(sig[known])
+    component = np.zeros(n, dtype=np.uint64)
+    component[known] = stored_comp
+
+    rows, cluster, in_one, comp = similar.recluster(sig, component, known)
+    every_cluster, every_in, every_comp = similar.cluster_state(sig)
+    assert set(np.flatnonzero(~known)) <= set(rows.tolist()) and len(rows) < n
+    assert (in_one == every_in[rows]).all() and (cluster[in_one] == every_cluster[rows][in_one]).all()
+    assert (comp == every_comp[rows]).all()
+    kept = np.setdiff1d(np.flatnonzero(known), rows)
+    at = np.searchsorted(np.flatnonzero(known), kept)  # their rows among the stored texts
+    assert (stored_in[at] == every_in[kept]).all() and (stored_comp[at] == every_comp[kept]).all()
+    assert (stored_cluster[at] == every_cluster[kept]).all()
+    assert every_in.sum() > 200 and (every_cluster[rows][every_in[rows]] != 0).any()  # clusters to compare
+
+    monkeypatch.setattr(similar, "RECLUSTER_SHARE", 0.0)
+    assert similar.recluster(sig, component, known) is None  # left to the pass over every text
+
+
 def test_the_radix_order_is_numpys_stable_argsort() -> None:
     """The compiled sort of 64-bit keys gives numpy's stable order (equal keys keep theirs), over
     every digit, ties and the top bit included."""
