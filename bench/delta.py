@@ -28,18 +28,19 @@ from pathlib import Path
 
 import duckdb
 
-from bench.__main__ import step
+from bench.__main__ import _canonical_input, step
 from core.sqlfiles import quote_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
 
 
-def _split(source: Path, history: Path, day: Path, delta: int) -> None:
-    """The newest ``delta`` rows by submitted_at to ``day``, the rest to ``history`` (both with the header)."""
+def _split(source: str, history: Path, day: Path, delta: int) -> None:
+    """The newest ``delta`` rows by submitted_at to ``day``, the rest to ``history`` (both with the
+    header); ``source``: a CSV file, or a glob of them."""
     history.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
-    con.execute("create table t as select * from read_csv(?, all_varchar = true, header = true)", [str(source)])
+    con.execute("create table t as select * from read_csv(?, all_varchar = true, header = true)", [source])
     con.execute(
         "create table ranked as select *, row_number() over (order by submitted_at desc, source_record_id) as r from t"
     )
@@ -57,10 +58,10 @@ def main(rows: int, delta: int, repeat: int) -> None:
     env = {**os.environ, "SALT_PATH": str(work / "salt")}
     (work / "salt").write_text("bench-salt" * 4)
     try:
-        step("canonical", str(rows + delta), str(work / "gen"), "42", "varied", env=env)
+        made = _canonical_input(rows + delta, True, work / "gen")  # in parts of 1M: one file of 10M is OOM-killed
         landing = work / "in"
         day = work / "day.csv"
-        _split(work / "gen" / "canonical" / "participations.csv", landing / "canonical" / "history.csv", day, delta)
+        _split(made, landing / "canonical" / "history.csv", day, delta)
         shutil.rmtree(work / "gen")
         built = work / "built.duckdb"
         builds = []
