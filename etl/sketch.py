@@ -67,8 +67,9 @@ def clusters(con: duckdb.DuckDBPyConnection, *, full: bool = True) -> pa.Table:
     ``full``: every text's found anew (``cluster_state``: a build, or an append that took stored
     texts away). Otherwise, only where the texts signed since the last run (component null) can
     change them (``recluster``: the new texts and the stored texts of the components they reach,
-    a few per cent at a daily run). What the append's links start from (etl/delta.py), instead of
-    every stored record."""
+    a few per cent at a daily run where components are small, as in real feedback; a pass over
+    every text where they reach most of them, as in the generator's templated texts). What the
+    append's links start from (etl/delta.py), instead of every stored record."""
     from etl.similar import SIG_DTYPE, cluster_state, recluster
 
     n = con.execute("select count(*) from text_sketch").fetchall()[0][0]
