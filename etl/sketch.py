@@ -91,14 +91,10 @@ def clusters(con: duckdb.DuckDBPyConnection, *, full: bool = True) -> pa.Table:
         done = end
     if done != n:
         raise CheckFailed("text_sketch changed while it was read; run again")
-    found = None if full or known.all() else recluster(sig, component, known)
-    if found is not None:
-        rows, now, has, comp = found
-    elif full or not known.all():
-        rows = np.arange(n)
-        now, has, comp = cluster_state(sig)
-    else:  # nothing new
-        rows, now, has, comp = np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0, bool), component[:0]
+    if not full and known.all():  # nothing signed since the last run
+        return pa.table({"h": h_all[:0], "cluster": before[:0], "before": before[:0], "component": component[:0]})
+    found = None if full else recluster(sig, component, known)
+    rows, now, has, comp = found if found is not None else (np.arange(n), *cluster_state(sig))
     del sig
     moved = (has != had[rows]) | (has & (now != before[rows])) | ~known[rows] | (comp != component[rows])
     rows, now, has, comp = rows[moved], now[moved], has[moved], comp[moved]
