@@ -111,6 +111,22 @@ def mart_check(days: str | None = None) -> tuple[str, str]:
     )
 
 
+def new_days_check(days: str, new_days: str) -> tuple[str, str]:
+    """An append's check that every participation it loaded is on one of ``new_days`` (a query of
+    days), and so on one of ``days`` (as ``mart_check``): mart_daily is rewritten for those days
+    only, and the personal-data scan reads the new rows from the first of ``new_days``
+    (etl/delta.py NEW_ROWS)."""
+    return (
+        "every participation an append loaded is on a day of its new records, which it rewrote",
+        f"""select count(*) from (select record_id from loaded_now where kind = 'participation') as l
+    anti join (
+        select participation_id from participation
+        where submitted_at >= (select min(day) from ({new_days})) and cast(submitted_at as date) in ({new_days})
+            and cast(submitted_at as date) in ({days})
+    ) as p on p.participation_id = l.record_id""",
+    )
+
+
 SUMMARY_CHECK = (
     "mart_summary agrees with participation (participations, senders, channels, first and last)",
     """select count(*) from mart_summary as m
@@ -277,11 +293,14 @@ NOT_TEXT: tuple[tuple[str, str], ...] = tuple(
 )
 
 
-def queries(run_id: int, days: str | None = None, new: dict[str, str] | None = None) -> list[tuple[str, str, list]]:
+def queries(
+    run_id: int, days: str | None = None, new: dict[str, str] | None = None, new_days: str | None = None
+) -> list[tuple[str, str, list]]:
     """(name, SQL counting offending rows, parameters) for every check; ``days``: as ``mart_check``;
     ``new``: an append's rows per table (etl/delta.py NEW_ROWS), whose keys alone are checked for
     uniqueness against the table (the rows it did not write were unique when the last run checked
-    them, and an append changes no key: at 10M records the whole table's check took 3.7 s)."""
+    them, and an append changes no key: at 10M records the whole table's check took 3.7 s);
+    ``new_days``: as ``new_days_check``, with ``days``."""
     out: list[tuple[str, str, list]] = []
     for table, cols in NOT_NULL.items():
         for c in cols:
@@ -322,6 +341,8 @@ def queries(run_id: int, days: str | None = None, new: dict[str, str] | None = N
         out.append((f"range {table}: {cond}", f"select count(*) from {table} where {cond}", []))
     for check in (SUMMARY_CHECK, mart_check(days), WINDOW_CHECK, CAMPAIGN_CHECK):
         out.append((*check, []))
+    if days is not None and new_days is not None:
+        out.append((*new_days_check(days, new_days), []))
     out.append(
         (
             "row accounting: read = loaded + quarantined + duplicates",
@@ -462,13 +483,15 @@ def run_all(
     scope: dict[str, str] | None = None,
     days: str | None = None,
     pool: Executor | None = None,
+    new_days: str | None = None,
 ) -> list[str]:
     """The failing checks, each as 'name: N rows'; empty when all pass. ``scope``: the rows the
     personal-data scan reads (``personal_data_failures``, on ``pool`` when given) and whose keys
     are checked for uniqueness; ``days``: the days mart_daily is compared on (``mart_check``);
-    every other check reads every row."""
+    ``new_days``: the days of an append's records (``new_days_check``); every other check reads
+    every row."""
     failures = []
-    for name, sql, params in queries(run_id, days, scope):
+    for name, sql, params in queries(run_id, days, scope, new_days):
         n = con.execute(sql, params).fetchone()[0]
         if n:
             failures.append(f"{name}: {n} rows")

@@ -384,7 +384,12 @@ def _build(
 
         t = time.perf_counter()
         failures = checks.run_all(
-            con, run_id, delta.NEW_ROWS if append else None, delta.TOUCHED if append else None, pool=pool
+            con,
+            run_id,
+            delta.NEW_ROWS if append else None,
+            delta.TOUCHED if append else None,
+            pool=pool,
+            new_days=delta.NEW_DAYS if append else None,
         )
         timings["checks"] = time.perf_counter() - t
         if failures:
@@ -826,7 +831,8 @@ def orphan_corrections(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str |
     """A warning when analysts' labels name records the warehouse does not hold (the record was
     never loaded here, or its export was replaced): they are kept, and apply if it comes back."""
     n = con.execute(
-        "select count(*) from label_override where participation_id not in (select participation_id from participation)"
+        # an anti join: no hash table of every participation when there are no labels (0.5-0.8 s at 10M)
+        "select count(*) from label_override as l anti join participation as p using (participation_id)"
     ).fetchall()[0][0]
     if not n:
         return None

@@ -229,7 +229,7 @@ def test_an_append_that_fails_its_checks_keeps_the_previous_warehouse(
             before = wh.read_bytes()
     from etl import checks
 
-    monkeypatch.setattr(checks, "run_all", lambda con, run_id, scope=None, days=None, pool=None: ["a failing check"])
+    monkeypatch.setattr(checks, "run_all", lambda con, *args, **kwargs: ["a failing check"])
     assert main(["run", str(landing), "--warehouse", str(wh), "--quiet"]) == 3  # a check failed
     assert wh.read_bytes() == before
     assert not list(tmp_path.glob(".w.duckdb.building-*"))
@@ -329,6 +329,21 @@ def test_a_build_in_small_chunks_gives_the_warehouse_one_chunk_gives(
     assert across > 10  # repeats to find, most of them in another chunk than the record they repeat
 
 
+def _as_if_appended(con: duckdb.DuckDBPyConnection, n: int = 3) -> None:
+    """The temp tables an append's checks read (etl/delta.py), as if this run had written the first
+    ``n`` records by id: loaded_now (kind, record_id, source, file) and new_day, their days."""
+    con.execute(
+        "create temp table loaded_now as select 'participation' as kind, p.participation_id as record_id, p.source, "
+        "f.file from (select * from participation order by participation_id limit ?) as p "
+        "left join record_file as f on f.kind = 'participation' and f.record_id = p.participation_id",
+        [n],
+    )
+    con.execute(
+        "create temp table new_day as select distinct cast(submitted_at as date) as day from participation "
+        "where participation_id in (select record_id from loaded_now)"
+    )
+
+
 def test_an_appends_uniqueness_check_reads_its_own_keys_against_the_whole_table(built, tmp_path: Path) -> None:
     """An append checks the keys it wrote (delta.NEW_ROWS) for uniqueness, against every stored row:
     a new record that repeats a stored id fails it, as the whole table's check does."""
@@ -338,10 +353,7 @@ def test_an_appends_uniqueness_check_reads_its_own_keys_against_the_whole_table(
     shutil.copyfile(built[0], wh)
     con = duckdb.connect(str(wh))
     run_id = con.execute("select max(run_id) from etl_run").fetchall()[0][0]
-    con.execute(  # as if this run had written three of the records
-        "create temp table loaded_now as select 'participation' as kind, participation_id as record_id "
-        "from participation order by participation_id limit 3"
-    )
+    _as_if_appended(con)
 
     def duplicated(scope: dict[str, str] | None) -> int:
         name = "unique participation.participation_id"
@@ -367,10 +379,7 @@ def test_an_appends_personal_data_scan_reads_the_rows_it_wrote_in_every_text_col
     wh = tmp_path / "w.duckdb"
     shutil.copyfile(built[0], wh)
     con = duckdb.connect(str(wh))
-    con.execute(  # as if this run had written three of the records
-        "create temp table loaded_now as select 'participation' as kind, participation_id as record_id "
-        "from participation order by participation_id limit 3"
-    )
+    _as_if_appended(con)
     assert checks.personal_data_failures(con, delta.NEW_ROWS) == []
     first, second, outside = [
         r[0]
@@ -390,6 +399,36 @@ def test_an_appends_personal_data_scan_reads_the_rows_it_wrote_in_every_text_col
     assert "phone" in failures[0] and "email" in failures[1]
     assert "participation.text_redacted: 2 rows" in " | ".join(checks.personal_data_failures(con))
     assert not con.execute("select count(*) from duckdb_tables() where table_name like '_scanned_%'").fetchall()[0][0]
+    con.close()
+
+
+def test_an_appends_records_off_the_days_its_scan_reads_fail_it(built, tmp_path: Path) -> None:
+    """An append scans its new rows for personal data from the first day of its new records on
+    (delta.NEW_ROWS: the zone maps skip the rest of the table) and rewrites mart_daily on the days it
+    touched: a new record stored on another day would be neither scanned nor counted, so a check
+    of its own fails the run."""
+    from etl import checks, delta
+
+    wh = tmp_path / "w.duckdb"
+    shutil.copyfile(built[0], wh)
+    con = duckdb.connect(str(wh))
+    run_id = con.execute("select max(run_id) from etl_run").fetchall()[0][0]
+    _as_if_appended(con)
+    con.execute("create temp table touched as select day from new_day")
+    assert checks.run_all(con, run_id, delta.NEW_ROWS, delta.TOUCHED, new_days=delta.NEW_DAYS) == []
+    (moved,) = con.execute(
+        "select record_id from loaded_now as l join participation as p on p.participation_id = l.record_id "
+        "order by p.submitted_at limit 1"
+    ).fetchone()
+    con.execute(
+        "update participation set submitted_at = (select min(day) from new_day) - interval 1 day, "
+        "text_redacted = 'اتصل على 0551234567' where participation_id = ?",
+        [moved],
+    )
+    assert checks.personal_data_failures(con, delta.NEW_ROWS) == []  # out of the scan's reach
+    failed = checks.run_all(con, run_id, delta.NEW_ROWS, delta.TOUCHED, new_days=delta.NEW_DAYS)
+    assert "every participation an append loaded is on a day of its new records, which it rewrote: 1 rows" in failed
+    assert not [f for f in checks.run_all(con, run_id, delta.NEW_ROWS, delta.TOUCHED) if f.startswith("every")]
     con.close()
 
 

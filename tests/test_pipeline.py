@@ -256,7 +256,7 @@ def test_a_failed_check_keeps_the_previous_warehouse(serving, monkeypatch) -> No
     monkeypatch.setattr(
         checks,
         "run_all",
-        lambda con, run_id, scope=None, days=None, pool=None: ["unique participation.participation_id: 3 rows"],
+        lambda con, *args, **kwargs: ["unique participation.participation_id: 3 rows"],
     )
     with pytest.raises(CheckFailed, match="previous warehouse keeps serving"):
         etl(landing, wh)
