@@ -89,7 +89,17 @@ def main(argv: list[str]) -> dict:
                 raise SystemExit("the ETL run failed")
         with duckdb.connect(argv[2], read_only=True) as con:
             (stages,) = con.execute("select stage_seconds from etl_run order by run_id desc limit 1").fetchone()
-        extra = {"stages": json.loads(stages), "peak_tree_mb": round(tree.peak)}
+            # the file's blocks, and those free in it (left by rewrites: every append copies them too)
+            size, total, free = con.execute(
+                "select block_size, total_blocks, free_blocks from pragma_database_size() "
+                "where database_name = current_database()"
+            ).fetchone()
+        extra = {
+            "stages": json.loads(stages),
+            "peak_tree_mb": round(tree.peak),
+            "file_mb": round(size * total / 2**20),
+            "free_mb": round(size * free / 2**20),
+        }
     elif what == "reclassify":
         from etl.cli import main as etl
 

@@ -644,9 +644,15 @@ RECORD_COLUMNS = (
     "record_sender.sender_hash, record_sender.sender_no, accepted.pos"
 )
 ASCII_WHITESPACE = "".join(c for c in map(chr, range(128)) if c.isspace())  # what str.strip() strips
+# DuckDB stores a table in row groups of this many rows (its default; tests/test_pipeline.py checks).
+ROW_GROUP_ROWS = 122_880
 # Records per chunk of the text and classification stages (``_enrich``): what this process holds of
 # them at once, whatever the input's size (the rest waits in DuckDB, which spills past its limit).
-CHUNK_RECORDS = 1 << 18
+# Whole row groups, since ``_participation`` inserts a chunk at a time: a chunk that ends in a
+# half-full row group has it filled by the next and rewritten at the checkpoint. With 2^18 records a
+# chunk, a 10M build's checkpoint rewrote half of participation, and left 845 MB of the file's 3.7 GB
+# free (372 of 1,496 blocks at 1M), which every append copied and synced again.
+CHUNK_RECORDS = 2 * ROW_GROUP_ROWS
 
 
 # DuckDB's memory limit while this process holds what spans every text (``_duckdb_aside``).

@@ -103,6 +103,23 @@ def test_participation_is_stored_in_time_order(tmp_path: Path, landing: Path, mo
     assert con.execute("select count(*) from participation").fetchone()[0] > 1_000
 
 
+def test_a_builds_chunks_fill_whole_row_groups(tmp_path: Path) -> None:
+    """participation is inserted a chunk (pipeline.CHUNK_RECORDS records) at a time: a chunk of
+    whole row groups leaves none half-full for the next chunk to fill and the checkpoint to rewrite
+    (a chunk of 2^18 records left a quarter of a 1M or 10M warehouse's file free). The row groups'
+    size is DuckDB's, measured here."""
+    con = duckdb.connect(str(tmp_path / "rows.duckdb"))
+    con.execute("create table t as select range as i from range(?)", [2 * pipeline.ROW_GROUP_ROWS + 5])
+    con.execute("checkpoint")
+    sizes = con.execute(
+        "select count from pragma_storage_info('t') where column_id = 0 and segment_type <> 'VALIDITY' "
+        "order by row_group_id"
+    ).fetchall()
+    con.close()
+    assert [n for (n,) in sizes] == [pipeline.ROW_GROUP_ROWS, pipeline.ROW_GROUP_ROWS, 5]
+    assert pipeline.CHUNK_RECORDS % pipeline.ROW_GROUP_ROWS == 0
+
+
 def test_ids_are_stored_with_zstd_and_the_table_keeps_its_query_types(built, tmp_path: Path) -> None:
     """participation's ids and hashes are written with zstd (half the write time of DuckDB's own
     choice); the table still has the query's columns and types, and a query without a column to
